@@ -1,0 +1,1 @@
+"""Kizuna: a helpdesk built around keeping customers informed (see docs/overview.md)."""

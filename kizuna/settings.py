@@ -1,0 +1,211 @@
+"""Kizuna settings: one file, driven by the environment (see docs/configuration.md).
+
+SQLite under $KIZUNA_HOME is the default so that install, migrate and run just work;
+KIZUNA_DATABASE_URL switches to PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from kizuna.lib.env import ConfigError, envbool, envint, envstr
+
+BASE_DIR = Path(__file__).resolve().parent
+KIZUNA_HOME = Path(envstr("KIZUNA_HOME", str(Path.cwd() / "var"))).resolve()
+DEMO = envbool("KIZUNA_DEMO", False)
+DEBUG = envbool("KIZUNA_DEBUG", False)
+
+
+def _secret_key() -> str:
+    """The key from the environment, or one generated once and kept (0600) in KIZUNA_HOME."""
+    key = os.environ.get("KIZUNA_SECRET_KEY")
+    if key:
+        return key
+    path = KIZUNA_HOME / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    KIZUNA_HOME.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = [h.strip() for h in envstr("KIZUNA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+SITE_URL = envstr("KIZUNA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "axes",
+    "kizuna.tickets",
+    "kizuna.desk",
+    "kizuna.portal",
+    "kizuna.api",
+    "kizuna.replycheck",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "kizuna.lib.middleware.TimezoneMiddleware",
+    # Axes must come last: it turns repeated failed sign-ins into a lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "kizuna.urls"
+WSGI_APPLICATION = "kizuna.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+_db_url = os.environ.get("KIZUNA_DATABASE_URL", "")
+if _db_url:
+    DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60, conn_health_checks=True)}
+else:
+    KIZUNA_HOME.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": KIZUNA_HOME / "kizuna.sqlite3",
+            "OPTIONS": {
+                # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at
+                # BEGIN so concurrent writers queue on busy_timeout instead of failing.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Background work --------------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": envstr("KIZUNA_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+# --- Authentication -------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "desk:login"
+LOGIN_REDIRECT_URL = "desk:queue"
+AXES_FAILURE_LIMIT = envint("KIZUNA_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "desk/locked_out.html"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# --- Internationalisation -------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ja", "日本語")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = envstr("KIZUNA_TIME_ZONE", "Asia/Tokyo")
+
+# --- Files ----------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = KIZUNA_HOME / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Serve straight from the installed packages: nothing to collect, nothing fetched remotely.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = Path(envstr("KIZUNA_ATTACHMENTS_DIR", str(KIZUNA_HOME / "attachments")))
+MEDIA_URL = "/attachments/"
+KIZUNA_MAX_ATTACHMENT_BYTES = envint("KIZUNA_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Mail -----------------------------------------------------------------------------------
+DEFAULT_FROM_EMAIL = envstr("KIZUNA_FROM_EMAIL", "support@kizuna.example")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_HOST = envstr("KIZUNA_SMTP_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = envint("KIZUNA_SMTP_PORT", 587)
+    EMAIL_HOST_USER = envstr("KIZUNA_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = envstr("KIZUNA_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = envbool("KIZUNA_SMTP_STARTTLS", True)
+    EMAIL_USE_SSL = envbool("KIZUNA_SMTP_SSL", False)
+    EMAIL_TIMEOUT = 30
+else:
+    # Without an SMTP server, outgoing mail is written to files to read and check.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = KIZUNA_HOME / "outbox"
+
+# --- Service levels (P1) ----------------------------------------------------------------------
+# Minutes until the first response per priority, promised in every acknowledgement.
+KIZUNA_RESPONSE_MINUTES = {
+    "urgent": envint("KIZUNA_RESPONSE_MINUTES_URGENT", 60),
+    "high": envint("KIZUNA_RESPONSE_MINUTES_HIGH", 4 * 60),
+    "normal": envint("KIZUNA_RESPONSE_MINUTES_NORMAL", 8 * 60),
+    "low": envint("KIZUNA_RESPONSE_MINUTES_LOW", 24 * 60),
+}
+KIZUNA_PORTAL_LINK_MINUTES = envint("KIZUNA_PORTAL_LINK_MINUTES", 30)
+
+# --- Security -------------------------------------------------------------------------------
+HTTPS = envbool("KIZUNA_HTTPS", not (DEBUG or DEMO))
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("KIZUNA_BEHIND_PROXY", False) else None
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = [o for o in envstr("KIZUNA_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": envstr("KIZUNA_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+if not SECRET_KEY:
+    raise ConfigError("KIZUNA_SECRET_KEY is empty")

@@ -1,0 +1,13 @@
+"""Settings for the test suite: production settings with fast hashing and in-process tasks."""
+
+import os
+
+os.environ.setdefault("KIZUNA_HTTPS", "0")
+os.environ.setdefault("KIZUNA_SECRET_KEY", "test-only-key-" + "x" * 40)
+
+from kizuna.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+AXES_ENABLED = True
