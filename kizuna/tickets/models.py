@@ -1,0 +1,294 @@
+"""The ticket domain: organizations, contacts, agents in teams, tickets, messages, events.
+
+The rules of the service cycle (which status may follow which, what every change must
+carry) live in `workflow.py`; the writes that apply them live in `services.py`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+REFERENCE_RE = re.compile(r"\bKZ-(\d{6,})\b", re.IGNORECASE)
+
+
+class Language(models.TextChoices):
+    JA = "ja", "日本語"
+    EN = "en", "English"
+
+
+class TechnicalLevel(models.TextChoices):
+    GENERAL = "general", _("General (not an engineer)")
+    TECHNICAL = "technical", _("Technical (engineer)")
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo")
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EmailDomain(models.Model):
+    """A mail domain that belongs to one organization: mail from it is that organization's."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True)
+
+    def save(self, *args, **kwargs):
+        self.domain = self.domain.strip().lower()
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class Contact(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"), unique=True)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.JA)
+    technical_level = models.CharField(
+        _("technical level"), max_length=10, choices=TechnicalLevel.choices, default=TechnicalLevel.GENERAL
+    )
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentProfile(models.Model):
+    """What Kizuna knows about an agent beyond the Django user: where and how they work."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile")
+    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo")
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.JA)
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    INVESTIGATING = "investigating", _("Investigating")
+    WAITING_CUSTOMER = "waiting_customer", _("Waiting for customer")
+    WAITING_THIRD_PARTY = "waiting_third_party", _("Waiting for third party")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PORTAL = "portal", _("Portal")
+    API = "api", _("API")
+    PHONE = "phone", _("Phone")
+    DESK = "desk", _("Desk")
+
+
+class CloseReason(models.TextChoices):
+    RESOLVED = "resolved", _("Resolved and confirmed")
+    DUPLICATE = "duplicate", _("Duplicate")
+    SPAM = "spam", _("Spam")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the customer")
+
+
+class Ticket(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="tickets")
+    requester = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="tickets")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    subject = models.CharField(_("subject"), max_length=250)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.NEW)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.PORTAL)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.JA)
+    # P1: when the customer will hear from us next. Every change but closing moves it forward.
+    next_checkpoint = models.DateTimeField(_("next update by"), null=True, blank=True)
+    # P1: what we are doing now, in the words last shown to the customer.
+    customer_note = models.TextField(_("what we are doing now"), blank=True)
+    close_reason = models.CharField(max_length=10, choices=CloseReason.choices, blank=True)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The desk queue: open tickets, the one that falls due first on top.
+            models.Index(
+                fields=["next_checkpoint", "id"], name="ticket_queue_idx", condition=~models.Q(status="closed")
+            ),
+            models.Index(fields=["organization", "status"], name="ticket_org_status_idx"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        """The customer-facing reference, e.g. KZ-000123."""
+        return format_reference(self.pk)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.CLOSED
+
+    def is_overdue(self, now=None) -> bool:
+        """True when the promised next update is in the past and the ticket is still open."""
+        if self.next_checkpoint is None or not self.is_open:
+            return False
+        return self.next_checkpoint < (now or timezone.now())
+
+
+def format_reference(pk: int | None) -> str:
+    return f"KZ-{pk:06d}" if pk else ""
+
+
+def parse_reference(text: str) -> int | None:
+    """The ticket id in a reference such as 'KZ-000123' (or a plain number), else None."""
+    text = (text or "").strip()
+    if text.isdigit():
+        return int(text)
+    match = REFERENCE_RE.fullmatch(text) or REFERENCE_RE.search(text)
+    return int(match.group(1)) if match else None
+
+
+class MessageKind(models.TextChoices):
+    INBOUND = "inbound", _("From the customer")
+    OUTBOUND = "outbound", _("To the customer")
+    NOTE = "note", _("Internal note")
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=10, choices=MessageKind.choices)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()
+    # Sent by Kizuna itself (acknowledgements, reopen notices): marked Auto-Submitted when mailed.
+    automatic = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=now)
+    email_message_id = models.CharField(max_length=998, blank=True, db_index=True)
+    mailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    @property
+    def is_customer_visible(self) -> bool:
+        return self.kind != MessageKind.NOTE
+
+    @property
+    def author_name(self) -> str:
+        if self.author_contact_id:
+            return self.author_contact.name
+        if self.author_user_id:
+            return self.author_user.get_full_name() or self.author_user.get_username()
+        return "Kizuna"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Content-addressed: the same file twice is stored once, and names never collide.
+    return f"{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255, default="application/octet-stream")
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @staticmethod
+    def digest(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledgement sent")
+    STATUS = "status", _("Status changed")
+    ASSIGNED = "assigned", _("Assigned")
+    REPLY = "reply", _("Reply sent")
+    NOTE = "note", _("Internal note")
+    CUSTOMER_REPLY = "customer_reply", _("Customer replied")
+    REOPENED = "reopened", _("Reopened")
+
+
+class TicketEvent(models.Model):
+    """One line of the append-only audit trail: who changed what, when, and what the customer was told."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=now)
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24, blank=True)
+    customer_note = models.TextField(blank=True)
+    checkpoint = models.DateTimeField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("The audit trail is append-only: events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("The audit trail is append-only: events cannot be deleted.")

@@ -1,0 +1,385 @@
+"""Writes to the ticket domain. Every entry point (desk, portal, API, email, shell) calls these.
+
+Each service owns its transaction, validates before it writes (bad input changes nothing),
+records an event in the append-only trail, and hands mail to the background queue only
+after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from kizuna.lib.timefmt import format_when
+from kizuna.tickets import workflow
+from kizuna.tickets.models import (
+    Attachment,
+    Channel,
+    Contact,
+    EventKind,
+    Language,
+    Message,
+    MessageKind,
+    Priority,
+    Status,
+    Team,
+    Ticket,
+    TicketEvent,
+)
+from kizuna.tickets.workflow import TicketError
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """An attachment as it arrives from a form, the API or a mail part."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+def response_due(priority: str, *, now: datetime | None = None) -> datetime:
+    """When the customer will hear from us at the latest, by priority (P1)."""
+    minutes = settings.KIZUNA_RESPONSE_MINUTES.get(priority, settings.KIZUNA_RESPONSE_MINUTES["normal"])
+    return (now or timezone.now()) + timedelta(minutes=minutes)
+
+
+def _check_files(files: Sequence[IncomingFile]) -> None:
+    limit = settings.KIZUNA_MAX_ATTACHMENT_BYTES
+    for f in files:
+        if len(f.data) > limit:
+            raise TicketError(
+                _("“%(name)s” is %(size)s MB; attachments may be at most %(limit)s MB each.")
+                % {"name": f.name, "size": f"{len(f.data) / 1048576:.1f}", "limit": f"{limit / 1048576:.0f}"},
+                field="attachments",
+            )
+
+
+def _store_files(message: Message, files: Sequence[IncomingFile]) -> None:
+    for f in files:
+        digest = Attachment.digest(f.data)
+        att = Attachment(
+            message=message,
+            filename=(f.name or "attachment")[:255],
+            content_type=f.content_type or "application/octet-stream",
+            size=len(f.data),
+            sha256=digest,
+        )
+        existing = Attachment.objects.filter(sha256=digest).only("file").first()
+        if existing:
+            att.file.name = existing.file.name
+        else:
+            att.file.save(digest, ContentFile(f.data), save=False)
+        att.save()
+
+
+def _deliver_after_commit(message: Message) -> None:
+    from kizuna.tickets.tasks import message_deliver
+
+    message_id = message.id
+    transaction.on_commit(lambda: message_deliver.enqueue(message_id))
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    """Re-read the ticket under a row lock so concurrent changes apply one after the other."""
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def acknowledgement_text(ticket: Ticket, due: datetime) -> str:
+    """The acknowledgement (P1): the reference, and when the customer will hear from us."""
+    contact = ticket.requester
+    with translation.override(ticket.language):
+        return _(
+            "Thank you for contacting us. We have received your request and registered it as "
+            "%(ref)s (“%(subject)s”).\n\n"
+            "An engineer will contact you by %(when)s at the latest. If the situation changes in "
+            "the meantime, for example if more users are affected, simply reply to this message "
+            "and we will take it into account."
+        ) % {
+            "ref": ticket.reference,
+            "subject": ticket.subject,
+            "when": format_when(due, lang=ticket.language, tzname=contact.timezone),
+        }
+
+
+@transaction.atomic
+def ticket_open(
+    *,
+    requester: Contact,
+    subject: str,
+    body: str,
+    priority: str = Priority.NORMAL,
+    channel: str = Channel.PORTAL,
+    language: str | None = None,
+    files: Sequence[IncomingFile] = (),
+    actor_user=None,
+    team: Team | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Open a ticket from a customer's request and acknowledge it at once (P1).
+
+    The request is stored as the customer's first message; the acknowledgement gives the
+    reference and the time by which we will respond, and that time becomes the first checkpoint.
+    """
+    subject = " ".join((subject or "").split())
+    body = (body or "").strip()
+    if not subject:
+        raise TicketError(_("A request needs a subject."), field="subject")
+    if len(subject) > 250:
+        raise TicketError(_("The subject is too long (at most 250 characters)."), field="subject")
+    if not body:
+        raise TicketError(_("Describe the request: the message is empty."), field="body")
+    if priority not in Priority.values:
+        raise TicketError(
+            _("Unknown priority “%(p)s”. Use one of: %(known)s.") % {"p": priority, "known": ", ".join(Priority.values)},
+            field="priority",
+        )
+    if channel not in Channel.values:
+        raise TicketError(_("Unknown channel “%(c)s”.") % {"c": channel}, field="channel")
+    language = language or requester.language
+    if language not in Language.values:
+        raise TicketError(_("Unknown language “%(l)s”. Use ja or en.") % {"l": language}, field="language")
+    if not requester.is_active:
+        raise TicketError(_("This contact is deactivated."), field="requester")
+    _check_files(files)
+
+    now = now or timezone.now()
+    due = response_due(priority, now=now)
+    ticket = Ticket.objects.create(
+        organization_id=requester.organization_id,
+        requester=requester,
+        subject=subject,
+        priority=priority,
+        channel=channel,
+        language=language,
+        team=team,
+        created_at=now,
+        updated_at=now,
+        next_checkpoint=due,
+    )
+    ticket.requester = requester
+    request = Message.objects.create(
+        ticket=ticket, kind=MessageKind.INBOUND, author_contact=requester, body=body, created_at=now
+    )
+    _store_files(request, files)
+    TicketEvent.objects.create(
+        ticket=ticket, kind=EventKind.CREATED, actor_user=actor_user, actor_contact=None if actor_user else requester,
+        created_at=now, to_status=Status.NEW, data={"channel": channel, "priority": priority},
+    )
+    ack_text = acknowledgement_text(ticket, due)
+    ack = Message.objects.create(ticket=ticket, kind=MessageKind.OUTBOUND, body=ack_text, automatic=True, created_at=now)
+    ticket.customer_note = ack_text
+    ticket.save(update_fields=["customer_note"])
+    TicketEvent.objects.create(
+        ticket=ticket, kind=EventKind.ACKNOWLEDGED, created_at=now, customer_note=ack_text, checkpoint=due
+    )
+    _deliver_after_commit(ack)
+    return ticket
+
+
+@transaction.atomic
+def ticket_transition(
+    *,
+    ticket: Ticket,
+    actor_user,
+    to_status: str,
+    customer_note: str = "",
+    checkpoint: datetime | None = None,
+    close_reason: str = "",
+    now: datetime | None = None,
+) -> Ticket:
+    """Move a ticket to another status under the rules of `workflow` (P1, P10).
+
+    The customer note becomes a message the customer sees (and is mailed); the checkpoint
+    becomes the next promised update.
+    """
+    now = now or timezone.now()
+    locked = _locked(ticket)
+    change = workflow.check_transition(
+        from_status=locked.status,
+        to_status=to_status,
+        customer_note=customer_note,
+        checkpoint=checkpoint,
+        close_reason=close_reason,
+        now=now,
+    )
+    _apply(locked, change, actor_user=actor_user, now=now, automatic=False, kind=EventKind.STATUS)
+    _copy(locked, ticket)
+    return ticket
+
+
+def _apply(ticket: Ticket, change: workflow.Transition, *, actor_user, now, automatic: bool, kind: str) -> None:
+    from_status = ticket.status
+    ticket.status = change.to_status
+    ticket.updated_at = now
+    fields = ["status", "updated_at", "next_checkpoint", "customer_note"]
+    if change.to_status == Status.CLOSED:
+        ticket.next_checkpoint = None
+        ticket.closed_at = now
+        ticket.close_reason = change.close_reason
+        fields += ["closed_at", "close_reason"]
+    else:
+        ticket.next_checkpoint = change.checkpoint
+        ticket.customer_note = change.customer_note
+        ticket.closed_at = None
+        ticket.close_reason = ""
+        fields += ["closed_at", "close_reason"]
+    if change.to_status == Status.RESOLVED:
+        ticket.resolved_at = now
+        fields.append("resolved_at")
+    elif from_status == Status.RESOLVED and change.to_status != Status.CLOSED:
+        ticket.resolved_at = None
+        fields.append("resolved_at")
+    if actor_user is not None and ticket.first_response_at is None:
+        ticket.first_response_at = now
+        fields.append("first_response_at")
+    ticket.save(update_fields=fields)
+    if change.customer_note:
+        msg = Message.objects.create(
+            ticket=ticket,
+            kind=MessageKind.OUTBOUND,
+            author_user=actor_user,
+            body=change.customer_note,
+            automatic=automatic,
+            created_at=now,
+        )
+        _deliver_after_commit(msg)
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor_user=actor_user,
+        created_at=now,
+        from_status=from_status,
+        to_status=change.to_status,
+        customer_note=change.customer_note,
+        checkpoint=change.checkpoint,
+        data={"close_reason": change.close_reason} if change.close_reason else {},
+    )
+
+
+def _copy(src: Ticket, dst: Ticket) -> None:
+    for field in ("status", "updated_at", "next_checkpoint", "customer_note", "closed_at", "close_reason",
+                  "resolved_at", "first_response_at", "assignee_id", "team_id"):
+        setattr(dst, field, getattr(src, field))
+
+
+@transaction.atomic
+def ticket_reply(
+    *, ticket: Ticket, actor_user, body: str, files: Sequence[IncomingFile] = (), now: datetime | None = None
+) -> Message:
+    """Send the customer a message from an agent; it is mailed after the commit."""
+    body = (body or "").strip()
+    if not body:
+        raise TicketError(_("The reply is empty."), field="body")
+    _check_files(files)
+    now = now or timezone.now()
+    locked = _locked(ticket)
+    if locked.status == Status.CLOSED:
+        raise TicketError(_("This ticket is closed; open a new one to write to the customer."), field="status")
+    msg = Message.objects.create(
+        ticket=locked, kind=MessageKind.OUTBOUND, author_user=actor_user, body=body, created_at=now
+    )
+    _store_files(msg, files)
+    fields = ["updated_at"]
+    locked.updated_at = now
+    if locked.first_response_at is None:
+        locked.first_response_at = now
+        fields.append("first_response_at")
+    locked.save(update_fields=fields)
+    TicketEvent.objects.create(ticket=locked, kind=EventKind.REPLY, actor_user=actor_user, created_at=now,
+                               data={"message": msg.id})
+    _deliver_after_commit(msg)
+    _copy(locked, ticket)
+    return msg
+
+
+@transaction.atomic
+def ticket_note(*, ticket: Ticket, actor_user, body: str, now: datetime | None = None) -> Message:
+    """Add an internal note: agents only, never shown or mailed to a customer."""
+    body = (body or "").strip()
+    if not body:
+        raise TicketError(_("The note is empty."), field="body")
+    now = now or timezone.now()
+    msg = Message.objects.create(ticket=ticket, kind=MessageKind.NOTE, author_user=actor_user, body=body, created_at=now)
+    TicketEvent.objects.create(ticket=ticket, kind=EventKind.NOTE, actor_user=actor_user, created_at=now,
+                               data={"message": msg.id})
+    return msg
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, actor_user, assignee=None, team: Team | None = None,
+                  now: datetime | None = None) -> Ticket:
+    """Give the ticket to an agent and/or a team; the change is recorded."""
+    from kizuna.tickets.access import is_agent
+
+    if assignee is not None and not is_agent(assignee):
+        raise TicketError(_("“%(name)s” is not an agent.") % {"name": assignee}, field="assignee")
+    now = now or timezone.now()
+    locked = _locked(ticket)
+    before = {"assignee": locked.assignee_id, "team": locked.team_id}
+    locked.assignee = assignee
+    locked.team = team
+    locked.updated_at = now
+    locked.save(update_fields=["assignee", "team", "updated_at"])
+    TicketEvent.objects.create(
+        ticket=locked, kind=EventKind.ASSIGNED, actor_user=actor_user, created_at=now,
+        data={"before": before, "after": {"assignee": locked.assignee_id, "team": locked.team_id}},
+    )
+    _copy(locked, ticket)
+    ticket.assignee, ticket.team = assignee, team
+    return ticket
+
+
+def resume_note(ticket: Ticket, due: datetime, *, reopened: bool) -> str:
+    with translation.override(ticket.language):
+        if reopened:
+            text = _("Thank you for your reply. We have reopened %(ref)s and will get back to you by %(when)s.")
+        else:
+            text = _("Thank you for the information. We are continuing our work on %(ref)s and will get back "
+                     "to you by %(when)s.")
+        return text % {
+            "ref": ticket.reference,
+            "when": format_when(due, lang=ticket.language, tzname=ticket.requester.timezone),
+        }
+
+
+@transaction.atomic
+def ticket_customer_reply(
+    *, ticket: Ticket, contact: Contact, body: str, files: Sequence[IncomingFile] = (), now: datetime | None = None
+) -> Message:
+    """Record a customer's message. A reply to a resolved ticket reopens it; an answer we were
+    waiting for puts it back into investigation, with a new checkpoint (P1)."""
+    body = (body or "").strip()
+    if not body:
+        raise TicketError(_("The message is empty."), field="body")
+    _check_files(files)
+    now = now or timezone.now()
+    locked = _locked(ticket)
+    if locked.status == Status.CLOSED:
+        raise TicketError(_("This request is closed. Please open a new request; you can mention %(ref)s in it.")
+                          % {"ref": locked.reference}, field="status")
+    msg = Message.objects.create(ticket=locked, kind=MessageKind.INBOUND, author_contact=contact, body=body,
+                                 created_at=now)
+    _store_files(msg, files)
+    TicketEvent.objects.create(ticket=locked, kind=EventKind.CUSTOMER_REPLY, actor_contact=contact, created_at=now,
+                               data={"message": msg.id})
+    resumed = workflow.CUSTOMER_REPLY_RESUMES.get(locked.status)
+    if resumed:
+        due = response_due(locked.priority, now=now)
+        locked.requester = ticket.requester
+        reopened = locked.status == Status.RESOLVED
+        change = workflow.Transition(resumed, resume_note(locked, due, reopened=reopened), due, "")
+        _apply(locked, change, actor_user=None, now=now, automatic=True,
+               kind=EventKind.REOPENED if reopened else EventKind.STATUS)
+    else:
+        locked.updated_at = now
+        locked.save(update_fields=["updated_at"])
+    _copy(locked, ticket)
+    return msg
