@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.http import JsonResponse
+from django.shortcuts import redirect
 from django.urls import include, path
 from django.views.decorators.http import require_GET
 
@@ -15,7 +16,11 @@ def healthz(request):
 
 
 urlpatterns = [
+    path("", lambda request: redirect("portal:home"), name="home"),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("desk/", include("kizuna.desk.urls")),
+    path("portal/", include("kizuna.portal.urls")),
+    path("api/v1/", include("kizuna.api.urls")),
     path("admin/", admin.site.urls),
 ]
