@@ -37,7 +37,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = [h.strip() for h in envstr("KIZUNA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+ALLOWED_HOSTS = [
+    h.strip() for h in envstr("KIZUNA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
+]
 SITE_URL = envstr("KIZUNA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -97,7 +99,9 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 _db_url = os.environ.get("KIZUNA_DATABASE_URL", "")
 if _db_url:
-    DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60, conn_health_checks=True)}
+    DATABASES = {
+        "default": dj_database_url.parse(_db_url, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     KIZUNA_HOME.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -147,6 +151,7 @@ TIME_ZONE = envstr("KIZUNA_TIME_ZONE", "Asia/Tokyo")
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = KIZUNA_HOME / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Serve straight from the installed packages: nothing to collect, nothing fetched remotely.
 WHITENOISE_USE_FINDERS = True
@@ -192,7 +197,9 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("KIZUNA_BEHIND_PROXY", False) else None
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if envbool("KIZUNA_BEHIND_PROXY", False) else None
+)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -20,9 +20,13 @@ class Personas:
 
     def make_personas(self) -> None:
         User = get_user_model()
-        self.agent = User.objects.create_user("sato", "sato@kizuna.example", PASSWORD, first_name="佐藤")
+        self.agent = User.objects.create_user(
+            "sato", "sato@kizuna.example", PASSWORD, first_name="佐藤"
+        )
         AgentProfile.objects.create(user=self.agent, timezone="Asia/Tokyo", language="ja")
-        self.teammate = User.objects.create_user("alice", "alice@kizuna.example", PASSWORD, first_name="Alice")
+        self.teammate = User.objects.create_user(
+            "alice", "alice@kizuna.example", PASSWORD, first_name="Alice"
+        )
         AgentProfile.objects.create(user=self.teammate, timezone="Europe/London", language="en")
         self.team = Team.objects.create(name="Hosting")
         self.team.members.add(self.agent, self.teammate)
@@ -30,14 +34,23 @@ class Personas:
         self.org = Organization.objects.create(name="山田商事株式会社")
         EmailDomain.objects.create(organization=self.org, domain="yamada.example.jp")
         self.customer = Contact.objects.create(
-            organization=self.org, name="山田 太郎", email="taro@yamada.example.jp", language="ja",
-            technical_level="general", role="総務部",
+            organization=self.org,
+            name="山田 太郎",
+            email="taro@yamada.example.jp",
+            language="ja",
+            technical_level="general",
+            role="総務部",
         )
         self.other_org = Organization.objects.create(name="Northwind Ltd")
         EmailDomain.objects.create(organization=self.other_org, domain="northwind.example")
         self.outsider = Contact.objects.create(
-            organization=self.other_org, name="Nancy Davolio", email="nancy@northwind.example", language="en",
-            technical_level="technical", role="IT manager", timezone="Europe/London",
+            organization=self.other_org,
+            name="Nancy Davolio",
+            email="nancy@northwind.example",
+            language="en",
+            technical_level="technical",
+            role="IT manager",
+            timezone="Europe/London",
         )
 
     def make_ticket(self, **overrides) -> Ticket:

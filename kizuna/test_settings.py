@@ -1,7 +1,10 @@
 """Settings for the test suite: production settings with fast hashing and in-process tasks."""
 
 import os
+import tempfile
 
+# Tests never write into a real installation: attachments, outbox and keys go to a temp dir.
+os.environ.setdefault("KIZUNA_HOME", tempfile.mkdtemp(prefix="kizuna-test-"))
 os.environ.setdefault("KIZUNA_HTTPS", "0")
 os.environ.setdefault("KIZUNA_SECRET_KEY", "test-only-key-" + "x" * 40)
 

@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from kizuna.desk import views
 
 app_name = "desk"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("login/", auth_views.LoginView.as_view(template_name="desk/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="desk:login"), name="logout"),
+    path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket"),
+    path("tickets/<int:ticket_id>/reply/", views.ticket_reply, name="reply"),
+    path("tickets/<int:ticket_id>/note/", views.ticket_note, name="note"),
+    path("tickets/<int:ticket_id>/status/", views.ticket_status, name="status"),
+    path("tickets/<int:ticket_id>/assign/", views.ticket_assign, name="assign"),
+    path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
+]

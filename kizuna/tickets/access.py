@@ -55,7 +55,9 @@ def _get(qs: QuerySet[Ticket], ticket_id: int) -> Ticket:
 
 
 def messages_for_agent(ticket: Ticket) -> QuerySet[Message]:
-    return ticket.messages.select_related("author_user", "author_contact").prefetch_related("attachments")
+    return ticket.messages.select_related("author_user", "author_contact").prefetch_related(
+        "attachments"
+    )
 
 
 def messages_for_contact(ticket: Ticket) -> QuerySet[Message]:

@@ -19,9 +19,9 @@ def message_send(*, message_id: int) -> bool:
     The message is claimed with a conditional update so that two workers never send it
     twice; if sending fails the claim is released and the error propagates for a retry.
     """
-    claimed = Message.objects.filter(id=message_id, kind=MessageKind.OUTBOUND, mailed_at=None).update(
-        mailed_at=timezone.now()
-    )
+    claimed = Message.objects.filter(
+        id=message_id, kind=MessageKind.OUTBOUND, mailed_at=None
+    ).update(mailed_at=timezone.now())
     if not claimed:
         return False
     msg = Message.objects.select_related("ticket__requester").get(id=message_id)

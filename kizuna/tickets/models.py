@@ -56,12 +56,19 @@ class EmailDomain(models.Model):
 
 
 class Contact(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="contacts")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="contacts"
+    )
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"), unique=True)
-    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.JA)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.JA
+    )
     technical_level = models.CharField(
-        _("technical level"), max_length=10, choices=TechnicalLevel.choices, default=TechnicalLevel.GENERAL
+        _("technical level"),
+        max_length=10,
+        choices=TechnicalLevel.choices,
+        default=TechnicalLevel.GENERAL,
     )
     role = models.CharField(_("role"), max_length=100, blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo")
@@ -93,7 +100,9 @@ class Team(models.Model):
 class AgentProfile(models.Model):
     """What Kizuna knows about an agent beyond the Django user: where and how they work."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
+    )
     timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo")
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.JA)
 
@@ -137,14 +146,28 @@ class Ticket(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="tickets")
     requester = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="tickets")
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
     )
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
     subject = models.CharField(_("subject"), max_length=250)
-    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
-    status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.NEW)
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.PORTAL)
-    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.JA)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.NEW
+    )
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.PORTAL
+    )
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.JA
+    )
     # P1: when the customer will hear from us next. Every change but closing moves it forward.
     next_checkpoint = models.DateTimeField(_("next update by"), null=True, blank=True)
     # P1: what we are doing now, in the words last shown to the customer.
@@ -160,7 +183,9 @@ class Ticket(models.Model):
         indexes = [
             # The desk queue: open tickets, the one that falls due first on top.
             models.Index(
-                fields=["next_checkpoint", "id"], name="ticket_queue_idx", condition=~models.Q(status="closed")
+                fields=["next_checkpoint", "id"],
+                name="ticket_queue_idx",
+                condition=~models.Q(status="closed"),
             ),
             models.Index(fields=["organization", "status"], name="ticket_org_status_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
@@ -210,7 +235,9 @@ class Message(models.Model):
     author_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    author_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author_contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     body = models.TextField()
     # Sent by Kizuna itself (acknowledgements, reopen notices): marked Auto-Submitted when mailed.
     automatic = models.BooleanField(default=False)
@@ -274,7 +301,9 @@ class TicketEvent(models.Model):
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=now)
     from_status = models.CharField(max_length=24, blank=True)
     to_status = models.CharField(max_length=24, blank=True)

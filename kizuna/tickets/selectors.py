@@ -7,8 +7,14 @@ from django.db.models import QuerySet
 from kizuna.tickets.models import Status, Ticket
 
 
-def queue(qs: QuerySet[Ticket], *, status: str = "", assignee_id: int | None = None,
-          unassigned: bool = False, organization_id: int | None = None) -> QuerySet[Ticket]:
+def queue(
+    qs: QuerySet[Ticket],
+    *,
+    status: str = "",
+    assignee_id: int | None = None,
+    unassigned: bool = False,
+    organization_id: int | None = None,
+) -> QuerySet[Ticket]:
     """Open tickets, the one whose next update falls due first on top (P1).
 
     Open tickets always carry a checkpoint, so ordering by it needs no NULL handling and the

@@ -7,12 +7,16 @@ after the commit.
 
 from __future__ import annotations
 
+import re
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -23,13 +27,16 @@ from kizuna.tickets.models import (
     Attachment,
     Channel,
     Contact,
+    EmailDomain,
     EventKind,
     Language,
     Message,
     MessageKind,
+    Organization,
     Priority,
     Status,
     Team,
+    TechnicalLevel,
     Ticket,
     TicketEvent,
 )
@@ -47,7 +54,9 @@ class IncomingFile:
 
 def response_due(priority: str, *, now: datetime | None = None) -> datetime:
     """When the customer will hear from us at the latest, by priority (P1)."""
-    minutes = settings.KIZUNA_RESPONSE_MINUTES.get(priority, settings.KIZUNA_RESPONSE_MINUTES["normal"])
+    minutes = settings.KIZUNA_RESPONSE_MINUTES.get(
+        priority, settings.KIZUNA_RESPONSE_MINUTES["normal"]
+    )
     return (now or timezone.now()) + timedelta(minutes=minutes)
 
 
@@ -57,7 +66,11 @@ def _check_files(files: Sequence[IncomingFile]) -> None:
         if len(f.data) > limit:
             raise TicketError(
                 _("“%(name)s” is %(size)s MB; attachments may be at most %(limit)s MB each.")
-                % {"name": f.name, "size": f"{len(f.data) / 1048576:.1f}", "limit": f"{limit / 1048576:.0f}"},
+                % {
+                    "name": f.name,
+                    "size": f"{len(f.data) / 1048576:.1f}",
+                    "limit": f"{limit / 1048576:.0f}",
+                },
                 field="attachments",
             )
 
@@ -138,14 +151,17 @@ def ticket_open(
         raise TicketError(_("Describe the request: the message is empty."), field="body")
     if priority not in Priority.values:
         raise TicketError(
-            _("Unknown priority “%(p)s”. Use one of: %(known)s.") % {"p": priority, "known": ", ".join(Priority.values)},
+            _("Unknown priority “%(p)s”. Use one of: %(known)s.")
+            % {"p": priority, "known": ", ".join(Priority.values)},
             field="priority",
         )
     if channel not in Channel.values:
         raise TicketError(_("Unknown channel “%(c)s”.") % {"c": channel}, field="channel")
     language = language or requester.language
     if language not in Language.values:
-        raise TicketError(_("Unknown language “%(l)s”. Use ja or en.") % {"l": language}, field="language")
+        raise TicketError(
+            _("Unknown language “%(l)s”. Use ja or en.") % {"l": language}, field="language"
+        )
     if not requester.is_active:
         raise TicketError(_("This contact is deactivated."), field="requester")
     _check_files(files)
@@ -170,15 +186,26 @@ def ticket_open(
     )
     _store_files(request, files)
     TicketEvent.objects.create(
-        ticket=ticket, kind=EventKind.CREATED, actor_user=actor_user, actor_contact=None if actor_user else requester,
-        created_at=now, to_status=Status.NEW, data={"channel": channel, "priority": priority},
+        ticket=ticket,
+        kind=EventKind.CREATED,
+        actor_user=actor_user,
+        actor_contact=None if actor_user else requester,
+        created_at=now,
+        to_status=Status.NEW,
+        data={"channel": channel, "priority": priority},
     )
     ack_text = acknowledgement_text(ticket, due)
-    ack = Message.objects.create(ticket=ticket, kind=MessageKind.OUTBOUND, body=ack_text, automatic=True, created_at=now)
+    ack = Message.objects.create(
+        ticket=ticket, kind=MessageKind.OUTBOUND, body=ack_text, automatic=True, created_at=now
+    )
     ticket.customer_note = ack_text
     ticket.save(update_fields=["customer_note"])
     TicketEvent.objects.create(
-        ticket=ticket, kind=EventKind.ACKNOWLEDGED, created_at=now, customer_note=ack_text, checkpoint=due
+        ticket=ticket,
+        kind=EventKind.ACKNOWLEDGED,
+        created_at=now,
+        customer_note=ack_text,
+        checkpoint=due,
     )
     _deliver_after_commit(ack)
     return ticket
@@ -215,7 +242,9 @@ def ticket_transition(
     return ticket
 
 
-def _apply(ticket: Ticket, change: workflow.Transition, *, actor_user, now, automatic: bool, kind: str) -> None:
+def _apply(
+    ticket: Ticket, change: workflow.Transition, *, actor_user, now, automatic: bool, kind: str
+) -> None:
     from_status = ticket.status
     ticket.status = change.to_status
     ticket.updated_at = now
@@ -265,14 +294,29 @@ def _apply(ticket: Ticket, change: workflow.Transition, *, actor_user, now, auto
 
 
 def _copy(src: Ticket, dst: Ticket) -> None:
-    for field in ("status", "updated_at", "next_checkpoint", "customer_note", "closed_at", "close_reason",
-                  "resolved_at", "first_response_at", "assignee_id", "team_id"):
+    for field in (
+        "status",
+        "updated_at",
+        "next_checkpoint",
+        "customer_note",
+        "closed_at",
+        "close_reason",
+        "resolved_at",
+        "first_response_at",
+        "assignee_id",
+        "team_id",
+    ):
         setattr(dst, field, getattr(src, field))
 
 
 @transaction.atomic
 def ticket_reply(
-    *, ticket: Ticket, actor_user, body: str, files: Sequence[IncomingFile] = (), now: datetime | None = None
+    *,
+    ticket: Ticket,
+    actor_user,
+    body: str,
+    files: Sequence[IncomingFile] = (),
+    now: datetime | None = None,
 ) -> Message:
     """Send the customer a message from an agent; it is mailed after the commit."""
     body = (body or "").strip()
@@ -282,7 +326,9 @@ def ticket_reply(
     now = now or timezone.now()
     locked = _locked(ticket)
     if locked.status == Status.CLOSED:
-        raise TicketError(_("This ticket is closed; open a new one to write to the customer."), field="status")
+        raise TicketError(
+            _("This ticket is closed; open a new one to write to the customer."), field="status"
+        )
     msg = Message.objects.create(
         ticket=locked, kind=MessageKind.OUTBOUND, author_user=actor_user, body=body, created_at=now
     )
@@ -293,8 +339,13 @@ def ticket_reply(
         locked.first_response_at = now
         fields.append("first_response_at")
     locked.save(update_fields=fields)
-    TicketEvent.objects.create(ticket=locked, kind=EventKind.REPLY, actor_user=actor_user, created_at=now,
-                               data={"message": msg.id})
+    TicketEvent.objects.create(
+        ticket=locked,
+        kind=EventKind.REPLY,
+        actor_user=actor_user,
+        created_at=now,
+        data={"message": msg.id},
+    )
     _deliver_after_commit(msg)
     _copy(locked, ticket)
     return msg
@@ -307,15 +358,28 @@ def ticket_note(*, ticket: Ticket, actor_user, body: str, now: datetime | None =
     if not body:
         raise TicketError(_("The note is empty."), field="body")
     now = now or timezone.now()
-    msg = Message.objects.create(ticket=ticket, kind=MessageKind.NOTE, author_user=actor_user, body=body, created_at=now)
-    TicketEvent.objects.create(ticket=ticket, kind=EventKind.NOTE, actor_user=actor_user, created_at=now,
-                               data={"message": msg.id})
+    msg = Message.objects.create(
+        ticket=ticket, kind=MessageKind.NOTE, author_user=actor_user, body=body, created_at=now
+    )
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=EventKind.NOTE,
+        actor_user=actor_user,
+        created_at=now,
+        data={"message": msg.id},
+    )
     return msg
 
 
 @transaction.atomic
-def ticket_assign(*, ticket: Ticket, actor_user, assignee=None, team: Team | None = None,
-                  now: datetime | None = None) -> Ticket:
+def ticket_assign(
+    *,
+    ticket: Ticket,
+    actor_user,
+    assignee=None,
+    team: Team | None = None,
+    now: datetime | None = None,
+) -> Ticket:
     """Give the ticket to an agent and/or a team; the change is recorded."""
     from kizuna.tickets.access import is_agent
 
@@ -329,7 +393,10 @@ def ticket_assign(*, ticket: Ticket, actor_user, assignee=None, team: Team | Non
     locked.updated_at = now
     locked.save(update_fields=["assignee", "team", "updated_at"])
     TicketEvent.objects.create(
-        ticket=locked, kind=EventKind.ASSIGNED, actor_user=actor_user, created_at=now,
+        ticket=locked,
+        kind=EventKind.ASSIGNED,
+        actor_user=actor_user,
+        created_at=now,
         data={"before": before, "after": {"assignee": locked.assignee_id, "team": locked.team_id}},
     )
     _copy(locked, ticket)
@@ -340,10 +407,14 @@ def ticket_assign(*, ticket: Ticket, actor_user, assignee=None, team: Team | Non
 def resume_note(ticket: Ticket, due: datetime, *, reopened: bool) -> str:
     with translation.override(ticket.language):
         if reopened:
-            text = _("Thank you for your reply. We have reopened %(ref)s and will get back to you by %(when)s.")
+            text = _(
+                "Thank you for your reply. We have reopened %(ref)s and will get back to you by %(when)s."
+            )
         else:
-            text = _("Thank you for the information. We are continuing our work on %(ref)s and will get back "
-                     "to you by %(when)s.")
+            text = _(
+                "Thank you for the information. We are continuing our work on %(ref)s and will get back "
+                "to you by %(when)s."
+            )
         return text % {
             "ref": ticket.reference,
             "when": format_when(due, lang=ticket.language, tzname=ticket.requester.timezone),
@@ -352,7 +423,12 @@ def resume_note(ticket: Ticket, due: datetime, *, reopened: bool) -> str:
 
 @transaction.atomic
 def ticket_customer_reply(
-    *, ticket: Ticket, contact: Contact, body: str, files: Sequence[IncomingFile] = (), now: datetime | None = None
+    *,
+    ticket: Ticket,
+    contact: Contact,
+    body: str,
+    files: Sequence[IncomingFile] = (),
+    now: datetime | None = None,
 ) -> Message:
     """Record a customer's message. A reply to a resolved ticket reopens it; an answer we were
     waiting for puts it back into investigation, with a new checkpoint (P1)."""
@@ -363,23 +439,182 @@ def ticket_customer_reply(
     now = now or timezone.now()
     locked = _locked(ticket)
     if locked.status == Status.CLOSED:
-        raise TicketError(_("This request is closed. Please open a new request; you can mention %(ref)s in it.")
-                          % {"ref": locked.reference}, field="status")
-    msg = Message.objects.create(ticket=locked, kind=MessageKind.INBOUND, author_contact=contact, body=body,
-                                 created_at=now)
+        raise TicketError(
+            _("This request is closed. Please open a new request; you can mention %(ref)s in it.")
+            % {"ref": locked.reference},
+            field="status",
+        )
+    msg = Message.objects.create(
+        ticket=locked, kind=MessageKind.INBOUND, author_contact=contact, body=body, created_at=now
+    )
     _store_files(msg, files)
-    TicketEvent.objects.create(ticket=locked, kind=EventKind.CUSTOMER_REPLY, actor_contact=contact, created_at=now,
-                               data={"message": msg.id})
+    TicketEvent.objects.create(
+        ticket=locked,
+        kind=EventKind.CUSTOMER_REPLY,
+        actor_contact=contact,
+        created_at=now,
+        data={"message": msg.id},
+    )
     resumed = workflow.CUSTOMER_REPLY_RESUMES.get(locked.status)
     if resumed:
         due = response_due(locked.priority, now=now)
         locked.requester = ticket.requester
         reopened = locked.status == Status.RESOLVED
         change = workflow.Transition(resumed, resume_note(locked, due, reopened=reopened), due, "")
-        _apply(locked, change, actor_user=None, now=now, automatic=True,
-               kind=EventKind.REOPENED if reopened else EventKind.STATUS)
+        _apply(
+            locked,
+            change,
+            actor_user=None,
+            now=now,
+            automatic=True,
+            kind=EventKind.REOPENED if reopened else EventKind.STATUS,
+        )
     else:
         locked.updated_at = now
         locked.save(update_fields=["updated_at"])
     _copy(locked, ticket)
     return msg
+
+
+# --- Organizations and contacts -------------------------------------------------------------
+
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _check_timezone(name: str, *, field: str = "timezone") -> str:
+    name = (name or "").strip()
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise TicketError(
+            _("Unknown time zone “%(tz)s”; use an IANA name such as Asia/Tokyo.") % {"tz": name},
+            field=field,
+        ) from None
+    return name
+
+
+def _check_choice(value: str, choices, *, field: str) -> str:
+    if value not in choices.values:
+        raise TicketError(
+            _("Unknown %(field)s “%(value)s”. Use one of: %(known)s.")
+            % {
+                "field": field.replace("_", " "),
+                "value": value,
+                "known": ", ".join(choices.values),
+            },
+            field=field,
+        )
+    return value
+
+
+@transaction.atomic
+def organization_create(
+    *, name: str, domains: Sequence[str] = (), timezone_name: str = "Asia/Tokyo"
+) -> Organization:
+    """Create a customer organization with the mail domains that identify its contacts."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise TicketError(_("An organization needs a name."), field="name")
+    if len(name) > 200:
+        raise TicketError(_("The name is too long (at most 200 characters)."), field="name")
+    if Organization.objects.filter(name__iexact=name).exists():
+        raise TicketError(
+            _("An organization named “%(name)s” already exists.") % {"name": name}, field="name"
+        )
+    tzname = _check_timezone(timezone_name)
+    clean: list[str] = []
+    for raw in domains:
+        domain = (raw or "").strip().lower().lstrip("@")
+        if not _DOMAIN_RE.match(domain):
+            raise TicketError(
+                _("“%(d)s” is not a mail domain such as example.co.jp.") % {"d": raw},
+                field="domains",
+            )
+        if domain not in clean:
+            clean.append(domain)
+    taken = EmailDomain.objects.filter(domain__in=clean).select_related("organization").first()
+    if taken:
+        raise TicketError(
+            _("The domain %(d)s already belongs to %(org)s.")
+            % {"d": taken.domain, "org": taken.organization.name},
+            field="domains",
+        )
+    org = Organization.objects.create(name=name, timezone=tzname)
+    EmailDomain.objects.bulk_create([EmailDomain(organization=org, domain=d) for d in clean])
+    return org
+
+
+def _contact_fields(fields: dict) -> dict:
+    clean = {}
+    if "name" in fields:
+        name = " ".join((fields["name"] or "").split())
+        if not name:
+            raise TicketError(_("A contact needs a name."), field="name")
+        clean["name"] = name[:200]
+    if "language" in fields:
+        clean["language"] = _check_choice(fields["language"], Language, field="language")
+    if "technical_level" in fields:
+        clean["technical_level"] = _check_choice(
+            fields["technical_level"], TechnicalLevel, field="technical_level"
+        )
+    if "role" in fields:
+        clean["role"] = (fields["role"] or "").strip()[:100]
+    if "timezone" in fields:
+        clean["timezone"] = _check_timezone(fields["timezone"])
+    return clean
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    organization: Organization,
+    name: str,
+    email: str,
+    language: str = Language.JA,
+    technical_level: str = TechnicalLevel.GENERAL,
+    role: str = "",
+    timezone_name: str | None = None,
+) -> Contact:
+    """Register a customer contact; technical level and language shape every reply (P5, P6)."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise TicketError(
+            _("“%(e)s” is not an email address.") % {"e": email}, field="email"
+        ) from None
+    if Contact.objects.filter(email=email).exists():
+        raise TicketError(
+            _("A contact with the address %(e)s already exists.") % {"e": email}, field="email"
+        )
+    fields = _contact_fields(
+        {
+            "name": name,
+            "language": language,
+            "technical_level": technical_level,
+            "role": role,
+            "timezone": timezone_name or organization.timezone,
+        }
+    )
+    return Contact.objects.create(organization=organization, email=email, **fields)
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, **fields) -> Contact:
+    """Change a contact's name, language, technical level, role or time zone.
+
+    Only the given fields change; an unknown field or value changes nothing.
+    """
+    allowed = {"name", "language", "technical_level", "role", "timezone"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TicketError(
+            _("These fields cannot be changed: %(f)s.") % {"f": ", ".join(sorted(unknown))},
+            field=sorted(unknown)[0],
+        )
+    clean = _contact_fields(fields)
+    for key, value in clean.items():
+        setattr(contact, key, value)
+    if clean:
+        contact.save(update_fields=list(clean))
+    return contact

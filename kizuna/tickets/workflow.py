@@ -20,8 +20,19 @@ S = Status
 # Which status may follow which. Resolved tickets may be reopened by returning to
 # investigating; closed is final (a customer who writes again opens a new request).
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.NEW: frozenset({S.ACKNOWLEDGED, S.INVESTIGATING, S.WAITING_CUSTOMER, S.WAITING_THIRD_PARTY, S.RESOLVED, S.CLOSED}),
-    S.ACKNOWLEDGED: frozenset({S.INVESTIGATING, S.WAITING_CUSTOMER, S.WAITING_THIRD_PARTY, S.RESOLVED, S.CLOSED}),
+    S.NEW: frozenset(
+        {
+            S.ACKNOWLEDGED,
+            S.INVESTIGATING,
+            S.WAITING_CUSTOMER,
+            S.WAITING_THIRD_PARTY,
+            S.RESOLVED,
+            S.CLOSED,
+        }
+    ),
+    S.ACKNOWLEDGED: frozenset(
+        {S.INVESTIGATING, S.WAITING_CUSTOMER, S.WAITING_THIRD_PARTY, S.RESOLVED, S.CLOSED}
+    ),
     S.INVESTIGATING: frozenset({S.WAITING_CUSTOMER, S.WAITING_THIRD_PARTY, S.RESOLVED, S.CLOSED}),
     S.WAITING_CUSTOMER: frozenset({S.INVESTIGATING, S.WAITING_THIRD_PARTY, S.RESOLVED, S.CLOSED}),
     S.WAITING_THIRD_PARTY: frozenset({S.INVESTIGATING, S.WAITING_CUSTOMER, S.RESOLVED, S.CLOSED}),
@@ -30,7 +41,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 # Closing a ticket that was never resolved needs one of these recorded reasons (P10).
-CLOSE_WITHOUT_RESOLUTION = frozenset({CloseReason.DUPLICATE, CloseReason.SPAM, CloseReason.WITHDRAWN})
+CLOSE_WITHOUT_RESOLUTION = frozenset(
+    {CloseReason.DUPLICATE, CloseReason.SPAM, CloseReason.WITHDRAWN}
+)
 
 # When a customer writes, these statuses go back to active work without an agent's hand:
 # a reply to a resolved ticket reopens it, an answer we were waiting for resumes it.
@@ -89,7 +102,9 @@ def check_transition(
             % {"status": to_status, "known": ", ".join(Status.values)}
         )
     if to_status == from_status:
-        raise TransitionError(_("The ticket is already “%(status)s”.") % {"status": Status(to_status).label})
+        raise TransitionError(
+            _("The ticket is already “%(status)s”.") % {"status": Status(to_status).label}
+        )
     if to_status not in TRANSITIONS.get(from_status, ()):
         allowed = ", ".join(allowed_next(from_status)) or _("none: the ticket is closed")
         raise TransitionError(
@@ -101,12 +116,16 @@ def check_transition(
         reason = close_reason or (CloseReason.RESOLVED if from_status == S.RESOLVED else "")
         if from_status != S.RESOLVED and reason not in CLOSE_WITHOUT_RESOLUTION:
             raise TransitionError(
-                _("Only a resolved ticket can simply be closed. To close it now, give a reason: %(reasons)s.")
+                _(
+                    "Only a resolved ticket can simply be closed. To close it now, give a reason: %(reasons)s."
+                )
                 % {"reasons": ", ".join(sorted(CLOSE_WITHOUT_RESOLUTION))},
                 field="close_reason",
             )
         if reason not in CloseReason.values:
-            raise TransitionError(_("Unknown close reason “%(reason)s”.") % {"reason": reason}, field="close_reason")
+            raise TransitionError(
+                _("Unknown close reason “%(reason)s”.") % {"reason": reason}, field="close_reason"
+            )
         return Transition(to_status, note, None, reason)
     if not note:
         raise TransitionError(
@@ -115,7 +134,9 @@ def check_transition(
         )
     if checkpoint is None:
         raise TransitionError(
-            _("Give the date and time of the next update: a status change needs a checkpoint (P1)."),
+            _(
+                "Give the date and time of the next update: a status change needs a checkpoint (P1)."
+            ),
             field="checkpoint",
         )
     if timezone.is_naive(checkpoint):

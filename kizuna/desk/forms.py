@@ -1,0 +1,109 @@
+"""Desk forms. They only parse and check the shape of input; the rules live in the services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kizuna.tickets import workflow
+from kizuna.tickets.models import CloseReason, Status, Team
+from kizuna.tickets.services import IncomingFile
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+def incoming_files(uploaded) -> list[IncomingFile]:
+    return [
+        IncomingFile(name=f.name, content_type=f.content_type or "", data=f.read())
+        for f in uploaded or []
+    ]
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Reply to the customer"), widget=forms.Textarea(attrs={"rows": 8})
+    )
+    attachments = MultipleFileField(label=_("Attachments"))
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("Internal note"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Seen by the team only, never by the customer."),
+    )
+
+
+class CheckpointInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def default_checkpoint():
+    """Four hours ahead, on the quarter hour, in the agent's own time zone."""
+    t = timezone.localtime() + timedelta(hours=4)
+    return t.replace(minute=(t.minute // 15) * 15, second=0, microsecond=0)
+
+
+class StatusForm(forms.Form):
+    to_status = forms.ChoiceField(label=_("New status"))
+    customer_note = forms.CharField(
+        label=_("What the customer is told"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What is happening now and what comes next (P1). Sent to the customer."),
+    )
+    checkpoint = forms.DateTimeField(
+        label=_("Next update by"),
+        required=False,
+        widget=CheckpointInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("In your time zone. The customer sees it in theirs."),
+    )
+    close_reason = forms.ChoiceField(
+        label=_("Reason for closing"), required=False, choices=[("", "—"), *CloseReason.choices]
+    )
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_status"].choices = [
+            (s, Status(s).label) for s in workflow.allowed_next(ticket.status)
+        ]
+        if not self.is_bound:
+            self.initial.setdefault("checkpoint", default_checkpoint())
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=None, required=False, empty_label=_("Nobody")
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.all(), required=False, empty_label="—"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        User = get_user_model()
+        self.fields["assignee"].queryset = User.objects.filter(
+            is_active=True, agent_profile__isnull=False
+        ).order_by("username")

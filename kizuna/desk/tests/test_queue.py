@@ -1,0 +1,99 @@
+from datetime import timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from kizuna.test import BaseTestCase
+from kizuna.tickets import services
+
+
+class QueueTests(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        self.client.force_login(self.agent)
+
+    def test_it_requires_sign_in(self):
+        self.client.logout()
+        response = self.client.get(reverse("desk:queue"))
+        self.assertRedirects(
+            response, reverse("desk:login") + "?next=/desk/", fetch_redirect_response=False
+        )
+
+    def test_a_customer_user_without_agent_profile_is_not_let_in(self):
+        from django.contrib.auth import get_user_model
+
+        plain = get_user_model().objects.create_user("plain", password="x")
+        self.client.force_login(plain)
+        self.assertEqual(self.client.get(reverse("desk:queue")).status_code, 404)
+
+    def test_the_ticket_due_first_is_on_top_and_overdue_ones_are_marked(self):
+        later = self.make_ticket(subject="Later", priority="low")
+        sooner = self.make_ticket(subject="Sooner", priority="urgent")
+        overdue = self.make_ticket(subject="Overdue")
+        services.ticket_transition(
+            ticket=overdue,
+            actor_user=self.agent,
+            to_status="investigating",
+            customer_note="調査中です。",
+            checkpoint=timezone.now() + timedelta(seconds=1),
+            now=timezone.now() - timedelta(seconds=5),
+        )
+        type(overdue).objects.filter(pk=overdue.pk).update(
+            next_checkpoint=timezone.now() - timedelta(hours=1)
+        )
+        html = self.client.get(reverse("desk:queue")).content.decode()
+        order = [html.index(t.reference) for t in (overdue, sooner, later)]
+        self.assertEqual(order, sorted(order))
+        self.assertIn('class="overdue"', html)
+        self.assertEqual(html.count('class="badge overdue"'), 1)
+
+    def test_closed_tickets_are_not_in_the_queue_unless_asked_for(self):
+        closed = self.make_ticket(subject="Spam")
+        services.ticket_transition(
+            ticket=closed, actor_user=self.agent, to_status="closed", close_reason="spam"
+        )
+        self.assertNotContains(self.client.get(reverse("desk:queue")), closed.reference)
+        self.assertContains(
+            self.client.get(reverse("desk:queue"), {"status": "closed"}), closed.reference
+        )
+
+    def test_it_filters_by_status_assignee_and_organization(self):
+        mine = self.make_ticket(subject="Mine")
+        services.ticket_assign(ticket=mine, actor_user=self.agent, assignee=self.agent)
+        other = self.make_ticket(subject="Other org", requester=self.outsider)
+        r = self.client.get(reverse("desk:queue"), {"assignee": "me"})
+        self.assertContains(r, mine.reference)
+        self.assertNotContains(r, other.reference)
+        r = self.client.get(reverse("desk:queue"), {"organization": self.other_org.id})
+        self.assertContains(r, other.reference)
+        self.assertNotContains(r, mine.reference)
+        r = self.client.get(reverse("desk:queue"), {"status": "investigating"})
+        self.assertNotContains(r, mine.reference)
+
+    def test_an_htmx_filter_returns_only_the_table(self):
+        self.make_ticket()
+        r = self.client.get(
+            reverse("desk:queue"),
+            {"status": "new"},
+            headers={"HX-Request": "true", "HX-Target": "queue-table"},
+        )
+        html = r.content.decode()
+        self.assertTrue(html.startswith('<div id="queue-table">'))
+        self.assertNotIn("<html", html)
+
+    def test_the_number_of_queries_does_not_grow_with_the_tickets_shown(self):
+        def count():
+            with CaptureQueriesContext(connection) as ctx:
+                self.assertEqual(self.client.get(reverse("desk:queue")).status_code, 200)
+            return len(ctx.captured_queries)
+
+        self.make_ticket()
+        few = count()
+        for i in range(20):
+            t = self.make_ticket(
+                subject=f"t{i}", requester=self.outsider if i % 2 else self.customer
+            )
+            services.ticket_assign(ticket=t, actor_user=self.agent, assignee=self.teammate)
+        self.assertEqual(count(), few)

@@ -1,0 +1,130 @@
+from datetime import timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from kizuna.test import BaseTestCase
+from kizuna.tickets import services
+from kizuna.tickets.models import MessageKind, Status
+
+
+class TicketPageTests(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        self.client.force_login(self.agent)
+        self.ticket = self.make_ticket()
+        self.url = reverse("desk:ticket", args=[self.ticket.id])
+
+    def test_it_shows_the_conversation_with_notes_distinct_and_the_customer_card(self):
+        services.ticket_note(
+            ticket=self.ticket, actor_user=self.agent, body="DNSのTTLを確認すること"
+        )
+        html = self.client.get(self.url).content.decode()
+        self.assertIn('data-kind="note"', html)
+        self.assertIn("DNSのTTLを確認すること", html)
+        self.assertIn('data-kind="inbound"', html)
+        self.assertIn("総務部", html)  # role on the customer card
+        self.assertIn("taro@yamada.example.jp", html)
+
+    def test_an_unknown_ticket_is_404(self):
+        self.assertEqual(self.client.get(reverse("desk:ticket", args=[99999])).status_code, 404)
+
+    def test_a_status_change_by_htmx_returns_the_updated_ticket(self):
+        checkpoint = timezone.localtime(
+            timezone.now() + timedelta(hours=3), timezone=timezone.get_fixed_timezone(540)
+        )
+        r = self.client.post(
+            reverse("desk:status", args=[self.ticket.id]),
+            {
+                "to_status": "investigating",
+                "customer_note": "送信サーバーのログを確認しています。",
+                "checkpoint": checkpoint.strftime("%Y-%m-%dT%H:%M"),
+            },
+            headers={"HX-Request": "true"},
+        )
+        self.assertEqual(r.status_code, 200)
+        html = r.content.decode()
+        self.assertTrue(html.startswith('<div id="ticket-main">'))
+        self.assertIn('data-status="investigating"', html)
+        self.ticket.refresh_from_db()
+        self.assertEqual(self.ticket.status, Status.INVESTIGATING)
+        # The picker is read in the agent's time zone (Tokyo).
+        self.assertEqual(
+            timezone.localtime(self.ticket.next_checkpoint, checkpoint.tzinfo).strftime("%H:%M"),
+            checkpoint.strftime("%H:%M"),
+        )
+
+    def test_a_status_change_without_a_note_shows_the_error_and_changes_nothing(self):
+        r = self.client.post(
+            reverse("desk:status", args=[self.ticket.id]),
+            {"to_status": "investigating", "customer_note": "", "checkpoint": "2099-01-01T10:00"},
+            headers={"HX-Request": "true"},
+        )
+        self.assertContains(r, "needs a customer note")
+        self.ticket.refresh_from_db()
+        self.assertEqual(self.ticket.status, Status.NEW)
+
+    def test_a_checkpoint_in_the_past_is_refused(self):
+        r = self.client.post(
+            reverse("desk:status", args=[self.ticket.id]),
+            {
+                "to_status": "investigating",
+                "customer_note": "確認中です。",
+                "checkpoint": "2020-01-01T10:00",
+            },
+        )
+        self.assertContains(r, "must be in the future", status_code=400)
+        self.ticket.refresh_from_db()
+        self.assertEqual(self.ticket.status, Status.NEW)
+
+    def test_a_reply_is_sent_with_its_attachment(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            r = self.client.post(
+                reverse("desk:reply", args=[self.ticket.id]),
+                {
+                    "body": "設定手順を添付いたします。",
+                    "attachments": [SimpleUploadedFile("手順.txt", b"step 1")],
+                },
+            )
+        self.assertRedirects(r, self.url)
+        reply = self.ticket.messages.filter(kind=MessageKind.OUTBOUND, automatic=False).get()
+        self.assertEqual(reply.attachments.get().filename, "手順.txt")
+        download = self.client.get(reverse("desk:attachment", args=[reply.attachments.get().id]))
+        self.assertEqual(b"".join(download.streaming_content), b"step 1")
+        self.assertIn("attachment", download["Content-Disposition"])
+
+    def test_an_internal_note_is_not_mailed(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(
+                reverse("desk:note", args=[self.ticket.id]), {"body": "顧客には未連絡"}
+            )
+        from django.core import mail
+
+        self.assertFalse(any("顧客には未連絡" in m.body for m in mail.outbox))
+
+    def test_assignment_is_recorded(self):
+        self.client.post(
+            reverse("desk:assign", args=[self.ticket.id]),
+            {"assignee": self.teammate.id, "team": self.team.id},
+        )
+        self.ticket.refresh_from_db()
+        self.assertEqual(self.ticket.assignee, self.teammate)
+        self.assertTrue(self.ticket.events.filter(kind="assigned").exists())
+
+
+class LoginTests(BaseTestCase):
+    def test_repeated_wrong_passwords_lock_the_account_for_a_while(self):
+        from kizuna.test import PASSWORD
+
+        for _ in range(5):
+            self.client.post(reverse("desk:login"), {"username": "sato", "password": "wrong"})
+        r = self.client.post(reverse("desk:login"), {"username": "sato", "password": PASSWORD})
+        self.assertEqual(r.status_code, 429)
+        self.assertContains(r, "Too many failed sign-ins", status_code=429)
+
+    def test_the_right_password_signs_in(self):
+        from kizuna.test import PASSWORD
+
+        r = self.client.post(reverse("desk:login"), {"username": "sato", "password": PASSWORD})
+        self.assertRedirects(r, reverse("desk:queue"), fetch_redirect_response=False)

@@ -1,0 +1,209 @@
+"""The agent desk: a queue ordered by what falls due next, and the ticket page (P1, P10).
+
+Views check access, call one service, and render; htmx requests get the fragment that
+changed instead of a whole page.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from kizuna.desk.forms import AssignForm, NoteForm, ReplyForm, StatusForm, incoming_files
+from kizuna.lib.downloads import attachment_response
+from kizuna.tickets import access, selectors, services
+from kizuna.tickets.models import Attachment, Organization, Status
+from kizuna.tickets.workflow import TicketError
+
+PAGE_SIZE = 50
+
+
+def agent_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not access.is_agent(request.user):
+            raise Http404("Not an agent.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@require_GET
+@agent_required
+def queue(request):
+    status = request.GET.get("status", "")
+    if status not in Status.values:
+        status = ""
+    assignee = request.GET.get("assignee", "")
+    organization_id = _int(request.GET.get("organization"))
+    page_number = _int(request.GET.get("page")) or 1
+    qs = selectors.queue(
+        access.tickets_for_agent(request.user),
+        status=status,
+        assignee_id=request.user.id if assignee == "me" else _int(assignee),
+        unassigned=assignee == "none",
+        organization_id=organization_id,
+    )
+    tickets, has_next = selectors.page(qs, number=page_number, size=PAGE_SIZE)
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "tickets": tickets,
+        "now": timezone.now(),
+        "page_number": page_number,
+        "has_next": has_next,
+        "query": params.urlencode(),
+        "filters": {"status": status, "assignee": assignee, "organization": organization_id},
+    }
+    if request.htmx and request.htmx.target == "queue-table":
+        return render(request, "desk/_queue_table.html", context)
+    User = get_user_model()
+    context.update(
+        statuses=Status.choices,
+        agents=User.objects.filter(is_active=True, agent_profile__isnull=False).order_by(
+            "username"
+        ),
+        organizations=Organization.objects.only("id", "name").order_by("name"),
+    )
+    return render(request, "desk/queue.html", context)
+
+
+def _ticket_context(request, ticket, **forms):
+    return {
+        "ticket": ticket,
+        "conversation": list(access.messages_for_agent(ticket)),
+        "events": list(
+            ticket.events.select_related("actor_user", "actor_contact").order_by(
+                "-created_at", "-id"
+            )[:50]
+        ),
+        "now": timezone.now(),
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "status_form": forms.get("status_form") or StatusForm(ticket=ticket),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(initial={"assignee": ticket.assignee_id, "team": ticket.team_id}),
+        "open_tab": forms.get("open_tab", "reply"),
+    }
+
+
+def _render_ticket(request, ticket, *, status=200, **forms):
+    template = "desk/_ticket_main.html" if request.htmx else "desk/ticket.html"
+    return render(request, template, _ticket_context(request, ticket, **forms), status=status)
+
+
+@require_GET
+@agent_required
+def ticket_detail(request, ticket_id: int):
+    ticket = access.get_ticket_for_agent(request.user, ticket_id)
+    return _render_ticket(request, ticket)
+
+
+def _done(request, ticket):
+    if request.htmx:
+        return _render_ticket(request, ticket)
+    return redirect("desk:ticket", ticket_id=ticket.id)
+
+
+def _failed(request, ticket, form_name: str, form, tab: str):
+    # htmx swaps only 2xx answers by default: a form with errors comes back as 200 so the
+    # agent sees the message in place; a plain form post gets a 400 page with the same form.
+    return _render_ticket(
+        request, ticket, status=200 if request.htmx else 400, **{form_name: form, "open_tab": tab}
+    )
+
+
+@require_POST
+@agent_required
+def ticket_reply(request, ticket_id: int):
+    ticket = access.get_ticket_for_agent(request.user, ticket_id)
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.ticket_reply(
+                ticket=ticket,
+                actor_user=request.user,
+                body=form.cleaned_data["body"],
+                files=incoming_files(form.cleaned_data["attachments"]),
+            )
+            return _done(request, ticket)
+        except TicketError as e:
+            form.add_error(e.field if e.field in form.fields else None, e.message)
+    return _failed(request, ticket, "reply_form", form, "reply")
+
+
+@require_POST
+@agent_required
+def ticket_note(request, ticket_id: int):
+    ticket = access.get_ticket_for_agent(request.user, ticket_id)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.ticket_note(ticket=ticket, actor_user=request.user, body=form.cleaned_data["body"])
+        return _done(request, ticket)
+    return _failed(request, ticket, "note_form", form, "note")
+
+
+@require_POST
+@agent_required
+def ticket_status(request, ticket_id: int):
+    ticket = access.get_ticket_for_agent(request.user, ticket_id)
+    form = StatusForm(request.POST, ticket=ticket)
+    if form.is_valid():
+        try:
+            services.ticket_transition(
+                ticket=ticket,
+                actor_user=request.user,
+                to_status=form.cleaned_data["to_status"],
+                customer_note=form.cleaned_data["customer_note"],
+                checkpoint=form.cleaned_data["checkpoint"],
+                close_reason=form.cleaned_data["close_reason"],
+            )
+            return _done(request, ticket)
+        except TicketError as e:
+            form.add_error(e.field if e.field in form.fields else None, e.message)
+    return _failed(request, ticket, "status_form", form, "status")
+
+
+@require_POST
+@agent_required
+def ticket_assign(request, ticket_id: int):
+    ticket = access.get_ticket_for_agent(request.user, ticket_id)
+    form = AssignForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ticket_assign(
+                ticket=ticket,
+                actor_user=request.user,
+                assignee=form.cleaned_data["assignee"],
+                team=form.cleaned_data["team"],
+            )
+            return _done(request, ticket)
+        except TicketError as e:
+            form.add_error(None, e.message)
+    return _failed(request, ticket, "assign_form", form, "assign")
+
+
+@require_GET
+@agent_required
+def attachment_download(request, attachment_id: int) -> HttpResponse:
+    try:
+        attachment = Attachment.objects.select_related("message").get(pk=attachment_id)
+    except Attachment.DoesNotExist:
+        raise Http404("No such attachment.") from None
+    access.get_ticket_for_agent(request.user, attachment.message.ticket_id)
+    return attachment_response(attachment)

@@ -1,0 +1,49 @@
+"""`kizuna worker`: runs background tasks (outgoing mail and the rest) from the database queue.
+
+Workers claim tasks from the database, so any number of them may run, on one machine or many,
+against the same PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Run a background worker that processes queued tasks (e.g. outgoing mail) until stopped."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=1.0,
+            help="seconds to wait when the queue is empty (default 1)",
+        )
+        parser.add_argument(
+            "--batch", action="store_true", help="process what is queued now, then exit"
+        )
+        parser.add_argument(
+            "--queue-name", default="*", help="queue(s) to process, comma-separated (default: all)"
+        )
+        parser.add_argument(
+            "--worker-id", default=None, help="a unique id for this worker (default: generated)"
+        )
+
+    def handle(
+        self, *args, interval: float, batch: bool, queue_name: str, worker_id: str | None, **options
+    ):
+        if interval < 0:
+            raise CommandError("--interval cannot be negative.")
+        worker_args = [
+            "--interval",
+            str(interval),
+            "--queue-name",
+            queue_name,
+            "--no-startup-delay",
+        ]
+        if batch:
+            worker_args.append("--batch")
+        if worker_id:
+            worker_args += ["--worker-id", worker_id]
+        call_command("db_worker", *worker_args, verbosity=options["verbosity"])
