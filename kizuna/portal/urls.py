@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kizuna.portal import views
 
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("signin/", views.signin, name="signin"),
+    path("signin/sent/", views.signin_sent, name="signin_sent"),
+    path("signin/<str:token>/", views.signin_link, name="signin_link"),
+    path("signout/", views.signout, name="signout"),
+    path("new/", views.new_request, name="new"),
+    path("tickets/<int:ticket_id>/", views.ticket, name="ticket"),
+    path("tickets/<int:ticket_id>/reply/", views.reply, name="reply"),
+    path("tickets/<int:ticket_id>/files/<int:attachment_id>/", views.attachment, name="attachment"),
+]

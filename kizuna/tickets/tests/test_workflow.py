@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from kizuna.test import BaseTestCase
@@ -135,9 +136,9 @@ class TransitionTests(BaseTestCase):
     def test_the_audit_trail_cannot_be_rewritten(self):
         event = self.ticket.events.first()
         event.customer_note = "changed"
-        with self.assertRaises(Exception):
+        with self.assertRaisesMessage(ValidationError, "append-only"):
             event.save()
-        with self.assertRaises(Exception):
+        with self.assertRaisesMessage(ValidationError, "append-only"):
             event.delete()
 
 

@@ -7,6 +7,7 @@ a load balancer, one PostgreSQL, shared attachment storage (see docs/demo.md).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -68,6 +69,9 @@ def gunicorn_options(
         # Recycle workers now and then so a slow leak cannot grow without bound.
         "max_requests": 5000,
         "max_requests_jitter": 500,
+        # No runtime control socket: it lives at one fixed path per user, which two
+        # instances on one machine would fight over; signals do the same job.
+        "control_socket_disable": True,
     }
     if os.path.isdir("/dev/shm"):
         # Heartbeat files on tmpfs: a slow disk must not make gunicorn think a worker hangs.
@@ -122,6 +126,8 @@ class Command(BaseCommand):
                 f"The database needs {len(pending)} migration(s) first ({', '.join(pending[:3])}"
                 f"{', …' if len(pending) > 3 else ''}). Run `kizuna migrate`, then start the server again."
             )
+        # Static files are served from the installed packages; the directory only has to exist.
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         # Workers are forked from this process: they must not share its database connection.
         connections.close_all()
         shown_host = f"[{host}]" if ":" in host else host
