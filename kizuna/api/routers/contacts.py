@@ -1,0 +1,104 @@
+"""Customer contacts: who they are, and how to write to them (language, technical level, P5, P6)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+from ninja.responses import codes_4xx
+
+from kizuna.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
+from kizuna.api.schemas import (
+    ContactIn,
+    ContactOut,
+    ContactPage,
+    ContactPatch,
+    ErrorOut,
+    contact_dict,
+)
+from kizuna.tickets import services
+from kizuna.tickets.models import Contact, Organization
+from kizuna.tickets.workflow import TicketError
+
+router = Router(tags=["contacts"])
+
+
+def _contact(contact_id: int) -> Contact:
+    contact = Contact.objects.select_related("organization").filter(pk=contact_id).first()
+    if contact is None:
+        raise Http404(_("No contact with id %(id)s.") % {"id": contact_id})
+    return contact
+
+
+@router.get(
+    "",
+    response={200: ContactPage, codes_4xx: ErrorOut},
+    url_name="contact_list",
+    operation_id="contact_list",
+)
+def contact_list(
+    request,
+    organization: int | None = None,
+    q: str = Query("", description="Words in the name or email address."),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0),
+):
+    """Contacts by name, optionally of one organization."""
+    qs = Contact.objects.select_related("organization").order_by("name", "id")
+    if organization is not None:
+        qs = qs.filter(organization_id=organization)
+    q = q.strip()
+    if q:
+        qs = qs.filter(name__icontains=q) | qs.filter(email__icontains=q)
+    return paginate(request, qs, limit=limit, offset=offset, serialize=contact_dict)
+
+
+@router.post(
+    "",
+    response={201: ContactOut, codes_4xx: ErrorOut},
+    url_name="contact_create",
+    operation_id="contact_create",
+)
+def contact_create(request, data: ContactIn):
+    org = Organization.objects.filter(pk=data.organization).first()
+    if org is None:
+        raise TicketError(
+            _("No organization with id %(id)s.") % {"id": data.organization}, field="organization"
+        )
+    contact = services.contact_create(
+        organization=org,
+        name=data.name,
+        email=data.email,
+        language=data.language,
+        technical_level=data.technical_level,
+        role=data.role,
+        timezone_name=data.timezone,
+    )
+    return 201, contact_dict(contact)
+
+
+@router.get(
+    "/{int:contact_id}",
+    response={200: ContactOut, codes_4xx: ErrorOut},
+    url_name="contact_detail",
+    operation_id="contact_read",
+)
+def contact_read(request, contact_id: int):
+    return contact_dict(_contact(contact_id))
+
+
+@router.patch(
+    "/{int:contact_id}",
+    response={200: ContactOut, codes_4xx: ErrorOut},
+    url_name="contact_update",
+    operation_id="contact_update",
+)
+def contact_update(request, contact_id: int, data: ContactPatch):
+    """Change name, language, technical level, role or time zone; fields left out stay as they are."""
+    contact = _contact(contact_id)
+    fields = data.model_dump(exclude_unset=True)
+    nulls = [k for k, v in fields.items() if v is None]
+    if nulls:
+        raise TicketError(_("%(field)s cannot be null.") % {"field": nulls[0]}, field=nulls[0])
+    services.contact_update(contact=contact, **fields)
+    return contact_dict(contact)

@@ -1,0 +1,67 @@
+"""Customer organizations and the mail domains that identify them."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+from ninja.responses import codes_4xx
+
+from kizuna.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
+from kizuna.api.schemas import (
+    ErrorOut,
+    OrganizationIn,
+    OrganizationOut,
+    OrganizationPage,
+    organization_dict,
+)
+from kizuna.tickets import services
+from kizuna.tickets.models import Organization
+
+router = Router(tags=["organizations"])
+
+
+@router.get(
+    "",
+    response={200: OrganizationPage, codes_4xx: ErrorOut},
+    url_name="organization_list",
+    operation_id="organization_list",
+)
+def organization_list(
+    request,
+    q: str = Query("", description="Words in the name."),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0),
+):
+    """Organizations by name."""
+    qs = Organization.objects.prefetch_related("domains").order_by("name", "id")
+    if q.strip():
+        qs = qs.filter(name__icontains=q.strip())
+    return paginate(request, qs, limit=limit, offset=offset, serialize=organization_dict)
+
+
+@router.post(
+    "",
+    response={201: OrganizationOut, codes_4xx: ErrorOut},
+    url_name="organization_create",
+    operation_id="organization_create",
+)
+def organization_create(request, data: OrganizationIn):
+    """Create an organization; mail from its domains is filed under it."""
+    org = services.organization_create(
+        name=data.name, domains=data.domains, timezone_name=data.timezone
+    )
+    return 201, organization_dict(org)
+
+
+@router.get(
+    "/{int:organization_id}",
+    response={200: OrganizationOut, codes_4xx: ErrorOut},
+    url_name="organization_detail",
+    operation_id="organization_read",
+)
+def organization_read(request, organization_id: int):
+    org = Organization.objects.prefetch_related("domains").filter(pk=organization_id).first()
+    if org is None:
+        raise Http404(_("No organization with id %(id)s.") % {"id": organization_id})
+    return organization_dict(org)

@@ -1,0 +1,226 @@
+"""Tickets: list, open, read, change status, assign."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+from ninja.responses import codes_4xx
+
+from kizuna.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
+from kizuna.api.schemas import (
+    AssignmentIn,
+    ErrorOut,
+    TicketCreateIn,
+    TicketOut,
+    TicketPage,
+    TransitionIn,
+    ticket_dict,
+)
+from kizuna.tickets import access, selectors, services
+from kizuna.tickets.models import (
+    REFERENCE_RE,
+    Channel,
+    Contact,
+    Status,
+    Team,
+    Ticket,
+    parse_reference,
+)
+from kizuna.tickets.workflow import TicketError
+
+router = Router(tags=["tickets"])
+
+
+def get_ticket(request, ticket: str) -> Ticket:
+    """The ticket named by a number or a reference such as KZ-000123, for this agent."""
+    ticket_id = parse_reference(ticket)
+    if ticket_id is None:
+        raise Http404(
+            _("No ticket “%(ref)s”: give its number or a reference such as KZ-000123.")
+            % {"ref": ticket}
+        )
+    try:
+        return access.get_ticket_for_agent(request.auth, ticket_id)
+    except Http404:
+        raise Http404(_("No ticket %(ref)s.") % {"ref": f"KZ-{ticket_id:06d}"}) from None
+
+
+def _user_id(value: int | str, *, field: str) -> int:
+    User = get_user_model()
+    if isinstance(value, int) or str(value).isdigit():
+        found = User.objects.filter(pk=int(value)).values_list("pk", flat=True).first()
+    else:
+        found = (
+            User.objects.filter(**{User.USERNAME_FIELD: value}).values_list("pk", flat=True).first()
+        )
+    if found is None:
+        raise TicketError(_("No agent “%(who)s”.") % {"who": value}, field=field)
+    return found
+
+
+@router.get(
+    "",
+    response={200: TicketPage, codes_4xx: ErrorOut},
+    url_name="ticket_list",
+    operation_id="ticket_list",
+)
+def ticket_list(
+    request,
+    status: str = Query("", description="A status; open tickets when empty."),
+    assignee: str = Query("", description="An agent's id or username, or `me`."),
+    unassigned: bool = False,
+    organization: int | None = None,
+    q: str = Query("", description="Words in the subject, or a reference such as KZ-000123."),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0),
+):
+    """Tickets, the one whose next update falls due first on top (closed ones: latest first)."""
+    if status and status not in Status.values:
+        raise TicketError(
+            _("Unknown status “%(status)s”. Known statuses: %(known)s.")
+            % {"status": status, "known": ", ".join(Status.values)},
+            field="status",
+        )
+    assignee_id = None
+    if assignee == "me":
+        assignee_id = request.auth.id
+    elif assignee:
+        assignee_id = _user_id(assignee, field="assignee")
+    qs = selectors.queue(
+        access.tickets_for_agent(request.auth),
+        status=status,
+        assignee_id=assignee_id,
+        unassigned=unassigned,
+        organization_id=organization,
+    ).select_related("team")
+    q = q.strip()
+    if q:
+        match = REFERENCE_RE.fullmatch(q)
+        qs = qs.filter(pk=int(match.group(1))) if match else qs.filter(subject__icontains=q)
+    now = timezone.now()
+    return paginate(
+        request, qs, limit=limit, offset=offset, serialize=lambda t: ticket_dict(t, now=now)
+    )
+
+
+@router.post(
+    "",
+    response={201: TicketOut, codes_4xx: ErrorOut},
+    url_name="ticket_create",
+    operation_id="ticket_create",
+)
+def ticket_create(request, data: TicketCreateIn):
+    """Open a ticket for a contact (by id or email address); it is acknowledged at once (P1)."""
+    contacts = Contact.objects.select_related("organization")
+    if isinstance(data.requester, int) or data.requester.isdigit():
+        requester = contacts.filter(pk=int(data.requester)).first()
+    else:
+        requester = contacts.filter(email=data.requester.strip().lower()).first()
+    if requester is None:
+        raise TicketError(
+            _("No contact “%(who)s”; create it first with POST /api/v1/contacts.")
+            % {"who": data.requester},
+            field="requester",
+        )
+    team = None
+    if data.team is not None:
+        team = Team.objects.filter(pk=data.team).first()
+        if team is None:
+            raise TicketError(_("No team with id %(id)s.") % {"id": data.team}, field="team")
+    ticket = services.ticket_open(
+        requester=requester,
+        subject=data.subject,
+        body=data.body,
+        priority=data.priority,
+        channel=data.channel or Channel.API,
+        language=data.language,
+        team=team,
+        actor_user=request.auth,
+    )
+    ticket.organization = requester.organization
+    return 201, ticket_dict(ticket)
+
+
+@router.get(
+    "/{ticket}",
+    response={200: TicketOut, codes_4xx: ErrorOut},
+    url_name="ticket_detail",
+    operation_id="ticket_read",
+)
+def ticket_read(request, ticket: str):
+    """One ticket, by number or reference (KZ-000123)."""
+    return ticket_dict(get_ticket(request, ticket))
+
+
+def parse_checkpoint(value: str | None) -> datetime | None:
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise TicketError(
+            _(
+                "“%(value)s” is not a date and time; use ISO 8601 with an offset, e.g. 2026-11-24T15:00:00+09:00."
+            )
+            % {"value": value},
+            field="checkpoint",
+        ) from None
+
+
+@router.post(
+    "/{ticket}/transitions",
+    response={200: TicketOut, codes_4xx: ErrorOut},
+    url_name="ticket_transition",
+    operation_id="ticket_transition",
+)
+def ticket_transition(request, ticket: str, data: TransitionIn):
+    """Change the status. Every change but closing carries a customer note and a future
+    checkpoint (ISO 8601 with offset); closing an unresolved ticket needs a close reason (P1, P10)."""
+    obj = get_ticket(request, ticket)
+    services.ticket_transition(
+        ticket=obj,
+        actor_user=request.auth,
+        to_status=data.to_status,
+        customer_note=data.customer_note,
+        checkpoint=parse_checkpoint(data.checkpoint),
+        close_reason=data.close_reason,
+    )
+    return ticket_dict(obj)
+
+
+@router.post(
+    "/{ticket}/assignment",
+    response={200: TicketOut, codes_4xx: ErrorOut},
+    url_name="ticket_assign",
+    operation_id="ticket_assign",
+)
+def ticket_assign(request, ticket: str, data: AssignmentIn):
+    """Give the ticket to an agent (id or username) and/or a team (id); null clears one.
+    A field left out keeps its current value."""
+    obj = get_ticket(request, ticket)
+    given = data.model_fields_set
+    assignee = obj.assignee
+    if "assignee" in given:
+        assignee = None
+        if data.assignee not in (None, ""):
+            User = get_user_model()
+            assignee = User.objects.select_related("agent_profile").get(
+                pk=_user_id(data.assignee, field="assignee")
+            )
+    team = obj.team
+    if "team" in given:
+        team = None
+        if data.team is not None:
+            team = Team.objects.filter(pk=data.team).first()
+            if team is None:
+                raise TicketError(_("No team with id %(id)s.") % {"id": data.team}, field="team")
+    services.ticket_assign(ticket=obj, actor_user=request.auth, assignee=assignee, team=team)
+    return ticket_dict(obj)

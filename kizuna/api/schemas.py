@@ -1,0 +1,277 @@
+"""The JSON shapes of the API, and the functions that turn rows into them.
+
+Rows are turned into dicts by hand (no per-field resolvers): it keeps the shapes in one
+readable place and the request path short.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from django.utils import timezone
+from ninja import Schema
+from pydantic import PlainSerializer
+
+from kizuna.tickets.models import Contact, Message, Organization, Ticket
+
+
+def _iso(value: datetime | None) -> str | None:
+    # ISO 8601 with the offset of the agent's own time zone (activated at authentication).
+    return timezone.localtime(value).isoformat() if value is not None else None
+
+
+Instant = Annotated[datetime, PlainSerializer(_iso, return_type=str)]
+
+
+class ErrorOut(Schema):
+    detail: str
+    field: str | None = None
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    email: str
+
+
+class AgentOut(Schema):
+    id: int
+    username: str
+    name: str
+
+
+class TicketOut(Schema):
+    id: int
+    reference: str
+    subject: str
+    status: str
+    priority: str
+    channel: str
+    language: str
+    organization: Ref
+    requester: PersonOut
+    assignee: AgentOut | None
+    team: Ref | None
+    next_checkpoint: Instant | None
+    customer_note: str
+    is_overdue: bool
+    created_at: Instant
+    updated_at: Instant
+    first_response_at: Instant | None
+    resolved_at: Instant | None
+    closed_at: Instant | None
+    close_reason: str
+
+
+class TicketPage(Schema):
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[TicketOut]
+
+
+class TicketCreateIn(Schema):
+    requester: int | str
+    subject: str
+    body: str
+    priority: str = "normal"
+    channel: str = "api"
+    language: str | None = None
+    team: int | None = None
+
+
+class TransitionIn(Schema):
+    to_status: str
+    customer_note: str = ""
+    checkpoint: str | None = None
+    close_reason: str = ""
+
+
+class AssignmentIn(Schema):
+    assignee: int | str | None = None
+    team: int | None = None
+
+
+class AuthorOut(Schema):
+    type: str
+    id: int | None
+    name: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class MessageOut(Schema):
+    id: int
+    kind: str
+    customer_visible: bool
+    automatic: bool
+    author: AuthorOut
+    body: str
+    created_at: Instant
+    attachments: list[AttachmentOut]
+
+
+class MessageIn(Schema):
+    body: str
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    timezone: str
+    domains: list[str]
+    created_at: Instant
+
+
+class OrganizationPage(Schema):
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[OrganizationOut]
+
+
+class OrganizationIn(Schema):
+    name: str
+    domains: list[str] = []
+    timezone: str = "Asia/Tokyo"
+
+
+class ContactOut(Schema):
+    id: int
+    organization: Ref
+    name: str
+    email: str
+    language: str
+    technical_level: str
+    role: str
+    timezone: str
+    is_active: bool
+    created_at: Instant
+
+
+class ContactPage(Schema):
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[ContactOut]
+
+
+class ContactIn(Schema):
+    organization: int
+    name: str
+    email: str
+    language: str = "ja"
+    technical_level: str = "general"
+    role: str = ""
+    timezone: str | None = None
+
+
+class ContactPatch(Schema):
+    name: str | None = None
+    language: str | None = None
+    technical_level: str | None = None
+    role: str | None = None
+    timezone: str | None = None
+
+
+def _agent(user) -> dict | None:
+    if user is None:
+        return None
+    return {
+        "id": user.id,
+        "username": user.get_username(),
+        "name": user.get_full_name() or user.get_username(),
+    }
+
+
+def ticket_dict(t: Ticket, *, now: datetime | None = None) -> dict:
+    """A ticket as the API shows it. Needs organization, requester, assignee and team loaded."""
+    return {
+        "id": t.id,
+        "reference": t.reference,
+        "subject": t.subject,
+        "status": t.status,
+        "priority": t.priority,
+        "channel": t.channel,
+        "language": t.language,
+        "organization": {"id": t.organization.id, "name": t.organization.name},
+        "requester": {"id": t.requester.id, "name": t.requester.name, "email": t.requester.email},
+        "assignee": _agent(t.assignee) if t.assignee_id else None,
+        "team": {"id": t.team.id, "name": t.team.name} if t.team_id else None,
+        "next_checkpoint": t.next_checkpoint,
+        "customer_note": t.customer_note,
+        "is_overdue": t.is_overdue(now),
+        "created_at": t.created_at,
+        "updated_at": t.updated_at,
+        "first_response_at": t.first_response_at,
+        "resolved_at": t.resolved_at,
+        "closed_at": t.closed_at,
+        "close_reason": t.close_reason,
+    }
+
+
+def message_dict(m: Message) -> dict:
+    """A message as agents see it; `kind` and `customer_visible` flag internal notes."""
+    if m.author_contact_id:
+        author = {"type": "contact", "id": m.author_contact_id, "name": m.author_contact.name}
+    elif m.author_user_id:
+        author = {"type": "agent", "id": m.author_user_id, "name": m.author_name}
+    else:
+        author = {"type": "system", "id": None, "name": "Kizuna"}
+    return {
+        "id": m.id,
+        "kind": m.kind,
+        "customer_visible": m.is_customer_visible,
+        "automatic": m.automatic,
+        "author": author,
+        "body": m.body,
+        "created_at": m.created_at,
+        "attachments": [
+            {
+                "id": a.id,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+            }
+            for a in m.attachments.all()
+        ],
+    }
+
+
+def organization_dict(o: Organization) -> dict:
+    """Needs `domains` prefetched (or accepts the query per row on a single read)."""
+    return {
+        "id": o.id,
+        "name": o.name,
+        "timezone": o.timezone,
+        "domains": sorted(d.domain for d in o.domains.all()),
+        "created_at": o.created_at,
+    }
+
+
+def contact_dict(c: Contact) -> dict:
+    return {
+        "id": c.id,
+        "organization": {"id": c.organization.id, "name": c.organization.name},
+        "name": c.name,
+        "email": c.email,
+        "language": c.language,
+        "technical_level": c.technical_level,
+        "role": c.role,
+        "timezone": c.timezone,
+        "is_active": c.is_active,
+        "created_at": c.created_at,
+    }
