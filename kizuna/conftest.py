@@ -1,0 +1,43 @@
+"""Fixtures shared across apps: a real browser (Debian's Chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# beside it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("KIZUNA_BROWSER", "/usr/bin/chromium")
+    if not os.path.exists(executable):
+        pytest.fail(f"Browser tests need Chromium at {executable}; scripts/test.sh installs it.")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

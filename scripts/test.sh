@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian machine and runs the whole suite:
+# Python packages into .venv, Chromium (browser tests) from Debian's packages, then lint,
+# a migrations check and pytest on both cores. Extra arguments go to pytest.
+# KIZUNA_DATABASE_URL=postgres://… runs the same suite on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing from Debian: ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
+.venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+
+export KIZUNA_BROWSER="${KIZUNA_BROWSER:-/usr/bin/chromium}"
+.venv/bin/ruff check .
+.venv/bin/python -m kizuna makemigrations --check --dry-run >/dev/null \
+  || { echo "Model changes without a migration: run 'kizuna makemigrations'." >&2; exit 1; }
+.venv/bin/pytest -n 2 "$@"
