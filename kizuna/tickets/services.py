@@ -271,11 +271,12 @@ def _apply(
         fields.append("first_response_at")
     ticket.save(update_fields=fields)
     if change.customer_note:
+        body = change.customer_note if automatic else status_message_text(ticket, change)
         msg = Message.objects.create(
             ticket=ticket,
             kind=MessageKind.OUTBOUND,
             author_user=actor_user,
-            body=change.customer_note,
+            body=body,
             automatic=automatic,
             created_at=now,
         )
@@ -291,6 +292,20 @@ def _apply(
         checkpoint=change.checkpoint,
         data={"close_reason": change.close_reason} if change.close_reason else {},
     )
+
+
+def status_message_text(ticket: Ticket, change: workflow.Transition) -> str:
+    """The agent's note, followed by the date and time of the next update (P1), so the
+    customer never has to guess when they will hear from us."""
+    if change.checkpoint is None:
+        return change.customer_note
+    with translation.override(ticket.language):
+        when = format_when(change.checkpoint, lang=ticket.language, tzname=ticket.requester.timezone)
+        if change.to_status == Status.RESOLVED:
+            line = _("We will check back with you by %(when)s.") % {"when": when}
+        else:
+            line = _("Next update: by %(when)s.") % {"when": when}
+    return f"{change.customer_note}\n\n{line}"
 
 
 def _copy(src: Ticket, dst: Ticket) -> None:

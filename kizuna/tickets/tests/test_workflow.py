@@ -66,7 +66,8 @@ class TransitionTests(BaseTestCase):
         self.assertEqual(event.customer_note, "ログを確認しています。")
         self.assertEqual(self.ticket.customer_note, "ログを確認しています。")
         self.assertIsNotNone(self.ticket.first_response_at)
-        self.assertEqual(mail.outbox[-1].body, "ログを確認しています。")
+        self.assertTrue(mail.outbox[-1].body.startswith("ログを確認しています。"))
+        self.assertIn("次回のご連絡", mail.outbox[-1].body)  # P1: the time of the next update
 
     def test_it_requires_a_customer_note(self):
         with self.assertRaises(TransitionError) as cm:
