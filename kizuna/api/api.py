@@ -7,6 +7,8 @@ here exactly as in the desk. Every error is JSON: {"detail": what is wrong, "fie
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -91,6 +93,15 @@ def _field(loc) -> str:
     return ".".join(parts)
 
 
+def _body_is_not_an_object(request, err) -> bool:
+    if not err.get("loc") or err["loc"][0] != "body":
+        return False
+    try:
+        return not isinstance(json.loads(request.body or b"null"), dict)
+    except ValueError:
+        return True
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
     """Pydantic's errors, said plainly: which field, and why."""
@@ -98,11 +109,13 @@ def on_validation_error(request, exc: ValidationError):
     for err in exc.errors:
         field = _field(err.get("loc", ()))
         msg = err.get("msg", "")
-        if not field:
-            msg = _("The request body is missing or is not a JSON object.")
+        if not field or (field and _body_is_not_an_object(request, err)):
+            field, msg = "", _("The request body must be a JSON object.")
         elif err.get("type") == "missing":
             msg = _("This field is required.")
         problems.append({"field": field, "message": msg})
+    if any(not p["field"] for p in problems):
+        problems = [p for p in problems if not p["field"]][:1]
     first = problems[0] if problems else {"field": "", "message": _("Invalid input.")}
     detail = "; ".join(
         f"{p['field']}: {p['message']}" if p["field"] else p["message"] for p in problems

@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from kizuna.api.models import ApiToken
+from kizuna.lib.timefmt import zone
 from kizuna.tickets.access import is_agent
 
 # Recording every use would turn each read into a write; a minute's precision is enough
@@ -49,4 +50,7 @@ class AgentToken(HttpBearer):
         if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.api_token = row
+        # Dates in answers carry the agent's own offset, as the desk shows them.
+        profile = getattr(row.user, "agent_profile", None)
+        timezone.activate(zone(profile.timezone if profile else None))
         return row.user

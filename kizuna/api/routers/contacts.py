@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.responses import codes_4xx
 
 from kizuna.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
@@ -74,7 +74,7 @@ def contact_create(request, data: ContactIn):
         role=data.role,
         timezone_name=data.timezone,
     )
-    return 201, contact_dict(contact)
+    return Status(201, contact_dict(contact))
 
 
 @router.get(

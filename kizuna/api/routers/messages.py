@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Router
+from ninja import Router, Status
 from ninja.responses import codes_4xx
 
 from kizuna.api.routers.tickets import get_ticket
@@ -36,7 +36,7 @@ def message_reply(request, ticket: str, data: MessageIn):
     obj = get_ticket(request, ticket)
     msg = services.ticket_reply(ticket=obj, actor_user=request.auth, body=data.body)
     msg.author_user = request.auth
-    return 201, message_dict(msg)
+    return Status(201, message_dict(msg))
 
 
 @router.post(
@@ -50,4 +50,4 @@ def message_note(request, ticket: str, data: MessageIn):
     obj = get_ticket(request, ticket)
     msg = services.ticket_note(ticket=obj, actor_user=request.auth, body=data.body)
     msg.author_user = request.auth
-    return 201, message_dict(msg)
+    return Status(201, message_dict(msg))

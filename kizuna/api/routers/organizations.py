@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.responses import codes_4xx
 
 from kizuna.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
@@ -51,7 +51,7 @@ def organization_create(request, data: OrganizationIn):
     org = services.organization_create(
         name=data.name, domains=data.domains, timezone_name=data.timezone
     )
-    return 201, organization_dict(org)
+    return Status(201, organization_dict(org))
 
 
 @router.get(

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router
+from ninja import Status as Reply
 from ninja.responses import codes_4xx
 
 from kizuna.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
@@ -143,7 +144,7 @@ def ticket_create(request, data: TicketCreateIn):
         actor_user=request.auth,
     )
     ticket.organization = requester.organization
-    return 201, ticket_dict(ticket)
+    return Reply(201, ticket_dict(ticket))
 
 
 @router.get(

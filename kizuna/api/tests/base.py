@@ -32,4 +32,6 @@ class ApiTestCase(BaseTestCase):
         return self.client.post(url, body, content_type="application/json", **self._headers(token))
 
     def patch(self, url, data=None, *, token=None):
-        return self.client.patch(url, json.dumps(data or {}), content_type="application/json", **self._headers(token))
+        return self.client.patch(
+            url, json.dumps(data or {}), content_type="application/json", **self._headers(token)
+        )

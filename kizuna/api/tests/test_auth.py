@@ -97,7 +97,9 @@ class TokenAuthTestCase(ApiTestCase):
         row.refresh_from_db()
         self.assertEqual(row.last_used_at, first)
 
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now() - timedelta(minutes=2))
+        ApiToken.objects.filter(pk=row.pk).update(
+            last_used_at=timezone.now() - timedelta(minutes=2)
+        )
         self.get(url)
         row.refresh_from_db()
         self.assertGreater(row.last_used_at, first)

@@ -1,0 +1,85 @@
+from django.core import mail
+
+from kizuna.api.tests.base import ApiTestCase
+from kizuna.tickets import services
+from kizuna.tickets.models import MessageKind
+
+
+class MessagesTestCase(ApiTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.ticket = self.make_ticket()
+        self.base = f"/api/v1/tickets/{self.ticket.reference}"
+
+    def test_it_lists_the_conversation_with_notes_flagged(self):
+        services.ticket_note(
+            ticket=self.ticket, actor_user=self.agent, body="DNS の設定を疑っている"
+        )
+        self.get(f"{self.base}/messages")  # the first use of a token records it
+        with self.assertNumQueries(4):  # token, ticket, messages, attachments
+            r = self.get(f"{self.base}/messages")
+        self.assertEqual(r.status_code, 200)
+        kinds = [(m["kind"], m["customer_visible"], m["author"]["type"]) for m in r.json()]
+        self.assertEqual(
+            kinds,
+            [
+                ("inbound", True, "contact"),
+                ("outbound", True, "system"),
+                ("note", False, "agent"),
+            ],
+        )
+        self.assertEqual(r.json()[2]["author"]["name"], "佐藤")
+
+    def test_it_replies_and_mails_the_customer(self):
+        mail.outbox.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            r = self.post(
+                f"{self.base}/replies",
+                {"body": "ご不便をおかけしております。現在、原因を調査しています。"},
+            )
+        self.assertEqual(r.status_code, 201, r.content)
+        self.assertEqual(r.json()["kind"], "outbound")
+        self.assertEqual(r.json()["author"]["name"], "佐藤")
+        self.assertEqual(len(mail.outbox), 1)
+        self.assertEqual(mail.outbox[0].to, [self.customer.email])
+        self.ticket.refresh_from_db()
+        self.assertIsNotNone(self.ticket.first_response_at)
+
+    def test_a_note_is_never_mailed(self):
+        mail.outbox.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            r = self.post(f"{self.base}/notes", {"body": "お客様は総務部なので専門用語を避ける"})
+        self.assertEqual(r.status_code, 201)
+        self.assertEqual((r.json()["kind"], r.json()["customer_visible"]), ("note", False))
+        self.assertEqual(mail.outbox, [])
+
+    def test_it_rejects_an_empty_reply_or_note(self):
+        count = self.ticket.messages.count()
+        for kind in ("replies", "notes"):
+            with self.subTest(kind=kind):
+                r = self.post(f"{self.base}/{kind}", {"body": " "})
+                self.assertEqual(r.status_code, 400)
+                self.assertEqual(r.json()["field"], "body")
+                r = self.post(f"{self.base}/{kind}", {})
+                self.assertEqual(r.status_code, 422)
+                self.assertEqual(r.json()["field"], "body")
+        self.assertEqual(self.ticket.messages.count(), count)
+
+    def test_it_refuses_a_reply_on_a_closed_ticket(self):
+        services.ticket_transition(
+            ticket=self.ticket, actor_user=self.agent, to_status="closed", close_reason="spam"
+        )
+        count = self.ticket.messages.count()
+        r = self.post(f"{self.base}/replies", {"body": "hello"})
+        self.assertEqual(r.status_code, 400)
+        self.assertIn("closed", r.json()["detail"])
+        self.assertEqual(self.ticket.messages.filter(kind=MessageKind.OUTBOUND).count() + 1, count)
+
+    def test_missing_ticket_is_404(self):
+        for path in ("messages", "replies", "notes"):
+            with self.subTest(path=path):
+                if path == "messages":
+                    r = self.get(f"/api/v1/tickets/KZ-999999/{path}")
+                else:
+                    r = self.post(f"/api/v1/tickets/KZ-999999/{path}", {"body": "x"})
+                self.assertEqual(r.status_code, 404)
