@@ -102,6 +102,7 @@ def signin_link(request, token: str):
     return response
 
 
+@contact_required
 @require_POST
 def signout(request):
     sign_out(request)
