@@ -19,8 +19,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from kizuna.lib.timefmt import format_when
-from kizuna.tickets.demo_scripts import SCRIPTS, Script
 from kizuna.tickets import services
+from kizuna.tickets.demo_scripts import SCRIPTS, Script
 from kizuna.tickets.models import (
     AgentProfile,
     Contact,
@@ -36,20 +36,83 @@ DEMO_PASSWORD = "kizuna-demo"
 
 ORGANIZATIONS = [
     {"name": "株式会社丸高精工", "timezone": "Asia/Tokyo", "domain": "marutaka-seiko.example.jp"},
-    {"name": "医療法人 みなと台クリニック", "timezone": "Asia/Tokyo", "domain": "minatodai-clinic.example.jp"},
-    {"name": "Harbourline Trading Ltd", "timezone": "Europe/London", "domain": "harbourline.example.com"},
+    {
+        "name": "医療法人 みなと台クリニック",
+        "timezone": "Asia/Tokyo",
+        "domain": "minatodai-clinic.example.jp",
+    },
+    {
+        "name": "Harbourline Trading Ltd",
+        "timezone": "Europe/London",
+        "domain": "harbourline.example.com",
+    },
 ]
 
 CONTACTS = [
     # (organization index, name, email, language, technical level, role, time zone)
-    (0, "鈴木 一郎", "suzuki@marutaka-seiko.example.jp", "ja", "general", "総務部 課長", "Asia/Tokyo"),
-    (0, "高橋 健太", "takahashi@marutaka-seiko.example.jp", "ja", "technical", "情報システム担当", "Asia/Tokyo"),
-    (1, "中村 由美", "nakamura@minatodai-clinic.example.jp", "ja", "general", "事務長", "Asia/Tokyo"),
-    (1, "伊藤 拓也", "ito@minatodai-clinic.example.jp", "ja", "technical", "医療情報システム担当", "Asia/Tokyo"),
-    (2, "Emma Clarke", "emma.clarke@harbourline.example.com", "en", "general", "Office manager", "Europe/London"),
-    (2, "Raj Patel", "raj.patel@harbourline.example.com", "en", "technical", "Head of IT", "Europe/London"),
-    (2, "Michael Brown", "michael.brown@harbourline.example.com", "en", "general", "Country manager, Japan",
-     "Asia/Tokyo"),
+    (
+        0,
+        "鈴木 一郎",
+        "suzuki@marutaka-seiko.example.jp",
+        "ja",
+        "general",
+        "総務部 課長",
+        "Asia/Tokyo",
+    ),
+    (
+        0,
+        "高橋 健太",
+        "takahashi@marutaka-seiko.example.jp",
+        "ja",
+        "technical",
+        "情報システム担当",
+        "Asia/Tokyo",
+    ),
+    (
+        1,
+        "中村 由美",
+        "nakamura@minatodai-clinic.example.jp",
+        "ja",
+        "general",
+        "事務長",
+        "Asia/Tokyo",
+    ),
+    (
+        1,
+        "伊藤 拓也",
+        "ito@minatodai-clinic.example.jp",
+        "ja",
+        "technical",
+        "医療情報システム担当",
+        "Asia/Tokyo",
+    ),
+    (
+        2,
+        "Emma Clarke",
+        "emma.clarke@harbourline.example.com",
+        "en",
+        "general",
+        "Office manager",
+        "Europe/London",
+    ),
+    (
+        2,
+        "Raj Patel",
+        "raj.patel@harbourline.example.com",
+        "en",
+        "technical",
+        "Head of IT",
+        "Europe/London",
+    ),
+    (
+        2,
+        "Michael Brown",
+        "michael.brown@harbourline.example.com",
+        "en",
+        "general",
+        "Country manager, Japan",
+        "Asia/Tokyo",
+    ),
 ]
 
 AGENTS = [
@@ -60,8 +123,6 @@ AGENTS = [
     ("kimura", "浩", "木村", "ja", "Asia/Tokyo", ["Hosting", "Network"], True),
 ]
 
-
-from kizuna.tickets.demo_scripts import SCRIPTS, Script  # the long texts live apart
 
 # --- Seeding ----------------------------------------------------------------------------------
 
@@ -101,7 +162,10 @@ def demo_seed(*, now: datetime | None = None) -> DemoResult:
     with transaction.atomic():
         agents, teams = _people()
         contacts = _contacts()
-        tickets = [_play(script, now=now, agents=agents, teams=teams, contacts=contacts) for script in SCRIPTS]
+        tickets = [
+            _play(script, now=now, agents=agents, teams=teams, contacts=contacts)
+            for script in SCRIPTS
+        ]
         # Still inside the transaction: the deliveries queued by the services run after the
         # commit, find every message already mailed, and send nothing.
         Message.objects.filter(ticket__in=tickets).exclude(kind=MessageKind.NOTE).update(
@@ -118,8 +182,13 @@ def _people() -> tuple[dict, dict[str, Team]]:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User.objects.create_user(
-                username, f"{username}@kizuna.example", DEMO_PASSWORD,
-                first_name=first, last_name=last, is_staff=staff, is_superuser=staff,
+                username,
+                f"{username}@kizuna.example",
+                DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+                is_staff=staff,
+                is_superuser=staff,
             )
         AgentProfile.objects.get_or_create(user=user, defaults={"language": lang, "timezone": tz})
         for name in team_names:
@@ -137,36 +206,65 @@ def _contacts() -> dict[str, Contact]:
     contacts = {}
     for org_index, name, email, lang, level, role, tz in CONTACTS:
         contacts[email] = Contact.objects.create(
-            organization=orgs[org_index], name=name, email=email, language=lang, technical_level=level,
-            role=role, timezone=tz,
+            organization=orgs[org_index],
+            name=name,
+            email=email,
+            language=lang,
+            technical_level=level,
+            role=role,
+            timezone=tz,
         )
     return contacts
 
 
-def _play(script: Script, *, now: datetime, agents: dict, teams: dict[str, Team],
-          contacts: dict[str, Contact]) -> Ticket:
+def _play(
+    script: Script,
+    *,
+    now: datetime,
+    agents: dict,
+    teams: dict[str, Team],
+    contacts: dict[str, Contact],
+) -> Ticket:
     contact = contacts[script.requester]
 
     def when(hours: float) -> datetime:
         return now + timedelta(hours=hours)
 
     ticket = services.ticket_open(
-        requester=contact, subject=script.subject, body=script.body, priority=script.priority,
-        channel=script.channel, now=when(script.at),
+        requester=contact,
+        subject=script.subject,
+        body=script.body,
+        priority=script.priority,
+        channel=script.channel,
+        now=when(script.at),
     )
     for step in script.steps:
         at = when(step.at)
         agent = agents.get(step.who)
         if step.kind == "assign":
-            services.ticket_assign(ticket=ticket, actor_user=agents["kimura"], assignee=agent,
-                                   team=teams[step.team], now=at)
+            services.ticket_assign(
+                ticket=ticket,
+                actor_user=agents["kimura"],
+                assignee=agent,
+                team=teams[step.team],
+                now=at,
+            )
         elif step.kind == "status":
             due = _round_up(when(step.due)) if step.due is not None else None
             text = step.text
             if due is not None:
-                text = text.replace("{due}", format_when(due, lang=ticket.language, tzname=contact.timezone))
-            services.ticket_transition(ticket=ticket, actor_user=agent, to_status=step.to, customer_note=text,
-                                       checkpoint=due, close_reason=step.reason, now=at)
+                text = text.replace(
+                    "{due}", format_when(due, lang=ticket.language, tzname=contact.timezone)
+                )
+            services.ticket_transition(
+                ticket=ticket,
+                actor_user=agent,
+                to_status=step.to,
+                customer_note=text,
+                checkpoint=due,
+                close_reason=step.reason,
+                now=at,
+            )
         elif step.kind == "reply":
             services.ticket_reply(ticket=ticket, actor_user=agent, body=step.text, now=at)
         elif step.kind == "note":
