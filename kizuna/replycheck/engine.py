@@ -1,0 +1,249 @@
+"""Checking one draft: mask what is not ours, split it, run every applicable rule."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+from kizuna.replycheck.findings import (
+    AUDIENCES,
+    LANGUAGES,
+    PURPOSES,
+    SEVERITIES,
+    SEVERITY_ORDER,
+    Finding,
+    Result,
+)
+from kizuna.replycheck.language import detect_language
+from kizuna.replycheck.rules import Rule, load_glossary, load_pack
+from kizuna.replycheck.segments import mask_unchecked
+from kizuna.replycheck.sentences import Span, paragraphs, sentences
+
+
+@dataclass
+class Draft:
+    """The text under check. `masked` has the same offsets as `text`, with quoted mail,
+    signatures and code blanked out."""
+
+    text: str
+    masked: str
+    lang: str
+    audience: str
+
+    @cached_property
+    def sentences(self) -> list[Span]:
+        return sentences(self.masked, self.lang)
+
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
+    @cached_property
+    def paragraphs(self) -> list[Span]:
+        return paragraphs(self.masked)
+
+    @cached_property
+    def body(self) -> Span | None:
+        """The whole checked text, for findings about the message as a whole."""
+        stripped = self.masked.strip()
+        if not stripped:
+            return None
+        start = len(self.masked) - len(self.masked.lstrip())
+        return Span(start, start + len(stripped))
+
+    def sentence_index(self, offset: int) -> int:
+        return max(bisect.bisect_right(self._sentence_starts, offset) - 1, 0)
+
+    def starts_sentence(self, offset: int) -> bool:
+        i = bisect.bisect_left(self._sentence_starts, offset)
+        if i < len(self._sentence_starts) and self._sentence_starts[i] == offset:
+            return True
+        # Allow an opening bracket or quote before the first word.
+        return i > 0 and not self.masked[self._sentence_starts[i - 1] : offset].strip(
+            "「『(（\"'“ "
+        )
+
+    def window(self, offset: int, kind: str) -> tuple[int, int]:
+        if kind == "message" or not self.sentences:
+            return 0, len(self.masked)
+        if kind == "paragraph":
+            for p in self.paragraphs:
+                if p.start <= offset < p.end:
+                    return p.start, p.end
+            return 0, len(self.masked)
+        i = self.sentence_index(offset)
+        if kind == "neighbours":
+            return self.sentences[max(i - 1, 0)].start, self.sentences[
+                min(i + 1, len(self.sentences) - 1)
+            ].end
+        return self.sentences[i].start, self.sentences[i].end
+
+
+def check(
+    text: str,
+    *,
+    lang: str = "auto",
+    audience: str = "general",
+    purpose: str = "any",
+    overrides: Mapping[str, Mapping] | None = None,
+) -> Result:
+    """Check a draft reply. See the package docstring for the contract."""
+    if not isinstance(text, str):
+        raise TypeError("text must be a str")
+    _validate("lang", lang, ("auto", *LANGUAGES))
+    _validate("audience", audience, AUDIENCES)
+    _validate("purpose", purpose, PURPOSES)
+    overrides = _validated_overrides(overrides)
+    masked = mask_unchecked(text)
+    if lang == "auto":
+        lang = detect_language(masked)
+    draft = Draft(text=text, masked=masked, lang=lang, audience=audience)
+    findings: dict[tuple, Finding] = {}
+    for rule in load_pack(lang):
+        if not rule.applies_to(purpose):
+            continue
+        severity = rule.severity_for(audience)
+        override = overrides.get(rule.id, {})
+        if override.get("enabled") is False:
+            continue
+        severity = override.get("severity", severity)
+        if severity is None:
+            continue
+        for start, end, values in _KINDS[rule.kind](rule, draft):
+            key = (rule.id, start, end)
+            if key not in findings:
+                findings[key] = _finding(rule, severity, draft, start, end, values)
+    ordered = sorted(findings.values(), key=lambda f: (f.start, SEVERITY_ORDER[f.severity], f.rule))
+    return Result(lang=lang, findings=ordered)
+
+
+def _validate(name: str, value, allowed) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def _validated_overrides(overrides) -> dict:
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, Mapping):
+        raise ValueError("overrides must map rule ids to {'enabled': bool, 'severity': ...}")
+    for rule_id, o in overrides.items():
+        if not isinstance(o, Mapping) or set(o) - {"enabled", "severity"}:
+            raise ValueError(f"override for {rule_id!r} may only set 'enabled' and 'severity'")
+        if "enabled" in o and not isinstance(o["enabled"], bool):
+            raise ValueError(f"override for {rule_id!r}: 'enabled' must be true or false")
+        if "severity" in o:
+            _validate(f"override severity for {rule_id!r}", o["severity"], SEVERITIES)
+    return dict(overrides)
+
+
+def _finding(rule: Rule, severity: str, draft: Draft, start: int, end: int, values) -> Finding:
+    matched = draft.text[start:end]
+    values = {"match": matched, **values}
+    return Finding(
+        rule=rule.id,
+        category=rule.category,
+        principle=rule.principle,
+        severity=severity,
+        start=start,
+        end=end,
+        text=matched,
+        message=_fill(rule.message, values),
+        suggestion=_fill(rule.suggestion, values),
+    )
+
+
+def _fill(template: str, values: dict) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), m.group(0))), template)
+
+
+Hit = tuple[int, int, dict]
+
+
+def _phrases(rule: Rule, draft: Draft) -> Iterator[Hit]:
+    masked = draft.masked
+    excluded = []
+    if rule.exceptions:
+        excluded = [m.span() for m in rule.exceptions.finditer(masked)]
+    for m in rule.tokens.finditer(masked):
+        start, end = m.span()
+        if start == end or any(s < end and start < e for s, e in excluded):
+            continue
+        if rule.position == "sentence-start" and not draft.starts_sentence(start):
+            continue
+        if rule.unless:
+            ws, we = draft.window(start, rule.window)
+            if rule.unless.search(masked, ws, we):
+                continue
+        yield start, end, {}
+
+
+def _substitution(rule: Rule, draft: Draft) -> Iterator[Hit]:
+    for pattern, replacement in rule.swaps:
+        for m in pattern.finditer(draft.masked):
+            if m.start() < m.end():
+                yield m.start(), m.end(), {"replacement": replacement}
+
+
+def _structure(rule: Rule, draft: Draft) -> Iterator[Hit]:
+    body = draft.body
+    if body is None:
+        return
+    masked = draft.masked
+    if rule.window == "message":
+        satisfied = all(g.search(masked) for g in rule.require)
+    else:
+        satisfied = any(
+            all(g.search(masked, s.start, s.end) for g in rule.require) for s in draft.sentences
+        )
+    if satisfied or (rule.unless and rule.unless.search(masked)):
+        return
+    yield body.start, body.end, {}
+
+
+def _readability(rule: Rule, draft: Draft) -> Iterator[Hit]:
+    limit = rule.maximum[draft.audience]
+    for s in draft.sentences:
+        piece = draft.masked[s.start : s.end]
+        if draft.lang == "ja":
+            length = len(re.sub(r"\s", "", piece))
+        else:
+            length = len(re.findall(r"[A-Za-z0-9][\w'’-]*", piece))
+        if length > limit:
+            yield s.start, s.end, {"length": length, "limit": limit}
+
+
+def _jargon(rule: Rule, draft: Draft) -> Iterator[Hit]:
+    regex, terms = load_glossary(rule.glossary["file"], draft.lang)
+    by_group = {t.group: t for t in terms}
+    masked = draft.masked
+    first: dict[str, re.Match] = {}
+    explained: set[str] = set()
+    for m in regex.finditer(masked):
+        group = m.lastgroup
+        if group in explained:
+            continue
+        after = rule.explained_after
+        before = rule.explained_before
+        if (after and after.match(masked, m.end())) or (
+            before and before.search(masked[max(0, m.start() - 40) : m.start()])
+        ):
+            explained.add(group)
+            continue
+        first.setdefault(group, m)
+    for group, m in first.items():
+        if group not in explained:
+            yield m.start(), m.end(), {"plain": by_group[group].plain}
+
+
+_KINDS = {
+    "existence": _phrases,
+    "pattern": _phrases,
+    "substitution": _substitution,
+    "structure": _structure,
+    "readability": _readability,
+    "jargon": _jargon,
+}
