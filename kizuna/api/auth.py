@@ -37,11 +37,12 @@ class AgentToken(HttpBearer):
         return self.authenticate(request, token.strip())
 
     def authenticate(self, request, token: str):
-        row = (
-            ApiToken.objects.select_related("user", "user__agent_profile")
-            .filter(token_hash=ApiToken.hash(token))
-            .first()
-        )
+        try:
+            row = ApiToken.objects.select_related("user", "user__agent_profile").get(
+                token_hash=ApiToken.hash(token)
+            )
+        except ApiToken.DoesNotExist:
+            row = None
         if row is None or not is_agent(row.user):
             raise AuthenticationError(
                 message=_("This API token is not valid, or its agent may no longer use the API.")

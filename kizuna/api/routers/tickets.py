@@ -117,17 +117,18 @@ def ticket_list(
 )
 def ticket_create(request, data: TicketCreateIn):
     """Open a ticket for a contact (by id or email address); it is acknowledged at once (P1)."""
-    contacts = Contact.objects.select_related("organization")
     if isinstance(data.requester, int) or data.requester.isdigit():
-        requester = contacts.filter(pk=int(data.requester)).first()
+        lookup = {"pk": int(data.requester)}
     else:
-        requester = contacts.filter(email=data.requester.strip().lower()).first()
-    if requester is None:
+        lookup = {"email": data.requester.strip().lower()}
+    try:
+        requester = Contact.objects.select_related("organization").get(**lookup)
+    except Contact.DoesNotExist:
         raise TicketError(
             _("No contact “%(who)s”; create it first with POST /api/v1/contacts.")
             % {"who": data.requester},
             field="requester",
-        )
+        ) from None
     team = None
     if data.team is not None:
         team = Team.objects.filter(pk=data.team).first()
