@@ -19,16 +19,21 @@ HTTP/1.1 connection open and reuses it.
 
 from __future__ import annotations
 
-import argparse
-import http.client
-import json
 import os
-import statistics
 import sys
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit
+
+# Scripts in bench/ (queue.py among them) would shadow standard modules of the same name.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
 
 CONTACT_EMAIL = "bench@bench.example"
 
