@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "kizuna.portal",
     "kizuna.api",
     "kizuna.replycheck",
+    "kizuna.standards",
 ]
 
 MIDDLEWARE = [

@@ -41,6 +41,9 @@ class ReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Reply to the customer"), widget=forms.Textarea(attrs={"rows": 8})
     )
+    override_check = forms.BooleanField(
+        label=_("Send anyway, despite the errors above (recorded for your manager)"), required=False
+    )
     attachments = MultipleFileField(label=_("Attachments"))
 
 
@@ -83,6 +86,9 @@ class StatusForm(forms.Form):
     close_reason = forms.ChoiceField(
         label=_("Reason for closing"), required=False, choices=[("", "—"), *CloseReason.choices]
     )
+    override_check = forms.BooleanField(
+        label=_("Send anyway, despite the errors above (recorded for your manager)"), required=False
+    )
 
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,3 +113,20 @@ class AssignForm(forms.Form):
         self.fields["assignee"].queryset = User.objects.filter(
             is_active=True, agent_profile__isnull=False
         ).order_by("username")
+
+
+class DraftCheckForm(forms.Form):
+    """A draft sent by the composer while the agent types (the live check)."""
+
+    body = forms.CharField(required=False, strip=False)
+    customer_note = forms.CharField(required=False, strip=False)
+    to_status = forms.CharField(required=False)
+
+
+class RuleSettingForm(forms.Form):
+    rule_id = forms.CharField()
+    enabled = forms.BooleanField(required=False)
+    severity = forms.ChoiceField(
+        choices=[("error", "error"), ("warning", "warning"), ("info", "info")]
+    )
+    reset = forms.BooleanField(required=False)

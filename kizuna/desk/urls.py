@@ -13,5 +13,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/note/", views.ticket_note, name="note"),
     path("tickets/<int:ticket_id>/status/", views.ticket_status, name="status"),
     path("tickets/<int:ticket_id>/assign/", views.ticket_assign, name="assign"),
+    path("tickets/<int:ticket_id>/check/", views.draft_check, name="check"),
+    path("standard/", views.standard, name="standard"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
 ]

@@ -15,8 +15,19 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from kizuna.desk.forms import AssignForm, NoteForm, ReplyForm, StatusForm, incoming_files
+from kizuna.desk.forms import (
+    AssignForm,
+    DraftCheckForm,
+    NoteForm,
+    ReplyForm,
+    RuleSettingForm,
+    StatusForm,
+    incoming_files,
+)
 from kizuna.lib.downloads import attachment_response
+from kizuna.standards import selectors as standard_selectors
+from kizuna.standards import services as standard_services
+from kizuna.standards.services import CheckBlocked
 from kizuna.tickets import access, selectors, services
 from kizuna.tickets.models import Attachment, Organization, Status
 from kizuna.tickets.workflow import TicketError
@@ -140,8 +151,12 @@ def ticket_reply(request, ticket_id: int):
                 actor_user=request.user,
                 body=form.cleaned_data["body"],
                 files=incoming_files(form.cleaned_data["attachments"]),
+                override_check=form.cleaned_data["override_check"],
             )
             return _done(request, ticket)
+        except CheckBlocked as e:
+            form.blocked = _findings_context(form.cleaned_data["body"], e.result)
+            form.add_error("body", e.message)
         except TicketError as e:
             form.add_error(e.field if e.field in form.fields else None, e.message)
     return _failed(request, ticket, "reply_form", form, "reply")
@@ -172,8 +187,12 @@ def ticket_status(request, ticket_id: int):
                 customer_note=form.cleaned_data["customer_note"],
                 checkpoint=form.cleaned_data["checkpoint"],
                 close_reason=form.cleaned_data["close_reason"],
+                override_check=form.cleaned_data["override_check"],
             )
             return _done(request, ticket)
+        except CheckBlocked as e:
+            form.blocked = _findings_context(form.cleaned_data["customer_note"], e.result)
+            form.add_error("customer_note", e.message)
         except TicketError as e:
             form.add_error(e.field if e.field in form.fields else None, e.message)
     return _failed(request, ticket, "status_form", form, "status")
@@ -207,3 +226,95 @@ def attachment_download(request, attachment_id: int) -> HttpResponse:
         raise Http404("No such attachment.") from None
     access.get_ticket_for_agent(request.user, attachment.message.ticket_id)
     return attachment_response(attachment)
+
+
+def _findings_context(text: str, result) -> dict:
+    return {
+        "result": result,
+        "pieces": standard_selectors.highlight(text, result.findings),
+        "errors": sum(1 for f in result.findings if f.severity == "error"),
+    }
+
+
+@require_POST
+@agent_required
+def draft_check(request, ticket_id: int):
+    """The live check of the composer (P2–P8, P11): findings for the draft as the agent types."""
+    ticket = access.get_ticket_for_agent(request.user, ticket_id)
+    form = DraftCheckForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    if "customer_note" in request.POST:
+        text = data.get("customer_note", "")
+        purpose = standard_services.purpose_for(data.get("to_status") or None)
+    else:
+        text = data.get("body", "")
+        purpose = "any"
+    context = {"text": text, "purpose": purpose}
+    if text.strip():
+        context.update(
+            _findings_context(
+                text, standard_services.draft_check(ticket=ticket, text=text, purpose=purpose)
+            )
+        )
+    return render(request, "desk/_findings.html", context)
+
+
+def manager_required(view):
+    @wraps(view)
+    @agent_required
+    def wrapper(request, *args, **kwargs):
+        if not (request.user.is_staff or request.user.has_perm("standards.change_rulesetting")):
+            raise Http404("Managers only.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@manager_required
+def standard(request):
+    """The team's written standard (P12): rules on or off and their severity, per organization."""
+    organization = None
+    org_id = _int(request.GET.get("organization") or request.POST.get("organization"))
+    if org_id:
+        organization = Organization.objects.filter(pk=org_id).first()
+        if organization is None:
+            raise Http404("No such organization.")
+    error = ""
+    if request.method == "POST":
+        form = RuleSettingForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["reset"]:
+                    standard_services.rule_setting_reset(
+                        organization=organization, rule_id=data["rule_id"]
+                    )
+                else:
+                    standard_services.rule_setting_set(
+                        organization=organization,
+                        rule_id=data["rule_id"],
+                        enabled=data["enabled"],
+                        severity=data["severity"],
+                        actor_user=request.user,
+                    )
+            except TicketError as e:
+                error = e.message
+        else:
+            error = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        if not error and not request.htmx:
+            return redirect(
+                f"{request.path}?organization={organization.id}" if organization else request.path
+            )
+    rules = standard_selectors.rules_with_settings(organization.id if organization else None)
+    context = {
+        "rules": rules,
+        "organization": organization,
+        "organizations": Organization.objects.only("id", "name").order_by("name"),
+        "overrides": standard_selectors.override_counts(),
+        "error": error,
+        "severities": ["error", "warning", "info"],
+    }
+    if request.htmx and request.method == "POST":
+        return render(request, "desk/_standard_rules.html", context, status=400 if error else 200)
+    return render(request, "desk/standard.html", context, status=400 if error else 200)

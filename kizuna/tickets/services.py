@@ -220,13 +220,18 @@ def ticket_transition(
     customer_note: str = "",
     checkpoint: datetime | None = None,
     close_reason: str = "",
+    override_check: bool = False,
     now: datetime | None = None,
 ) -> Ticket:
     """Move a ticket to another status under the rules of `workflow` (P1, P10).
 
     The customer note becomes a message the customer sees (and is mailed); the checkpoint
-    becomes the next promised update.
+    becomes the next promised update. The note is checked against the team's standard
+    (when resolving, as a resolution report, P2); error findings block the change unless
+    `override_check` is set, and an override is recorded for managers.
     """
+    from kizuna.standards import services as standard
+
     now = now or timezone.now()
     locked = _locked(ticket)
     change = workflow.check_transition(
@@ -237,14 +242,27 @@ def ticket_transition(
         close_reason=close_reason,
         now=now,
     )
-    _apply(locked, change, actor_user=actor_user, now=now, automatic=False, kind=EventKind.STATUS)
+    locked.requester = ticket.requester
+    result = None
+    if change.customer_note:
+        result = standard.draft_enforce(
+            ticket=locked,
+            text=change.customer_note,
+            purpose=standard.purpose_for(change.to_status),
+            override=override_check,
+        )
+    msg = _apply(
+        locked, change, actor_user=actor_user, now=now, automatic=False, kind=EventKind.STATUS
+    )
+    if result is not None:
+        standard.override_record(ticket=locked, message=msg, user=actor_user, result=result)
     _copy(locked, ticket)
     return ticket
 
 
 def _apply(
     ticket: Ticket, change: workflow.Transition, *, actor_user, now, automatic: bool, kind: str
-) -> None:
+) -> Message | None:
     from_status = ticket.status
     ticket.status = change.to_status
     ticket.updated_at = now
@@ -270,6 +288,7 @@ def _apply(
         ticket.first_response_at = now
         fields.append("first_response_at")
     ticket.save(update_fields=fields)
+    msg = None
     if change.customer_note:
         body = change.customer_note if automatic else status_message_text(ticket, change)
         msg = Message.objects.create(
@@ -292,6 +311,7 @@ def _apply(
         checkpoint=change.checkpoint,
         data={"close_reason": change.close_reason} if change.close_reason else {},
     )
+    return msg
 
 
 def status_message_text(ticket: Ticket, change: workflow.Transition) -> str:
@@ -300,7 +320,9 @@ def status_message_text(ticket: Ticket, change: workflow.Transition) -> str:
     if change.checkpoint is None:
         return change.customer_note
     with translation.override(ticket.language):
-        when = format_when(change.checkpoint, lang=ticket.language, tzname=ticket.requester.timezone)
+        when = format_when(
+            change.checkpoint, lang=ticket.language, tzname=ticket.requester.timezone
+        )
         if change.to_status == Status.RESOLVED:
             line = _("We will check back with you by %(when)s.") % {"when": when}
         else:
@@ -331,9 +353,16 @@ def ticket_reply(
     actor_user,
     body: str,
     files: Sequence[IncomingFile] = (),
+    override_check: bool = False,
     now: datetime | None = None,
 ) -> Message:
-    """Send the customer a message from an agent; it is mailed after the commit."""
+    """Send the customer a message from an agent; it is mailed after the commit.
+
+    The reply is checked against the team's standard first (P2–P8, P11): error findings
+    block it unless `override_check` is set, and an override is recorded for managers.
+    """
+    from kizuna.standards import services as standard
+
     body = (body or "").strip()
     if not body:
         raise TicketError(_("The reply is empty."), field="body")
@@ -344,6 +373,10 @@ def ticket_reply(
         raise TicketError(
             _("This ticket is closed; open a new one to write to the customer."), field="status"
         )
+    locked.requester = ticket.requester
+    result = standard.draft_enforce(
+        ticket=locked, text=body, purpose="any", override=override_check
+    )
     msg = Message.objects.create(
         ticket=locked, kind=MessageKind.OUTBOUND, author_user=actor_user, body=body, created_at=now
     )
@@ -361,6 +394,7 @@ def ticket_reply(
         created_at=now,
         data={"message": msg.id},
     )
+    standard.override_record(ticket=locked, message=msg, user=actor_user, result=result)
     _deliver_after_commit(msg)
     _copy(locked, ticket)
     return msg

@@ -1,0 +1,125 @@
+"""Applying the team's standard (P12) to drafts, and editing it."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kizuna.replycheck import Result, check, list_rules
+from kizuna.standards.models import CheckOverride, RuleSetting, Severity
+from kizuna.tickets.models import Message, Organization, Status, Ticket
+from kizuna.tickets.workflow import TicketError
+
+
+class CheckBlocked(TicketError):
+    """The draft has error-level findings and the agent has not chosen to send it anyway."""
+
+    def __init__(self, result: Result):
+        errors = [f for f in result.findings if f.severity == "error"]
+        super().__init__(
+            _(
+                "The message breaks %(n)d rule(s) of the team's standard: %(rules)s. Fix it, or send it anyway "
+                "with an override (it is recorded)."
+            )
+            % {
+                "n": len(errors),
+                "rules": "; ".join(f"{f.message} (“{f.text}”)" for f in errors[:5]),
+            },
+            field="body",
+        )
+        self.result = result
+
+
+def standard_for(organization_id: int | None) -> dict[str, dict]:
+    """The overrides the checker takes: the team-wide settings, then the organization's own."""
+    overrides: dict[str, dict] = {}
+    qs = RuleSetting.objects.filter(organization__isnull=True)
+    if organization_id:
+        qs = RuleSetting.objects.filter(organization__isnull=True) | RuleSetting.objects.filter(
+            organization_id=organization_id
+        )
+    # Team-wide rows first so that an organization's own setting wins.
+    for row in sorted(qs, key=lambda r: r.organization_id is not None):
+        overrides[row.rule_id] = {"enabled": row.enabled, "severity": row.severity}
+    return overrides
+
+
+def purpose_for(to_status: str | None) -> str:
+    """What a status note is checked as: a resolution report when resolving (P2). Other
+    notes need no checkpoint rule: Kizuna itself appends the date and time of the next
+    update to every status note (P1)."""
+    return "resolution" if to_status == Status.RESOLVED else "any"
+
+
+def draft_check(*, ticket: Ticket, text: str, purpose: str = "any") -> Result:
+    """Check a draft to this ticket's customer against the standard for their organization,
+    at their technical level (P5, P6)."""
+    audience = "technical" if ticket.requester.technical_level == "technical" else "general"
+    return check(
+        text,
+        lang="auto",
+        audience=audience,
+        purpose=purpose,
+        overrides=standard_for(ticket.organization_id),
+    )
+
+
+def draft_enforce(*, ticket: Ticket, text: str, purpose: str, override: bool) -> Result:
+    """Raise CheckBlocked when the draft has errors and no override was given."""
+    result = draft_check(ticket=ticket, text=text, purpose=purpose)
+    if result.has_errors and not override:
+        raise CheckBlocked(result)
+    return result
+
+
+def override_record(
+    *, ticket: Ticket, message: Message | None, user, result: Result
+) -> CheckOverride | None:
+    """Record that a message went out despite error findings (counted for managers)."""
+    errors = [f for f in result.findings if f.severity == "error"]
+    if not errors:
+        return None
+    return CheckOverride.objects.create(
+        ticket=ticket,
+        message=message,
+        user=user,
+        rules=sorted({f.rule for f in errors}),
+        findings=[f.to_dict() for f in errors],
+    )
+
+
+def known_rules() -> dict[str, dict]:
+    return {r["id"]: r for r in list_rules()}
+
+
+@transaction.atomic
+def rule_setting_set(
+    *, organization: Organization | None, rule_id: str, enabled: bool, severity: str, actor_user
+) -> RuleSetting:
+    """Switch a rule on or off, or change its severity, team-wide or for one organization."""
+    if rule_id not in known_rules():
+        raise TicketError(_("There is no rule “%(rule)s”.") % {"rule": rule_id}, field="rule_id")
+    if severity not in Severity.values:
+        raise TicketError(
+            _("Unknown severity “%(s)s”. Use one of: %(known)s.")
+            % {"s": severity, "known": ", ".join(Severity.values)},
+            field="severity",
+        )
+    setting, _created = RuleSetting.objects.update_or_create(
+        organization=organization,
+        rule_id=rule_id,
+        defaults={
+            "enabled": enabled,
+            "severity": severity,
+            "updated_at": timezone.now(),
+            "updated_by": actor_user,
+        },
+    )
+    return setting
+
+
+@transaction.atomic
+def rule_setting_reset(*, organization: Organization | None, rule_id: str) -> None:
+    """Go back to the rule pack's default (team-wide) or to the team's setting (organization)."""
+    RuleSetting.objects.filter(organization=organization, rule_id=rule_id).delete()
