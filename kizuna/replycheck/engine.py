@@ -115,7 +115,8 @@ def check(
         for start, end, values in _KINDS[rule.kind](rule, draft):
             key = (rule.id, start, end)
             if key not in findings:
-                findings[key] = _finding(rule, severity, draft, start, end, values)
+                level = values.pop("severity", severity)
+                findings[key] = _finding(rule, level, draft, start, end, values)
     ordered = sorted(findings.values(), key=lambda f: (f.start, SEVERITY_ORDER[f.severity], f.rule))
     return Result(lang=lang, findings=ordered)
 
@@ -161,6 +162,8 @@ def _fill(template: str, values: dict) -> str:
 
 
 Hit = tuple[int, int, dict]
+# "¥3,000" and "0.1%" are one word each.
+_WORD = re.compile(r"[A-Za-z0-9](?:[\w'’-]|[.,](?=\d))*")
 
 
 def _phrases(rule: Rule, draft: Draft) -> Iterator[Hit]:
@@ -211,7 +214,7 @@ def _readability(rule: Rule, draft: Draft) -> Iterator[Hit]:
         if draft.lang == "ja":
             length = len(re.sub(r"\s", "", piece))
         else:
-            length = len(re.findall(r"[A-Za-z0-9][\w'’-]*", piece))
+            length = len(_WORD.findall(piece))
         if length > limit:
             yield s.start, s.end, {"length": length, "limit": limit}
 
@@ -236,7 +239,12 @@ def _jargon(rule: Rule, draft: Draft) -> Iterator[Hit]:
         first.setdefault(group, m)
     for group, m in first.items():
         if group not in explained:
-            yield m.start(), m.end(), {"plain": by_group[group].plain}
+            term = by_group[group]
+            yield (
+                m.start(),
+                m.end(),
+                {"plain": term.plain, **({"severity": "info"} if term.common else {})},
+            )
 
 
 _KINDS = {

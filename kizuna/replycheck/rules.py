@@ -47,6 +47,7 @@ class GlossaryTerm:
     group: str  # the named group of the term in the glossary regex
     id: str
     plain: str
+    common: bool  # widely known (DNS): only a hint, never a warning
 
 
 @dataclass
@@ -97,9 +98,30 @@ class Rule:
         }
 
 
+def _flexible_spaces(token: str) -> str:
+    """A space in a token matches any run of whitespace: mail is wrapped at any word."""
+    out, in_class, escaped = [], False, False
+    for i, ch in enumerate(token):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        elif ch == " " and not in_class:
+            # " ?" stays optional; a bare space becomes one or more whitespace characters.
+            out.append(r"\s" if token[i + 1 : i + 2] in ("?", "*", "+", "{") else r"\s+")
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
 def token_regex(tokens: list[str], *, ignore_case: bool) -> re.Pattern:
     parts = []
     for token in tokens:
+        token = _flexible_spaces(token)
         left = r"(?<![A-Za-z0-9_])" if re.match(r"[A-Za-z0-9]", token) else ""
         right = r"(?![A-Za-z0-9_])" if re.search(r"[A-Za-z0-9]$", token) else ""
         parts.append(f"{left}(?:{token}){right}")
@@ -141,7 +163,14 @@ def load_glossary(name: str, lang: str) -> tuple[re.Pattern, tuple[GlossaryTerm,
         if not case_sensitive:
             sub = f"(?i:{sub})"
         parts.append(f"(?P<t{i}>{sub})")
-        terms.append(GlossaryTerm(group=f"t{i}", id=entry["id"], plain=entry["plain"][lang]))
+        terms.append(
+            GlossaryTerm(
+                group=f"t{i}",
+                id=entry["id"],
+                plain=entry["plain"][lang],
+                common=bool(entry.get("common", False)),
+            )
+        )
     return re.compile("|".join(parts)), tuple(terms)
 
 
