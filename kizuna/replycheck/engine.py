@@ -168,12 +168,9 @@ _WORD = re.compile(r"[A-Za-z0-9](?:[\w'’-]|[.,](?=\d))*")
 
 def _phrases(rule: Rule, draft: Draft) -> Iterator[Hit]:
     masked = draft.masked
-    excluded = []
-    if rule.exceptions:
-        excluded = [m.span() for m in rule.exceptions.finditer(masked)]
-    for m in rule.tokens.finditer(masked):
-        start, end = m.span()
-        if start == end or any(s < end and start < e for s, e in excluded):
+    excluded = rule.exceptions.finditer(masked) if rule.exceptions else []
+    for start, end in rule.tokens.finditer(masked):
+        if any(s < end and start < e for s, e in excluded):
             continue
         if rule.position == "sentence-start" and not draft.starts_sentence(start):
             continue
@@ -185,10 +182,9 @@ def _phrases(rule: Rule, draft: Draft) -> Iterator[Hit]:
 
 
 def _substitution(rule: Rule, draft: Draft) -> Iterator[Hit]:
-    for pattern, replacement in rule.swaps:
-        for m in pattern.finditer(draft.masked):
-            if m.start() < m.end():
-                yield m.start(), m.end(), {"replacement": replacement}
+    for tokens, replacement in rule.swaps:
+        for start, end in tokens.finditer(draft.masked):
+            yield start, end, {"replacement": replacement}
 
 
 def _structure(rule: Rule, draft: Draft) -> Iterator[Hit]:
@@ -220,31 +216,28 @@ def _readability(rule: Rule, draft: Draft) -> Iterator[Hit]:
 
 
 def _jargon(rule: Rule, draft: Draft) -> Iterator[Hit]:
-    regex, terms = load_glossary(rule.glossary["file"], draft.lang)
-    by_group = {t.group: t for t in terms}
+    """The first unexplained use of each glossary term, unless it is explained somewhere."""
     masked = draft.masked
-    first: dict[str, re.Match] = {}
-    explained: set[str] = set()
-    for m in regex.finditer(masked):
-        group = m.lastgroup
-        if group in explained:
-            continue
-        after = rule.explained_after
-        before = rule.explained_before
-        if (after and after.match(masked, m.end())) or (
-            before and before.search(masked[max(0, m.start() - 40) : m.start()])
-        ):
-            explained.add(group)
-            continue
-        first.setdefault(group, m)
-    for group, m in first.items():
-        if group not in explained:
-            term = by_group[group]
-            yield (
-                m.start(),
-                m.end(),
-                {"plain": term.plain, **({"severity": "info"} if term.common else {})},
-            )
+    after, before = rule.explained_after, rule.explained_before
+    for term, tokens in load_glossary(rule.glossary["file"], draft.lang):
+        first = None
+        for start, end in tokens.finditer(masked):
+            if (after and _explained_after(after, masked, end)) or (
+                before and before.search(masked[max(0, start - 40) : start])
+            ):
+                first = None
+                break
+            first = first or (start, end)
+        if first:
+            values = {"plain": term.plain}
+            if term.common:
+                values["severity"] = "info"
+            yield first[0], first[1], values
+
+
+def _explained_after(after, masked: str, end: int) -> bool:
+    # The explanation must start right after the term.
+    return any(s == end for s, _ in after.finditer(masked, end, min(len(masked), end + 60)))
 
 
 _KINDS = {
