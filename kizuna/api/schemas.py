@@ -6,27 +6,37 @@ readable place and the request path short.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Annotated
 
 from django.utils import timezone
 from ninja import Schema
-from pydantic import PlainSerializer
+from pydantic import PlainSerializer, WithJsonSchema
 
 from kizuna.tickets.models import Contact, Message, Organization, Ticket
 
+# Always "+00:00" rather than pydantic's "Z", so every date reads the same way.
+Instant = Annotated[
+    datetime,
+    PlainSerializer(lambda v: v.isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
-def _iso(value: datetime | None) -> str | None:
-    # ISO 8601 with the offset of the agent's own time zone (activated at authentication).
-    return timezone.localtime(value).isoformat() if value is not None else None
 
-
-Instant = Annotated[datetime, PlainSerializer(_iso, return_type=str)]
+def _local(value: datetime | None, tz: tzinfo | None) -> datetime | None:
+    # ISO 8601 with the offset of the agent's own time zone (see auth.AgentToken).
+    if value is None:
+        return None
+    return value.astimezone(tz) if tz is not None else timezone.localtime(value)
 
 
 class ErrorOut(Schema):
     detail: str
     field: str | None = None
+
+
+# The error answers every endpoint may give (see docs/api.md).
+ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class Ref(Schema):
@@ -196,7 +206,7 @@ def _agent(user) -> dict | None:
     }
 
 
-def ticket_dict(t: Ticket, *, now: datetime | None = None) -> dict:
+def ticket_dict(t: Ticket, *, tz: tzinfo | None = None, now: datetime | None = None) -> dict:
     """A ticket as the API shows it. Needs organization, requester, assignee and team loaded."""
     return {
         "id": t.id,
@@ -210,19 +220,19 @@ def ticket_dict(t: Ticket, *, now: datetime | None = None) -> dict:
         "requester": {"id": t.requester.id, "name": t.requester.name, "email": t.requester.email},
         "assignee": _agent(t.assignee) if t.assignee_id else None,
         "team": {"id": t.team.id, "name": t.team.name} if t.team_id else None,
-        "next_checkpoint": t.next_checkpoint,
+        "next_checkpoint": _local(t.next_checkpoint, tz),
         "customer_note": t.customer_note,
         "is_overdue": t.is_overdue(now),
-        "created_at": t.created_at,
-        "updated_at": t.updated_at,
-        "first_response_at": t.first_response_at,
-        "resolved_at": t.resolved_at,
-        "closed_at": t.closed_at,
+        "created_at": _local(t.created_at, tz),
+        "updated_at": _local(t.updated_at, tz),
+        "first_response_at": _local(t.first_response_at, tz),
+        "resolved_at": _local(t.resolved_at, tz),
+        "closed_at": _local(t.closed_at, tz),
         "close_reason": t.close_reason,
     }
 
 
-def message_dict(m: Message) -> dict:
+def message_dict(m: Message, *, tz: tzinfo | None = None) -> dict:
     """A message as agents see it; `kind` and `customer_visible` flag internal notes."""
     if m.author_contact_id:
         author = {"type": "contact", "id": m.author_contact_id, "name": m.author_contact.name}
@@ -237,7 +247,7 @@ def message_dict(m: Message) -> dict:
         "automatic": m.automatic,
         "author": author,
         "body": m.body,
-        "created_at": m.created_at,
+        "created_at": _local(m.created_at, tz),
         "attachments": [
             {
                 "id": a.id,
@@ -251,18 +261,18 @@ def message_dict(m: Message) -> dict:
     }
 
 
-def organization_dict(o: Organization) -> dict:
+def organization_dict(o: Organization, *, tz: tzinfo | None = None) -> dict:
     """Needs `domains` prefetched (or accepts the query per row on a single read)."""
     return {
         "id": o.id,
         "name": o.name,
         "timezone": o.timezone,
         "domains": sorted(d.domain for d in o.domains.all()),
-        "created_at": o.created_at,
+        "created_at": _local(o.created_at, tz),
     }
 
 
-def contact_dict(c: Contact) -> dict:
+def contact_dict(c: Contact, *, tz: tzinfo | None = None) -> dict:
     return {
         "id": c.id,
         "organization": {"id": c.organization.id, "name": c.organization.name},
@@ -273,5 +283,5 @@ def contact_dict(c: Contact) -> dict:
         "role": c.role,
         "timezone": c.timezone,
         "is_active": c.is_active,
-        "created_at": c.created_at,
+        "created_at": _local(c.created_at, tz),
     }

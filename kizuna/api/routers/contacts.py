@@ -5,15 +5,14 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
-from ninja.responses import codes_4xx
 
 from kizuna.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from kizuna.api.schemas import (
+    ERRORS,
     ContactIn,
     ContactOut,
     ContactPage,
     ContactPatch,
-    ErrorOut,
     contact_dict,
 )
 from kizuna.tickets import services
@@ -32,7 +31,7 @@ def _contact(contact_id: int) -> Contact:
 
 @router.get(
     "",
-    response={200: ContactPage, codes_4xx: ErrorOut},
+    response={200: ContactPage, **ERRORS},
     url_name="contact_list",
     operation_id="contact_list",
 )
@@ -50,12 +49,18 @@ def contact_list(
     q = q.strip()
     if q:
         qs = qs.filter(name__icontains=q) | qs.filter(email__icontains=q)
-    return paginate(request, qs, limit=limit, offset=offset, serialize=contact_dict)
+    return paginate(
+        request,
+        qs,
+        limit=limit,
+        offset=offset,
+        serialize=lambda c: contact_dict(c, tz=request.agent_tz),
+    )
 
 
 @router.post(
     "",
-    response={201: ContactOut, codes_4xx: ErrorOut},
+    response={201: ContactOut, **ERRORS},
     url_name="contact_create",
     operation_id="contact_create",
 )
@@ -74,22 +79,22 @@ def contact_create(request, data: ContactIn):
         role=data.role,
         timezone_name=data.timezone,
     )
-    return Status(201, contact_dict(contact))
+    return Status(201, contact_dict(contact, tz=request.agent_tz))
 
 
 @router.get(
     "/{int:contact_id}",
-    response={200: ContactOut, codes_4xx: ErrorOut},
+    response={200: ContactOut, **ERRORS},
     url_name="contact_detail",
     operation_id="contact_read",
 )
 def contact_read(request, contact_id: int):
-    return contact_dict(_contact(contact_id))
+    return contact_dict(_contact(contact_id), tz=request.agent_tz)
 
 
 @router.patch(
     "/{int:contact_id}",
-    response={200: ContactOut, codes_4xx: ErrorOut},
+    response={200: ContactOut, **ERRORS},
     url_name="contact_update",
     operation_id="contact_update",
 )
@@ -101,4 +106,4 @@ def contact_update(request, contact_id: int, data: ContactPatch):
     if nulls:
         raise TicketError(_("%(field)s cannot be null.") % {"field": nulls[0]}, field=nulls[0])
     services.contact_update(contact=contact, **fields)
-    return contact_dict(contact)
+    return contact_dict(contact, tz=request.agent_tz)

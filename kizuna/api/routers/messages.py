@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from ninja import Router, Status
-from ninja.responses import codes_4xx
 
 from kizuna.api.routers.tickets import get_ticket
-from kizuna.api.schemas import ErrorOut, MessageIn, MessageOut, message_dict
+from kizuna.api.schemas import ERRORS, MessageIn, MessageOut, message_dict
 from kizuna.tickets import access, services
 
 router = Router(tags=["messages"])
@@ -14,7 +13,7 @@ router = Router(tags=["messages"])
 
 @router.get(
     "/{ticket}/messages",
-    response={200: list[MessageOut], codes_4xx: ErrorOut},
+    response={200: list[MessageOut], **ERRORS},
     url_name="message_list",
     operation_id="message_list",
 )
@@ -22,12 +21,12 @@ def message_list(request, ticket: str):
     """The whole conversation, oldest first. Agents see internal notes too: `kind` is
     `note` and `customer_visible` is false for them."""
     obj = get_ticket(request, ticket)
-    return [message_dict(m) for m in access.messages_for_agent(obj)]
+    return [message_dict(m, tz=request.agent_tz) for m in access.messages_for_agent(obj)]
 
 
 @router.post(
     "/{ticket}/replies",
-    response={201: MessageOut, codes_4xx: ErrorOut},
+    response={201: MessageOut, **ERRORS},
     url_name="message_reply",
     operation_id="message_reply",
 )
@@ -36,12 +35,12 @@ def message_reply(request, ticket: str, data: MessageIn):
     obj = get_ticket(request, ticket)
     msg = services.ticket_reply(ticket=obj, actor_user=request.auth, body=data.body)
     msg.author_user = request.auth
-    return Status(201, message_dict(msg))
+    return Status(201, message_dict(msg, tz=request.agent_tz))
 
 
 @router.post(
     "/{ticket}/notes",
-    response={201: MessageOut, codes_4xx: ErrorOut},
+    response={201: MessageOut, **ERRORS},
     url_name="message_note",
     operation_id="message_note",
 )
@@ -50,4 +49,4 @@ def message_note(request, ticket: str, data: MessageIn):
     obj = get_ticket(request, ticket)
     msg = services.ticket_note(ticket=obj, actor_user=request.auth, body=data.body)
     msg.author_user = request.auth
-    return Status(201, message_dict(msg))
+    return Status(201, message_dict(msg, tz=request.agent_tz))

@@ -5,11 +5,10 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
-from ninja.responses import codes_4xx
 
 from kizuna.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from kizuna.api.schemas import (
-    ErrorOut,
+    ERRORS,
     OrganizationIn,
     OrganizationOut,
     OrganizationPage,
@@ -23,7 +22,7 @@ router = Router(tags=["organizations"])
 
 @router.get(
     "",
-    response={200: OrganizationPage, codes_4xx: ErrorOut},
+    response={200: OrganizationPage, **ERRORS},
     url_name="organization_list",
     operation_id="organization_list",
 )
@@ -37,12 +36,18 @@ def organization_list(
     qs = Organization.objects.prefetch_related("domains").order_by("name", "id")
     if q.strip():
         qs = qs.filter(name__icontains=q.strip())
-    return paginate(request, qs, limit=limit, offset=offset, serialize=organization_dict)
+    return paginate(
+        request,
+        qs,
+        limit=limit,
+        offset=offset,
+        serialize=lambda o: organization_dict(o, tz=request.agent_tz),
+    )
 
 
 @router.post(
     "",
-    response={201: OrganizationOut, codes_4xx: ErrorOut},
+    response={201: OrganizationOut, **ERRORS},
     url_name="organization_create",
     operation_id="organization_create",
 )
@@ -51,12 +56,12 @@ def organization_create(request, data: OrganizationIn):
     org = services.organization_create(
         name=data.name, domains=data.domains, timezone_name=data.timezone
     )
-    return Status(201, organization_dict(org))
+    return Status(201, organization_dict(org, tz=request.agent_tz))
 
 
 @router.get(
     "/{int:organization_id}",
-    response={200: OrganizationOut, codes_4xx: ErrorOut},
+    response={200: OrganizationOut, **ERRORS},
     url_name="organization_detail",
     operation_id="organization_read",
 )
@@ -64,4 +69,4 @@ def organization_read(request, organization_id: int):
     org = Organization.objects.prefetch_related("domains").filter(pk=organization_id).first()
     if org is None:
         raise Http404(_("No organization with id %(id)s.") % {"id": organization_id})
-    return organization_dict(org)
+    return organization_dict(org, tz=request.agent_tz)

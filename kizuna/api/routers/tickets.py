@@ -10,12 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja import Status as Reply
-from ninja.responses import codes_4xx
 
 from kizuna.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from kizuna.api.schemas import (
+    ERRORS,
     AssignmentIn,
-    ErrorOut,
     TicketCreateIn,
     TicketOut,
     TicketPage,
@@ -66,7 +65,7 @@ def _user_id(value: int | str, *, field: str) -> int:
 
 @router.get(
     "",
-    response={200: TicketPage, codes_4xx: ErrorOut},
+    response={200: TicketPage, **ERRORS},
     url_name="ticket_list",
     operation_id="ticket_list",
 )
@@ -103,15 +102,15 @@ def ticket_list(
     if q:
         match = REFERENCE_RE.fullmatch(q)
         qs = qs.filter(pk=int(match.group(1))) if match else qs.filter(subject__icontains=q)
-    now = timezone.now()
+    now, tz = timezone.now(), request.agent_tz
     return paginate(
-        request, qs, limit=limit, offset=offset, serialize=lambda t: ticket_dict(t, now=now)
+        request, qs, limit=limit, offset=offset, serialize=lambda t: ticket_dict(t, tz=tz, now=now)
     )
 
 
 @router.post(
     "",
-    response={201: TicketOut, codes_4xx: ErrorOut},
+    response={201: TicketOut, **ERRORS},
     url_name="ticket_create",
     operation_id="ticket_create",
 )
@@ -145,18 +144,18 @@ def ticket_create(request, data: TicketCreateIn):
         actor_user=request.auth,
     )
     ticket.organization = requester.organization
-    return Reply(201, ticket_dict(ticket))
+    return Reply(201, ticket_dict(ticket, tz=request.agent_tz))
 
 
 @router.get(
     "/{ticket}",
-    response={200: TicketOut, codes_4xx: ErrorOut},
+    response={200: TicketOut, **ERRORS},
     url_name="ticket_detail",
     operation_id="ticket_read",
 )
 def ticket_read(request, ticket: str):
     """One ticket, by number or reference (KZ-000123)."""
-    return ticket_dict(get_ticket(request, ticket))
+    return ticket_dict(get_ticket(request, ticket), tz=request.agent_tz)
 
 
 def parse_checkpoint(value: str | None) -> datetime | None:
@@ -179,7 +178,7 @@ def parse_checkpoint(value: str | None) -> datetime | None:
 
 @router.post(
     "/{ticket}/transitions",
-    response={200: TicketOut, codes_4xx: ErrorOut},
+    response={200: TicketOut, **ERRORS},
     url_name="ticket_transition",
     operation_id="ticket_transition",
 )
@@ -195,12 +194,12 @@ def ticket_transition(request, ticket: str, data: TransitionIn):
         checkpoint=parse_checkpoint(data.checkpoint),
         close_reason=data.close_reason,
     )
-    return ticket_dict(obj)
+    return ticket_dict(obj, tz=request.agent_tz)
 
 
 @router.post(
     "/{ticket}/assignment",
-    response={200: TicketOut, codes_4xx: ErrorOut},
+    response={200: TicketOut, **ERRORS},
     url_name="ticket_assign",
     operation_id="ticket_assign",
 )
@@ -225,4 +224,4 @@ def ticket_assign(request, ticket: str, data: AssignmentIn):
             if team is None:
                 raise TicketError(_("No team with id %(id)s.") % {"id": data.team}, field="team")
     services.ticket_assign(ticket=obj, actor_user=request.auth, assignee=assignee, team=team)
-    return ticket_dict(obj)
+    return ticket_dict(obj, tz=request.agent_tz)
