@@ -80,7 +80,7 @@ def signin_link(request, token: str):
         if link is None:
             return render(request, "portal/link_invalid.html", status=410)
         return render(
-            request, "portal/signin_confirm.html", {"contact": link.contact, "next": next_url}
+            request, "portal/signin_confirm.html", {"link_contact": link.contact, "next": next_url}
         )
     contact = portal_services.portal_link_claim(token)
     if contact is None:
