@@ -13,6 +13,7 @@ from django.utils import timezone
 from ninja import Schema
 from pydantic import PlainSerializer, WithJsonSchema
 
+from kizuna.lib.names import person_name
 from kizuna.tickets.models import Contact, Message, Organization, Ticket
 
 # Always "+00:00" rather than pydantic's "Z", so every date reads the same way.
@@ -202,7 +203,7 @@ def _agent(user) -> dict | None:
     return {
         "id": user.id,
         "username": user.get_username(),
-        "name": user.get_full_name() or user.get_username(),
+        "name": person_name(user),
     }
 
 

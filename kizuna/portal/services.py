@@ -55,6 +55,28 @@ def link_request_throttled(*, email: str, ip: str) -> bool:
     return by_email > LINKS_PER_HOUR or by_ip > LINKS_PER_HOUR
 
 
+def _link_create(
+    *, contact: Contact, next_url: str, now: datetime, base_url: str = ""
+) -> tuple[str, datetime]:
+    token = secrets.token_urlsafe(32)
+    expires = now + timedelta(minutes=settings.KIZUNA_PORTAL_LINK_MINUTES)
+    with transaction.atomic():
+        PortalLink.objects.create(
+            contact=contact, token_hash=token_hash(token), created_at=now, expires_at=expires
+        )
+    url = (base_url or settings.SITE_URL) + reverse("portal:signin_link", args=[token])
+    if next_url:
+        url += "?" + urlencode({"next": next_url})
+    return url, expires
+
+
+def portal_link_create(*, contact: Contact, base_url: str = "", now: datetime | None = None) -> str:
+    """A one-time sign-in URL for `contact`, returned instead of mailed (the demo prints it)."""
+    return _link_create(contact=contact, next_url="", now=now or timezone.now(), base_url=base_url)[
+        0
+    ]
+
+
 def portal_link_request(*, email: str, next_url: str = "", now: datetime | None = None) -> bool:
     """Mail a one-time sign-in link if `email` belongs to an active contact.
 
@@ -73,15 +95,7 @@ def portal_link_request(*, email: str, next_url: str = "", now: datetime | None 
     )
     if recent.count() >= LINKS_PER_HOUR:
         return False
-    token = secrets.token_urlsafe(32)
-    expires = now + timedelta(minutes=settings.KIZUNA_PORTAL_LINK_MINUTES)
-    with transaction.atomic():
-        PortalLink.objects.create(
-            contact=contact, token_hash=token_hash(token), created_at=now, expires_at=expires
-        )
-    url = settings.SITE_URL + reverse("portal:signin_link", args=[token])
-    if next_url:
-        url += "?" + urlencode({"next": next_url})
+    url, expires = _link_create(contact=contact, next_url=next_url, now=now)
     with translation.override(contact.language):
         subject = _("Your sign-in link for the support portal")
         body = _(

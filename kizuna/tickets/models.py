@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
+from kizuna.lib.names import person_name
+
 REFERENCE_RE = re.compile(r"\bKZ-(\d{6,})\b", re.IGNORECASE)
 
 
@@ -257,7 +259,7 @@ class Message(models.Model):
         if self.author_contact_id:
             return self.author_contact.name
         if self.author_user_id:
-            return self.author_user.get_full_name() or self.author_user.get_username()
+            return person_name(self.author_user)
         return "Kizuna"
 
 

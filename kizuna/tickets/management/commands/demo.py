@@ -49,24 +49,13 @@ def browser_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def portal_signin_url(email: str) -> str | None:
-    """A ready one-time portal sign-in link, when the portal offers a way to make one."""
-    try:
-        from kizuna.portal import services as portal_services
-    except ImportError:
-        return None
-    create = getattr(portal_services, "portal_link_create", None)
-    if create is None:
-        return None
+def portal_signin_url(email: str, base_url: str) -> str | None:
+    """A ready one-time portal sign-in link for a demo contact."""
+    from kizuna.portal.services import portal_link_create
     from kizuna.tickets.models import Contact
 
     contact = Contact.objects.filter(email=email).first()
-    if contact is None:
-        return None
-    try:
-        return create(contact=contact)
-    except TypeError:  # a different signature than expected: fall back to the outbox
-        return None
+    return portal_link_create(contact=contact, base_url=base_url) if contact else None
 
 
 class Command(BaseCommand):
@@ -96,11 +85,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo data created: {result.tickets} tickets.")
         else:
             self.stdout.write("Demo data already present: left as it was.")
-        links = {lang: portal_signin_url(email) for lang, email in result.contacts.items()}
+        base = f"http://{browser_host(host)}:{port}"
+        links = {lang: portal_signin_url(email, base) for lang, email in result.contacts.items()}
         # The children open their own connections; this process needs none while it waits.
         connections.close_all()
 
-        base = f"http://{browser_host(host)}:{port}"
         env = os.environ.copy()
         env.update(KIZUNA_DEMO="1", KIZUNA_HOME=str(home))
         env.setdefault("KIZUNA_SITE_URL", base)
