@@ -109,6 +109,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": KIZUNA_HOME / "kizuna.sqlite3",
+            # Reusing a connection skips opening the file and the PRAGMAs on every request.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at
                 # BEGIN so concurrent writers queue on busy_timeout instead of failing.
@@ -198,6 +201,8 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
+# Health probes come over plain HTTP from the load balancer or the host itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if envbool("KIZUNA_BEHIND_PROXY", False) else None
 )

@@ -16,7 +16,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kizuna.api.auth import AgentToken
-from kizuna.api.routers import contacts, messages, organizations, tickets
+from kizuna.api.routers import contacts, messages, organizations, replycheck, tickets
+from kizuna.standards.services import CheckBlocked
 from kizuna.tickets.workflow import TicketError
 
 # The Swagger page loads its scripts from ninja's own static files only when ninja is an
@@ -39,6 +40,7 @@ api.add_router("/tickets", tickets.router)
 api.add_router("/tickets", messages.router)
 api.add_router("/organizations", organizations.router)
 api.add_router("/contacts", contacts.router)
+api.add_router("/replycheck", replycheck.router)
 
 
 def error(request, detail: str, *, status: int, field: str = ""):
@@ -51,6 +53,17 @@ def error(request, detail: str, *, status: int, field: str = ""):
 @api.exception_handler(TicketError)
 def on_ticket_error(request, exc: TicketError):
     return error(request, exc.message, status=400, field=exc.field)
+
+
+@api.exception_handler(CheckBlocked)
+def on_check_blocked(request, exc: CheckBlocked):
+    """The team's standard blocked the message: say why, with the findings (P12)."""
+    body = {
+        "detail": exc.message,
+        "field": exc.field,
+        "findings": [f.to_dict() for f in exc.result.findings if f.severity == "error"],
+    }
+    return api.create_response(request, body, status=422)
 
 
 @api.exception_handler(Http404)

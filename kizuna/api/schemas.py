@@ -31,9 +31,37 @@ def _local(value: datetime | None, tz: tzinfo | None) -> datetime | None:
     return value.astimezone(tz) if tz is not None else timezone.localtime(value)
 
 
+class FindingOut(Schema):
+    rule: str
+    category: str
+    principle: str
+    severity: str
+    start: int
+    end: int
+    text: str
+    message: str
+    suggestion: str
+
+
 class ErrorOut(Schema):
     detail: str
     field: str | None = None
+    # Only when the team's standard blocked a message: the error-level findings (P12).
+    findings: list[FindingOut] | None = None
+
+
+class ReplyCheckIn(Schema):
+    text: str
+    lang: str = "auto"
+    audience: str = "general"
+    purpose: str = "any"
+    # With a ticket: its organization's standard and its contact's technical level apply.
+    ticket: str | None = None
+
+
+class ReplyCheckOut(Schema):
+    lang: str
+    findings: list[FindingOut]
 
 
 # The error answers every endpoint may give (see docs/api.md).
@@ -102,6 +130,7 @@ class TransitionIn(Schema):
     customer_note: str = ""
     checkpoint: str | None = None
     close_reason: str = ""
+    override_check: bool = False
 
 
 class AssignmentIn(Schema):
@@ -136,6 +165,8 @@ class MessageOut(Schema):
 
 class MessageIn(Schema):
     body: str
+    # Send despite error-level findings of the team's standard; recorded for managers.
+    override_check: bool = False
 
 
 class OrganizationOut(Schema):

@@ -94,10 +94,21 @@ def _store_files(message: Message, files: Sequence[IncomingFile]) -> None:
 
 
 def _deliver_after_commit(message: Message) -> None:
+    """Queue the mail for `message` so that it leaves only if the message is committed.
+
+    With the database queue the task row is written in the same transaction as the message
+    (they commit or vanish together, and no mail is lost between the two); any other backend
+    is handed the task once the transaction has committed.
+    """
+    from django_tasks_db import DatabaseBackend
+
     from kizuna.tickets.tasks import message_deliver
 
     message_id = message.id
-    transaction.on_commit(lambda: message_deliver.enqueue(message_id))
+    if isinstance(message_deliver.get_backend(), DatabaseBackend):
+        message_deliver.enqueue(message_id)
+    else:
+        transaction.on_commit(lambda: message_deliver.enqueue(message_id))
 
 
 def _locked(ticket: Ticket) -> Ticket:
@@ -181,31 +192,48 @@ def ticket_open(
         next_checkpoint=due,
     )
     ticket.requester = requester
-    request = Message.objects.create(
-        ticket=ticket, kind=MessageKind.INBOUND, author_contact=requester, body=body, created_at=now
+    ack_text = acknowledgement_text(ticket, due)
+    # One statement per table: the write lock (SQLite) is held as briefly as possible.
+    request, ack = Message.objects.bulk_create(
+        [
+            Message(
+                ticket=ticket,
+                kind=MessageKind.INBOUND,
+                author_contact=requester,
+                body=body,
+                created_at=now,
+            ),
+            Message(
+                ticket=ticket,
+                kind=MessageKind.OUTBOUND,
+                body=ack_text,
+                automatic=True,
+                created_at=now,
+            ),
+        ]
     )
     _store_files(request, files)
-    TicketEvent.objects.create(
-        ticket=ticket,
-        kind=EventKind.CREATED,
-        actor_user=actor_user,
-        actor_contact=None if actor_user else requester,
-        created_at=now,
-        to_status=Status.NEW,
-        data={"channel": channel, "priority": priority},
-    )
-    ack_text = acknowledgement_text(ticket, due)
-    ack = Message.objects.create(
-        ticket=ticket, kind=MessageKind.OUTBOUND, body=ack_text, automatic=True, created_at=now
-    )
+    Ticket.objects.filter(pk=ticket.pk).update(customer_note=ack_text)
     ticket.customer_note = ack_text
-    ticket.save(update_fields=["customer_note"])
-    TicketEvent.objects.create(
-        ticket=ticket,
-        kind=EventKind.ACKNOWLEDGED,
-        created_at=now,
-        customer_note=ack_text,
-        checkpoint=due,
+    TicketEvent.objects.bulk_create(
+        [
+            TicketEvent(
+                ticket=ticket,
+                kind=EventKind.CREATED,
+                actor_user=actor_user,
+                actor_contact=None if actor_user else requester,
+                created_at=now,
+                to_status=Status.NEW,
+                data={"channel": channel, "priority": priority},
+            ),
+            TicketEvent(
+                ticket=ticket,
+                kind=EventKind.ACKNOWLEDGED,
+                created_at=now,
+                customer_note=ack_text,
+                checkpoint=due,
+            ),
+        ]
     )
     _deliver_after_commit(ack)
     return ticket

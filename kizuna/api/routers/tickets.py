@@ -193,6 +193,7 @@ def ticket_transition(request, ticket: str, data: TransitionIn):
         customer_note=data.customer_note,
         checkpoint=parse_checkpoint(data.checkpoint),
         close_reason=data.close_reason,
+        override_check=data.override_check,
     )
     return ticket_dict(obj, tz=request.agent_tz)
 

@@ -31,6 +31,7 @@ class OpenApiTestCase(SimpleTestCase):
                 "contact_create": ("POST", "/api/v1/contacts"),
                 "contact_read": ("GET", "/api/v1/contacts/{contact_id}"),
                 "contact_update": ("PATCH", "/api/v1/contacts/{contact_id}"),
+                "replycheck": ("POST", "/api/v1/replycheck"),
             },
         )
         self.assertIn("bearer", str(doc["components"]["securitySchemes"]).lower())
