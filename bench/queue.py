@@ -181,7 +181,7 @@ def run(count: int, requests: int) -> dict:
         timings[label] = {
             "p50": round(q[49], 1),
             "p95": round(q[94], 1),
-            "rows": len(response.context["tickets"]),
+            "rows": len(response.context["rows"]),
         }
     return {
         "vendor": connection.vendor,
