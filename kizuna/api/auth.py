@@ -6,6 +6,7 @@ API writes on their behalf; that is also why the API needs no CSRF token.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from django.utils import timezone
@@ -20,6 +21,12 @@ from kizuna.tickets.access import is_agent
 # Recording every use would turn each read into a write; a minute's precision is enough
 # to tell which tokens are alive.
 LAST_USED_PRECISION = timedelta(minutes=1)
+
+# A busy client sends many requests a second; each process remembers a valid token this
+# long instead of reading it again. A deleted token or a deactivated agent is refused
+# at the latest this many seconds later. Unknown tokens are never remembered.
+TOKEN_CACHE_SECONDS = 5.0
+_valid_tokens: dict[str, tuple[float, ApiToken]] = {}
 
 
 class AgentToken(HttpBearer):
@@ -37,21 +44,42 @@ class AgentToken(HttpBearer):
         return self.authenticate(request, token.strip())
 
     def authenticate(self, request, token: str):
-        try:
-            row = ApiToken.objects.select_related("user", "user__agent_profile").get(
-                token_hash=ApiToken.hash(token)
-            )
-        except ApiToken.DoesNotExist:
-            row = None
-        if row is None or not is_agent(row.user):
-            raise AuthenticationError(
-                message=_("This API token is not valid, or its agent may no longer use the API.")
-            )
+        digest = ApiToken.hash(token)
+        cached = _valid_tokens.get(digest)
+        if cached and cached[0] > time.monotonic():
+            row = cached[1]
+        else:
+            row = self._load(digest)
         now = timezone.now()
         if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+            row.last_used_at = now
         request.api_token = row
         # Dates in answers carry the agent's own offset, as the desk shows them.
         profile = getattr(row.user, "agent_profile", None)
         request.agent_tz = zone(profile.timezone if profile else None)
         return row.user
+
+    @staticmethod
+    def _load(digest: str) -> ApiToken:
+        try:
+            row = ApiToken.objects.select_related("user", "user__agent_profile").get(
+                token_hash=digest
+            )
+        except ApiToken.DoesNotExist:
+            row = None
+        if row is None or not is_agent(row.user):
+            _valid_tokens.pop(digest, None)
+            raise AuthenticationError(
+                message=_("This API token is not valid, or its agent may no longer use the API.")
+            )
+        if len(_valid_tokens) > 10_000:
+            _valid_tokens.clear()
+        _valid_tokens[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, row)
+        return row
+
+
+def forget_tokens(**kwargs) -> None:
+    """A token deleted or an agent changed in this process takes effect at once here;
+    other processes follow within TOKEN_CACHE_SECONDS."""
+    _valid_tokens.clear()

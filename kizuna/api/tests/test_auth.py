@@ -117,3 +117,16 @@ class TokenAuthTestCase(ApiTestCase):
         row = ApiToken.objects.get(user=self.agent)
         self.assertNotEqual(row.token_hash, self.token)
         self.assertEqual(row.token_hash, ApiToken.hash(self.token))
+
+
+class TokenCacheTests(ApiTestCase):
+    def test_a_deleted_token_is_refused_at_once(self):
+        self.assertEqual(self.get("/api/v1/tickets").status_code, 200)
+        ApiToken.objects.all().delete()
+        self.assertEqual(self.get("/api/v1/tickets").status_code, 401)
+
+    def test_a_deactivated_agent_is_refused_at_once(self):
+        self.assertEqual(self.get("/api/v1/tickets").status_code, 200)
+        self.agent.is_active = False
+        self.agent.save()
+        self.assertEqual(self.get("/api/v1/tickets").status_code, 401)
