@@ -1,3 +1,4 @@
+from kizuna.api.auth import forget_tokens
 from kizuna.api.tests.base import ApiTestCase
 from kizuna.tickets.models import Contact
 
@@ -7,6 +8,7 @@ class ContactsTestCase(ApiTestCase):
 
     def test_it_lists_contacts_by_organization(self):
         self.get(self.url)
+        forget_tokens()  # count the token lookup too: the cold path
         with self.assertNumQueries(3):  # token, count, rows with their organization
             doc = self.get(self.url).json()
         self.assertEqual(doc["count"], 2)

@@ -1,5 +1,6 @@
 from django.core import mail
 
+from kizuna.api.auth import forget_tokens
 from kizuna.api.tests.base import ApiTestCase
 from kizuna.tickets import services
 from kizuna.tickets.models import MessageKind
@@ -16,6 +17,7 @@ class MessagesTestCase(ApiTestCase):
             ticket=self.ticket, actor_user=self.agent, body="DNS の設定を疑っている"
         )
         self.get(f"{self.base}/messages")  # the first use of a token records it
+        forget_tokens()  # count the token lookup too: the cold path
         with self.assertNumQueries(4):  # token, ticket, messages, attachments
             r = self.get(f"{self.base}/messages")
         self.assertEqual(r.status_code, 200)

@@ -1,3 +1,4 @@
+from kizuna.api.auth import forget_tokens
 from kizuna.api.tests.base import ApiTestCase
 from kizuna.tickets.models import EmailDomain, Organization
 
@@ -7,6 +8,7 @@ class OrganizationsTestCase(ApiTestCase):
 
     def test_it_lists_organizations_with_their_domains(self):
         self.get(self.url)  # the first use of a token records it
+        forget_tokens()  # count the token lookup too: the cold path
         with self.assertNumQueries(4):  # token, count, rows, domains
             doc = self.get(self.url).json()
         self.assertEqual(doc["count"], 2)
