@@ -9,32 +9,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kizuna.lib.uploads import MultipleFileField
 from kizuna.tickets import workflow
 from kizuna.tickets.models import CloseReason, Status, Team
-from kizuna.tickets.services import IncomingFile
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        return [super(MultipleFileField, self).clean(f, initial) for f in files]
-
-
-def incoming_files(uploaded) -> list[IncomingFile]:
-    return [
-        IncomingFile(name=f.name, content_type=f.content_type or "", data=f.read())
-        for f in uploaded or []
-    ]
 
 
 class ReplyForm(forms.Form):

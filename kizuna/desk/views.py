@@ -22,10 +22,10 @@ from kizuna.desk.forms import (
     ReplyForm,
     RuleSettingForm,
     StatusForm,
-    incoming_files,
 )
 from kizuna.desk.rows import queue_rows
 from kizuna.lib.downloads import attachment_response
+from kizuna.lib.uploads import incoming_files
 from kizuna.standards import selectors as standard_selectors
 from kizuna.standards import services as standard_services
 from kizuna.standards.services import CheckBlocked
@@ -73,9 +73,17 @@ def queue(request):
     )
     # Only the columns a queue row shows: the page is read far more often than anything else.
     qs = qs.only(
-        "id", "subject", "status", "priority", "next_checkpoint", "assignee_id",
-        "organization__name", "requester__name",
-        "assignee__username", "assignee__first_name", "assignee__last_name",
+        "id",
+        "subject",
+        "status",
+        "priority",
+        "next_checkpoint",
+        "assignee_id",
+        "organization__name",
+        "requester__name",
+        "assignee__username",
+        "assignee__first_name",
+        "assignee__last_name",
     )
     tickets, has_next = selectors.page(qs, number=page_number, size=PAGE_SIZE)
     params = request.GET.copy()

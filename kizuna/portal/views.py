@@ -19,9 +19,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kizuna.lib.downloads import attachment_response
 from kizuna.lib.timefmt import format_when
+from kizuna.lib.uploads import incoming_files
 from kizuna.portal import services as portal_services
 from kizuna.portal.auth import contact_required, current_contact, sign_in, sign_out
-from kizuna.portal.forms import NewRequestForm, ReplyForm, SignInForm, incoming_files
+from kizuna.portal.forms import NewRequestForm, ReplyForm, SignInForm
 from kizuna.tickets import services
 from kizuna.tickets.access import get_ticket_for_contact, messages_for_contact, tickets_for_contact
 from kizuna.tickets.models import Attachment, Status

@@ -99,26 +99,6 @@ class Rule:
         }
 
 
-def _flexible_spaces(token: str) -> str:
-    """A space in a token matches any run of whitespace: mail is wrapped at any word."""
-    out, in_class, escaped = [], False, False
-    for i, ch in enumerate(token):
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch == "[":
-            in_class = True
-        elif ch == "]":
-            in_class = False
-        elif ch == " " and not in_class:
-            # " ?" stays optional; a bare space becomes one or more whitespace characters.
-            out.append(r"\s" if token[i + 1 : i + 2] in ("?", "*", "+", "{") else r"\s+")
-            continue
-        out.append(ch)
-    return "".join(out)
-
-
 _ASCII_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
