@@ -41,3 +41,14 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The reply checker's precision and recall on its labelled corpus, after every run.
+
+    Computed here, in the process that prints the summary, so it also shows when the tests
+    themselves ran in worker processes."""
+    from kizuna.replycheck.tests.corpus import load_corpus, table
+
+    terminalreporter.write_sep("-", "reply checker precision and recall")
+    terminalreporter.write_line(table(load_corpus()))
