@@ -165,6 +165,8 @@ class MessageOut(Schema):
 
 class MessageIn(Schema):
     body: str
+    # Optional for replies: the next checkpoint this update promises (ISO 8601 with offset).
+    checkpoint: str | None = None
     # Send despite error-level findings of the team's standard; recorded for managers.
     override_check: bool = False
 

@@ -14,6 +14,13 @@ from kizuna.tickets import workflow
 from kizuna.tickets.models import CloseReason, Status, Team
 
 
+class CheckpointInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
 class ReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Reply to the customer"), widget=forms.Textarea(attrs={"rows": 8})
@@ -22,6 +29,13 @@ class ReplyForm(forms.Form):
         label=_("Send anyway, despite the errors above (recorded for your manager)"), required=False
     )
     attachments = MultipleFileField(label=_("Attachments"))
+    checkpoint = forms.DateTimeField(
+        label=_("Next update by (optional)"),
+        required=False,
+        widget=CheckpointInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("When this reply is an update: the date and time of the next one (P1)."),
+    )
 
 
 class NoteForm(forms.Form):
@@ -30,13 +44,6 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Seen by the team only, never by the customer."),
     )
-
-
-class CheckpointInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 def default_checkpoint():

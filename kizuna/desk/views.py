@@ -166,6 +166,7 @@ def ticket_reply(request, ticket_id: int):
                 actor_user=request.user,
                 body=form.cleaned_data["body"],
                 files=incoming_files(form.cleaned_data["attachments"]),
+                checkpoint=form.cleaned_data["checkpoint"],
                 override_check=form.cleaned_data["override_check"],
             )
             return _done(request, ticket)

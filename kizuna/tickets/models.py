@@ -190,7 +190,9 @@ class Ticket(models.Model):
                 condition=~models.Q(status="closed"),
             ),
             # The queue filtered by one status, in checkpoint order.
-            models.Index(fields=["status", "next_checkpoint", "id"], name="ticket_status_queue_idx"),
+            models.Index(
+                fields=["status", "next_checkpoint", "id"], name="ticket_status_queue_idx"
+            ),
             models.Index(fields=["organization", "status"], name="ticket_org_status_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
         ]

@@ -342,19 +342,21 @@ def _apply(
     return msg
 
 
+def next_update_line(ticket: Ticket, checkpoint: datetime, *, resolved: bool) -> str:
+    """'Next update: by …' in the customer's language and time zone (P1)."""
+    with translation.override(ticket.language):
+        when = format_when(checkpoint, lang=ticket.language, tzname=ticket.requester.timezone)
+        if resolved:
+            return _("We will check back with you by %(when)s.") % {"when": when}
+        return _("Next update: by %(when)s.") % {"when": when}
+
+
 def status_message_text(ticket: Ticket, change: workflow.Transition) -> str:
     """The agent's note, followed by the date and time of the next update (P1), so the
     customer never has to guess when they will hear from us."""
     if change.checkpoint is None:
         return change.customer_note
-    with translation.override(ticket.language):
-        when = format_when(
-            change.checkpoint, lang=ticket.language, tzname=ticket.requester.timezone
-        )
-        if change.to_status == Status.RESOLVED:
-            line = _("We will check back with you by %(when)s.") % {"when": when}
-        else:
-            line = _("Next update: by %(when)s.") % {"when": when}
+    line = next_update_line(ticket, change.checkpoint, resolved=change.to_status == Status.RESOLVED)
     return f"{change.customer_note}\n\n{line}"
 
 
@@ -381,6 +383,7 @@ def ticket_reply(
     actor_user,
     body: str,
     files: Sequence[IncomingFile] = (),
+    checkpoint: datetime | None = None,
     override_check: bool = False,
     now: datetime | None = None,
 ) -> Message:
@@ -388,6 +391,8 @@ def ticket_reply(
 
     The reply is checked against the team's standard first (P2–P8, P11): error findings
     block it unless `override_check` is set, and an override is recorded for managers.
+    A reply that is an update may promise the next one: with `checkpoint`, the ticket's next
+    checkpoint moves there and the message ends with that date and time (P1, P13).
     """
     from kizuna.standards import services as standard
 
@@ -396,6 +401,8 @@ def ticket_reply(
         raise TicketError(_("The reply is empty."), field="body")
     _check_files(files)
     now = now or timezone.now()
+    if checkpoint is not None:
+        workflow.check_checkpoint(checkpoint, now=now)
     locked = _locked(ticket)
     if locked.status == Status.CLOSED:
         raise TicketError(
@@ -405,12 +412,18 @@ def ticket_reply(
     result = standard.draft_enforce(
         ticket=locked, text=body, purpose="any", override=override_check
     )
+    sent = body
+    if checkpoint is not None:
+        sent = f"{body}\n\n{next_update_line(locked, checkpoint, resolved=False)}"
     msg = Message.objects.create(
-        ticket=locked, kind=MessageKind.OUTBOUND, author_user=actor_user, body=body, created_at=now
+        ticket=locked, kind=MessageKind.OUTBOUND, author_user=actor_user, body=sent, created_at=now
     )
     _store_files(msg, files)
     fields = ["updated_at"]
     locked.updated_at = now
+    if checkpoint is not None:
+        locked.next_checkpoint = checkpoint
+        fields.append("next_checkpoint")
     if locked.first_response_at is None:
         locked.first_response_at = now
         fields.append("first_response_at")
@@ -420,6 +433,7 @@ def ticket_reply(
         kind=EventKind.REPLY,
         actor_user=actor_user,
         created_at=now,
+        checkpoint=checkpoint,
         data={"message": msg.id},
     )
     standard.override_record(ticket=locked, message=msg, user=actor_user, result=result)

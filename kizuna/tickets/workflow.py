@@ -132,21 +132,28 @@ def check_transition(
             _("Tell the customer what is happening: a status change needs a customer note (P1)."),
             field="customer_note",
         )
+    check_checkpoint(checkpoint, now=now, error=TransitionError)
+    if close_reason:
+        raise TransitionError(_("A close reason only goes with closing."), field="close_reason")
+    return Transition(to_status, note, checkpoint, "")
+
+
+def check_checkpoint(
+    checkpoint: datetime | None, *, now: datetime, error: type[TicketError] = TicketError
+) -> None:
+    """A next checkpoint must be given, carry a time zone and lie in the future (P1)."""
     if checkpoint is None:
-        raise TransitionError(
+        raise error(
             _(
                 "Give the date and time of the next update: a status change needs a checkpoint (P1)."
             ),
             field="checkpoint",
         )
     if timezone.is_naive(checkpoint):
-        raise TransitionError(_("The checkpoint needs a time zone."), field="checkpoint")
+        raise error(_("The checkpoint needs a time zone."), field="checkpoint")
     if checkpoint <= now:
-        raise TransitionError(
+        raise error(
             _("The next checkpoint must be in the future; %(when)s has passed.")
             % {"when": timezone.localtime(checkpoint).strftime("%Y-%m-%d %H:%M %Z")},
             field="checkpoint",
         )
-    if close_reason:
-        raise TransitionError(_("A close reason only goes with closing."), field="close_reason")
-    return Transition(to_status, note, checkpoint, "")

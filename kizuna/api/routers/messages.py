@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import Router, Status
 
-from kizuna.api.routers.tickets import get_ticket
+from kizuna.api.routers.tickets import get_ticket, parse_checkpoint
 from kizuna.api.schemas import ERRORS, MessageIn, MessageOut, message_dict
 from kizuna.tickets import access, services
 
@@ -34,7 +34,11 @@ def message_reply(request, ticket: str, data: MessageIn):
     """Write to the customer; the message is mailed to the requester."""
     obj = get_ticket(request, ticket)
     msg = services.ticket_reply(
-        ticket=obj, actor_user=request.auth, body=data.body, override_check=data.override_check
+        ticket=obj,
+        actor_user=request.auth,
+        body=data.body,
+        checkpoint=parse_checkpoint(data.checkpoint) if data.checkpoint else None,
+        override_check=data.override_check,
     )
     msg.author_user = request.auth
     return Status(201, message_dict(msg, tz=request.agent_tz))

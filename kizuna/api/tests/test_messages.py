@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from django.core import mail
+from django.utils import timezone
 
 from kizuna.api.auth import forget_tokens
 from kizuna.api.tests.base import ApiTestCase
@@ -85,3 +88,32 @@ class MessagesTestCase(ApiTestCase):
                 else:
                     r = self.post(f"/api/v1/tickets/KZ-999999/{path}", {"body": "x"})
                 self.assertEqual(r.status_code, 404)
+
+
+class ReplyCheckpointApiTests(ApiTestCase):
+    def test_a_reply_with_a_checkpoint_moves_the_next_update(self):
+        ticket = self.make_ticket()
+        when = (timezone.now() + timedelta(hours=5)).replace(microsecond=0)
+        r = self.post(
+            f"/api/v1/tickets/{ticket.id}/replies",
+            {"body": "We are reading the server's records.", "checkpoint": when.isoformat()},
+        )
+        self.assertEqual(r.status_code, 201, r.content)
+        ticket.refresh_from_db()
+        self.assertEqual(ticket.next_checkpoint, when)
+
+    def test_a_reply_with_a_checkpoint_in_the_past_changes_nothing(self):
+        ticket = self.make_ticket()
+        before = ticket.next_checkpoint
+        r = self.post(
+            f"/api/v1/tickets/{ticket.id}/replies",
+            {
+                "body": "We are reading the server's records.",
+                "checkpoint": "2020-01-01T10:00:00+09:00",
+            },
+        )
+        self.assertEqual(r.status_code, 400)
+        self.assertIn("future", r.json()["detail"])
+        ticket.refresh_from_db()
+        self.assertEqual(ticket.next_checkpoint, before)
+        self.assertEqual(ticket.messages.count(), 2)

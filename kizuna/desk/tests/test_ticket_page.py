@@ -128,3 +128,38 @@ class LoginTests(BaseTestCase):
 
         r = self.client.post(reverse("desk:login"), {"username": "sato", "password": PASSWORD})
         self.assertRedirects(r, reverse("desk:queue"), fetch_redirect_response=False)
+
+
+class ReplyWithCheckpointTests(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        self.client.force_login(self.agent)
+        self.ticket = self.make_ticket()
+
+    def test_a_reply_can_promise_the_next_update_and_moves_the_checkpoint(self):
+        when = timezone.localtime(timezone.now() + timedelta(days=1)).replace(hour=15, minute=0)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(
+                reverse("desk:reply", args=[self.ticket.id]),
+                {
+                    "body": "メールサーバーの記録を確認しております。",
+                    "checkpoint": when.strftime("%Y-%m-%dT%H:%M"),
+                },
+            )
+        self.ticket.refresh_from_db()
+        self.assertEqual(self.ticket.next_checkpoint, when.replace(second=0, microsecond=0))
+        reply = self.ticket.messages.filter(kind=MessageKind.OUTBOUND, automatic=False).get()
+        self.assertIn("15:00", reply.body)
+        self.assertIn("次回のご連絡", reply.body)
+        event = self.ticket.events.get(kind="reply")
+        self.assertEqual(event.checkpoint, self.ticket.next_checkpoint)
+
+    def test_a_past_checkpoint_on_a_reply_is_refused_and_nothing_is_sent(self):
+        r = self.client.post(
+            reverse("desk:reply", args=[self.ticket.id]),
+            {"body": "確認しております。", "checkpoint": "2020-01-01T10:00"},
+        )
+        self.assertContains(r, "must be in the future", status_code=400)
+        self.assertFalse(
+            self.ticket.messages.filter(kind=MessageKind.OUTBOUND, automatic=False).exists()
+        )
