@@ -24,9 +24,12 @@ class Sample:
     text: str
 
 
-def load_corpus() -> list[Sample]:
+def load_corpus(*names: str) -> list[Sample]:
+    """Every corpus file, or only those named (file stems such as "heldout")."""
     samples = []
     for path in sorted(CORPUS_DIR.glob("*.yaml")):
+        if names and path.stem not in names:
+            continue
         lang = path.stem
         for raw in yaml.safe_load(path.read_text(encoding="utf-8")):
             unknown = set(raw["expect"]) - set(CATEGORIES)
@@ -107,3 +110,30 @@ def table(samples: list[Sample]) -> str:
         f"{total.precision:>10.2f} {total.recall:>7.2f}"
     )
     return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m kizuna.replycheck.tests.corpus [NAME...] [--misses]`: print the table for
+    the whole corpus or only the named files (e.g. `heldout`)."""
+    import os
+    import sys
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.test_settings")
+
+    args = sys.argv[1:] if argv is None else argv
+    show_misses = "--misses" in args
+    names = [a for a in args if not a.startswith("-")]
+    unknown = set(names) - {p.stem for p in CORPUS_DIR.glob("*.yaml")}
+    if unknown:
+        raise SystemExit(f"no corpus file named {', '.join(sorted(unknown))}")
+    django.setup()
+    samples = load_corpus(*names)
+    print(table(samples))
+    if show_misses:
+        print("\n".join(evaluate(samples)[2]))
+
+
+if __name__ == "__main__":
+    main()
