@@ -70,6 +70,7 @@ def queue(request):
         assignee_id=request.user.id if assignee == "me" else _int(assignee),
         unassigned=assignee == "none",
         organization_id=organization_id,
+        q=request.GET.get("q", ""),
     )
     # Only the columns a queue row shows: the page is read far more often than anything else.
     qs = qs.only(
@@ -94,7 +95,12 @@ def queue(request):
         "page_number": page_number,
         "has_next": has_next,
         "query": params.urlencode(),
-        "filters": {"status": status, "assignee": assignee, "organization": organization_id},
+        "filters": {
+            "status": status,
+            "assignee": assignee,
+            "organization": organization_id,
+            "q": request.GET.get("q", ""),
+        },
     }
     if request.htmx and request.htmx.target == "queue-table":
         return render(request, "desk/_queue_table.html", context)

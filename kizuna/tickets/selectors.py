@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from kizuna.tickets.models import Status, Ticket
+from kizuna.tickets.models import REFERENCE_RE, Status, Ticket
 
 
 def queue(
@@ -14,24 +14,29 @@ def queue(
     assignee_id: int | None = None,
     unassigned: bool = False,
     organization_id: int | None = None,
+    q: str = "",
 ) -> QuerySet[Ticket]:
     """Open tickets, the one whose next update falls due first on top (P1).
 
     Open tickets always carry a checkpoint, so ordering by it needs no NULL handling and the
     partial index on (next_checkpoint) for open tickets serves the query at any size.
     """
-    if status and status != Status.CLOSED:
+    q = (q or "").strip()
+    reference = REFERENCE_RE.fullmatch(q) if q else None
+    if status:
         qs = qs.filter(status=status)
-    elif status == Status.CLOSED:
-        qs = qs.filter(status=Status.CLOSED)
-    else:
-        qs = qs.exclude(status=Status.CLOSED)
+    elif reference is None:
+        qs = qs.exclude(status=Status.CLOSED)  # a reference finds its ticket even when closed
     if unassigned:
         qs = qs.filter(assignee__isnull=True)
     elif assignee_id:
         qs = qs.filter(assignee_id=assignee_id)
     if organization_id:
         qs = qs.filter(organization_id=organization_id)
+    if reference:
+        qs = qs.filter(pk=int(reference.group(1)))
+    elif q:
+        qs = qs.filter(subject__icontains=q)
     order = ("-closed_at", "-id") if status == Status.CLOSED else ("next_checkpoint", "id")
     return qs.select_related("organization", "requester", "assignee").order_by(*order)
 

@@ -23,7 +23,6 @@ from kizuna.api.schemas import (
 )
 from kizuna.tickets import access, selectors, services
 from kizuna.tickets.models import (
-    REFERENCE_RE,
     Channel,
     Contact,
     Status,
@@ -97,11 +96,8 @@ def ticket_list(
         assignee_id=assignee_id,
         unassigned=unassigned,
         organization_id=organization,
+        q=q,
     ).select_related("team")
-    q = q.strip()
-    if q:
-        match = REFERENCE_RE.fullmatch(q)
-        qs = qs.filter(pk=int(match.group(1))) if match else qs.filter(subject__icontains=q)
     now, tz = timezone.now(), request.agent_tz
     return paginate(
         request, qs, limit=limit, offset=offset, serialize=lambda t: ticket_dict(t, tz=tz, now=now)

@@ -97,3 +97,16 @@ class QueueTests(BaseTestCase):
             )
             services.ticket_assign(ticket=t, actor_user=self.agent, assignee=self.teammate)
         self.assertEqual(count(), few)
+
+    def test_search_finds_a_ticket_by_reference_even_when_closed_and_by_subject_words(self):
+        vpn = self.make_ticket(subject="VPN が切断される")
+        spam = self.make_ticket(subject="Spam")
+        services.ticket_transition(
+            ticket=spam, actor_user=self.agent, to_status="closed", close_reason="spam"
+        )
+        r = self.client.get(reverse("desk:queue"), {"q": spam.reference})
+        self.assertContains(r, spam.reference)
+        self.assertNotContains(r, vpn.reference)
+        r = self.client.get(reverse("desk:queue"), {"q": "VPN"})
+        self.assertContains(r, vpn.reference)
+        self.assertNotContains(r, spam.reference)
