@@ -1,4 +1,5 @@
-"""The agent desk: a queue ordered by what falls due next, and the ticket page (P1, P10).
+"""The agent desk (see docs/overview.md and docs/standard.md): a queue ordered by what falls
+due next, and the ticket page (P1, P10).
 
 Views check access, call one service, and render; htmx requests get the fragment that
 changed instead of a whole page.

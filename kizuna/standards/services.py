@@ -1,4 +1,4 @@
-"""Applying the team's standard (P12) to drafts, and editing it."""
+"""Applying the team's standard (P12) to drafts, and editing it (see docs/standard.md)."""
 
 from __future__ import annotations
 

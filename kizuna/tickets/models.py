@@ -1,4 +1,5 @@
-"""The ticket domain: organizations, contacts, agents in teams, tickets, messages, events.
+"""The ticket domain: organizations, contacts, agents in teams, tickets, messages, events
+(see docs/overview.md).
 
 The rules of the service cycle (which status may follow which, what every change must
 carry) live in `workflow.py`; the writes that apply them live in `services.py`.

@@ -1,4 +1,5 @@
-"""Writes to the ticket domain. Every entry point (desk, portal, API, email, shell) calls these.
+"""Writes to the ticket domain (see docs/overview.md). Every entry point (desk, portal, API,
+email, shell) calls these.
 
 Each service owns its transaction, validates before it writes (bad input changes nothing),
 records an event in the append-only trail, and hands mail to the background queue only
