@@ -8,6 +8,7 @@ from django.utils import timezone
 from kizuna.api.auth import forget_tokens
 from kizuna.api.models import ApiToken
 from kizuna.api.tests.base import ApiTestCase, make_token
+from kizuna.portal.auth import SESSION_KEY
 from kizuna.test import PASSWORD
 
 
@@ -84,6 +85,18 @@ class TokenAuthTestCase(ApiTestCase):
         )
         self.assertEqual(r.status_code, 401)
         self.assertFalse(self.ticket.messages.filter(body="via cookie").exists())
+
+    def test_a_signed_in_portal_contact_gets_nothing_from_any_url(self):
+        # Contacts of the right organization and of another one alike: the API is for agents.
+        for contact in (self.customer, self.outsider):
+            session = self.client.session
+            session[SESSION_KEY] = contact.pk
+            session.save()
+            for method, url in self.urls:
+                with self.subTest(contact=contact.email, method=method, url=url):
+                    r = self._call(method, url)
+                    self.assertEqual(r.status_code, 401)
+                    self.assertNotIn(self.ticket.subject, r.content.decode())
 
     def test_a_token_of_a_user_who_is_no_longer_an_agent_is_refused(self):
         self.agent.is_active = False
