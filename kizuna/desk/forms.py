@@ -14,6 +14,16 @@ from kizuna.tickets import workflow
 from kizuna.tickets.models import CloseReason, Status, Team
 
 
+class _UniqueIds:
+    """Several forms share the ticket page: give each its own element ids (labels, a11y)."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 class CheckpointInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
@@ -21,7 +31,8 @@ class CheckpointInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(_UniqueIds, forms.Form):
+    id_prefix = "reply"
     body = forms.CharField(
         label=_("Reply to the customer"), widget=forms.Textarea(attrs={"rows": 8})
     )
@@ -38,7 +49,8 @@ class ReplyForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(_UniqueIds, forms.Form):
+    id_prefix = "note"
     body = forms.CharField(
         label=_("Internal note"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -52,7 +64,8 @@ def default_checkpoint():
     return t.replace(minute=(t.minute // 15) * 15, second=0, microsecond=0)
 
 
-class StatusForm(forms.Form):
+class StatusForm(_UniqueIds, forms.Form):
+    id_prefix = "status"
     to_status = forms.ChoiceField(label=_("New status"))
     customer_note = forms.CharField(
         label=_("What the customer is told"),
@@ -83,7 +96,8 @@ class StatusForm(forms.Form):
             self.initial.setdefault("checkpoint", default_checkpoint())
 
 
-class AssignForm(forms.Form):
+class AssignForm(_UniqueIds, forms.Form):
+    id_prefix = "assign"
     assignee = forms.ModelChoiceField(
         label=_("Assignee"), queryset=None, required=False, empty_label=_("Nobody")
     )
