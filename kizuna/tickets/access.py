@@ -36,7 +36,7 @@ def tickets_for_contact(contact: Contact | None) -> QuerySet[Ticket]:
     return Ticket.objects.filter(organization_id=contact.organization_id)
 
 
-def get_ticket_for_agent(user, ticket_id: int, *, for_update: bool = False) -> Ticket:
+def get_ticket_for_agent(user, ticket_id: int) -> Ticket:
     """The ticket, or Http404 when it does not exist or the user may not see it."""
     return _get(tickets_for_agent(user), ticket_id)
 
