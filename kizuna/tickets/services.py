@@ -161,19 +161,9 @@ def ticket_open(
         raise TicketError(_("The subject is too long (at most 250 characters)."), field="subject")
     if not body:
         raise TicketError(_("Describe the request: the message is empty."), field="body")
-    if priority not in Priority.values:
-        raise TicketError(
-            _("Unknown priority “%(p)s”. Use one of: %(known)s.")
-            % {"p": priority, "known": ", ".join(Priority.values)},
-            field="priority",
-        )
-    if channel not in Channel.values:
-        raise TicketError(_("Unknown channel “%(c)s”.") % {"c": channel}, field="channel")
-    language = language or requester.language
-    if language not in Language.values:
-        raise TicketError(
-            _("Unknown language “%(l)s”. Use ja or en.") % {"l": language}, field="language"
-        )
+    _check_choice(priority, Priority, field="priority")
+    _check_choice(channel, Channel, field="channel")
+    language = _check_choice(language or requester.language, Language, field="language")
     if not requester.is_active:
         raise TicketError(_("This contact is deactivated."), field="requester")
     _check_files(files)
