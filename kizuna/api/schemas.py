@@ -136,6 +136,7 @@ class TransitionIn(Schema):
 class AssignmentIn(Schema):
     assignee: int | str | None = None
     team: int | None = None
+    priority: str | None = None
 
 
 class AuthorOut(Schema):

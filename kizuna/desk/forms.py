@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kizuna.lib.uploads import MultipleFileField
 from kizuna.tickets import workflow
-from kizuna.tickets.models import CloseReason, Status, Team
+from kizuna.tickets.models import CloseReason, Priority, Status, Team
 
 
 class _UniqueIds:
@@ -104,6 +104,7 @@ class AssignForm(_UniqueIds, forms.Form):
     team = forms.ModelChoiceField(
         label=_("Team"), queryset=Team.objects.all(), required=False, empty_label="—"
     )
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

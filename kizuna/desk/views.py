@@ -130,7 +130,13 @@ def _ticket_context(request, ticket, **forms):
         "note_form": forms.get("note_form") or NoteForm(),
         "status_form": forms.get("status_form") or StatusForm(ticket=ticket),
         "assign_form": forms.get("assign_form")
-        or AssignForm(initial={"assignee": ticket.assignee_id, "team": ticket.team_id}),
+        or AssignForm(
+            initial={
+                "assignee": ticket.assignee_id,
+                "team": ticket.team_id,
+                "priority": ticket.priority,
+            }
+        ),
         "open_tab": forms.get("open_tab", "reply"),
     }
 
@@ -233,6 +239,7 @@ def ticket_assign(request, ticket_id: int):
                 actor_user=request.user,
                 assignee=form.cleaned_data["assignee"],
                 team=form.cleaned_data["team"],
+                priority=form.cleaned_data["priority"] or None,
             )
             return _done(request, ticket)
         except TicketError as e:

@@ -460,29 +460,35 @@ def ticket_assign(
     actor_user,
     assignee=None,
     team: Team | None = None,
+    priority: str | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Give the ticket to an agent and/or a team; the change is recorded."""
+    """Give the ticket to an agent and/or a team, and optionally change its priority; the
+    change is recorded. The next checkpoint stays as promised to the customer."""
     from kizuna.tickets.access import is_agent
 
     if assignee is not None and not is_agent(assignee):
         raise TicketError(_("“%(name)s” is not an agent.") % {"name": assignee}, field="assignee")
+    if priority is not None:
+        _check_choice(priority, Priority, field="priority")
     now = now or timezone.now()
     locked = _locked(ticket)
-    before = {"assignee": locked.assignee_id, "team": locked.team_id}
+    before = {"assignee": locked.assignee_id, "team": locked.team_id, "priority": locked.priority}
     locked.assignee = assignee
     locked.team = team
+    locked.priority = priority or locked.priority
     locked.updated_at = now
-    locked.save(update_fields=["assignee", "team", "updated_at"])
+    locked.save(update_fields=["assignee", "team", "priority", "updated_at"])
+    after = {"assignee": locked.assignee_id, "team": locked.team_id, "priority": locked.priority}
     TicketEvent.objects.create(
         ticket=locked,
         kind=EventKind.ASSIGNED,
         actor_user=actor_user,
         created_at=now,
-        data={"before": before, "after": {"assignee": locked.assignee_id, "team": locked.team_id}},
+        data={"before": before, "after": after},
     )
     _copy(locked, ticket)
-    ticket.assignee, ticket.team = assignee, team
+    ticket.assignee, ticket.team, ticket.priority = assignee, team, locked.priority
     return ticket
 
 

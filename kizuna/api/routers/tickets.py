@@ -201,8 +201,8 @@ def ticket_transition(request, ticket: str, data: TransitionIn):
     operation_id="ticket_assign",
 )
 def ticket_assign(request, ticket: str, data: AssignmentIn):
-    """Give the ticket to an agent (id or username) and/or a team (id); null clears one.
-    A field left out keeps its current value."""
+    """Give the ticket to an agent (id or username) and/or a team (id), and optionally set its
+    priority; null clears assignee or team. A field left out keeps its current value."""
     obj = get_ticket(request, ticket)
     given = data.model_fields_set
     assignee = obj.assignee
@@ -220,5 +220,7 @@ def ticket_assign(request, ticket: str, data: AssignmentIn):
             team = Team.objects.filter(pk=data.team).first()
             if team is None:
                 raise TicketError(_("No team with id %(id)s.") % {"id": data.team}, field="team")
-    services.ticket_assign(ticket=obj, actor_user=request.auth, assignee=assignee, team=team)
+    services.ticket_assign(
+        ticket=obj, actor_user=request.auth, assignee=assignee, team=team, priority=data.priority
+    )
     return ticket_dict(obj, tz=request.agent_tz)

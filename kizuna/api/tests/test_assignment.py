@@ -48,3 +48,17 @@ class AssignmentTestCase(ApiTestCase):
         r = self.post(self.url, {"team": missing})
         self.assertEqual((r.status_code, r.json()["field"]), (400, "team"))
         self.assertFalse(TicketEvent.objects.filter(ticket=self.ticket, kind="assigned").exists())
+
+
+class PriorityApiTests(ApiTestCase):
+    def test_the_priority_can_be_changed_and_a_bad_one_changes_nothing(self):
+        ticket = self.make_ticket()
+        url = f"/api/v1/tickets/{ticket.id}/assignment"
+        r = self.post(url, {"priority": "urgent"})
+        self.assertEqual(r.status_code, 200, r.content)
+        self.assertEqual(r.json()["priority"], "urgent")
+        r = self.post(url, {"priority": "whenever"})
+        self.assertEqual(r.status_code, 400)
+        self.assertIn("Unknown priority", r.json()["detail"])
+        ticket.refresh_from_db()
+        self.assertEqual(ticket.priority, "urgent")

@@ -103,14 +103,26 @@ class TicketPageTests(BaseTestCase):
 
         self.assertFalse(any("顧客には未連絡" in m.body for m in mail.outbox))
 
-    def test_assignment_is_recorded(self):
+    def test_assignment_and_priority_are_recorded(self):
         self.client.post(
             reverse("desk:assign", args=[self.ticket.id]),
-            {"assignee": self.teammate.id, "team": self.team.id},
+            {"assignee": self.teammate.id, "team": self.team.id, "priority": "urgent"},
         )
         self.ticket.refresh_from_db()
         self.assertEqual(self.ticket.assignee, self.teammate)
-        self.assertTrue(self.ticket.events.filter(kind="assigned").exists())
+        self.assertEqual(self.ticket.priority, "urgent")
+        event = self.ticket.events.get(kind="assigned")
+        self.assertEqual(event.data["before"]["priority"], "high")
+        self.assertEqual(event.data["after"]["priority"], "urgent")
+
+    def test_an_unknown_priority_is_refused_and_nothing_changes(self):
+        r = self.client.post(
+            reverse("desk:assign", args=[self.ticket.id]), {"priority": "whenever"}
+        )
+        self.assertEqual(r.status_code, 400)
+        self.ticket.refresh_from_db()
+        self.assertEqual(self.ticket.priority, "high")
+        self.assertFalse(self.ticket.events.filter(kind="assigned").exists())
 
 
 class LoginTests(BaseTestCase):
