@@ -22,6 +22,7 @@ if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 
 export KIZUNA_BROWSER="${KIZUNA_BROWSER:-/usr/bin/chromium}"
 .venv/bin/ruff check .
-.venv/bin/python -m kizuna makemigrations --check --dry-run >/dev/null \
+# Model changes without a migration fail the run (checked against a throwaway SQLite file).
+KIZUNA_DATABASE_URL= KIZUNA_HOME="$(mktemp -d)" .venv/bin/python -m kizuna makemigrations --check --dry-run >/dev/null \
   || { echo "Model changes without a migration: run 'kizuna makemigrations'." >&2; exit 1; }
 .venv/bin/pytest -n 2 "$@"

@@ -16,10 +16,21 @@ from django.db.migrations.executor import MigrationExecutor
 from gunicorn.app.base import BaseApplication
 
 
+def on_sqlite() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+
+
 def default_workers() -> int:
     """gunicorn's rule of thumb (2 × cores + 1), capped so a big host doesn't open
-    dozens of database connections by default."""
-    return min(2 * (os.cpu_count() or 1) + 1, 8)
+    dozens of database connections by default. SQLite lets one writer in at a time: more
+    writers than cores only wait, and the waiting shows as slow requests, so there it is
+    one worker per core and one more."""
+    cores = os.cpu_count() or 1
+    return min(cores + 1 if on_sqlite() else 2 * cores + 1, 8)
+
+
+def default_threads() -> int:
+    return 1 if on_sqlite() else 2
 
 
 def bind_address(host: str, port: int) -> str:
@@ -93,10 +104,13 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=default_workers(),
-            help="worker processes (default: 2 × cores + 1, at most 8)",
+            help="worker processes (default: 2 × cores + 1, at most 8; cores + 1 on SQLite)",
         )
         parser.add_argument(
-            "--threads", type=int, default=2, help="threads per worker process (default 2)"
+            "--threads",
+            type=int,
+            default=default_threads(),
+            help="threads per worker process (default 2; 1 on SQLite)",
         )
         parser.add_argument(
             "--timeout", type=int, default=30, help="seconds before a stuck worker is restarted"
