@@ -164,7 +164,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(envstr("KIZUNA_ATTACHMENTS_DIR", str(KIZUNA_HOME / "attachments")))
 MEDIA_URL = "/attachments/"
 KIZUNA_MAX_ATTACHMENT_BYTES = envint("KIZUNA_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# A request body (not counting form file uploads) may hold an API reply with a base64
+# attachment of the largest allowed size, and then some.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2 * 1024 * 1024, KIZUNA_MAX_ATTACHMENT_BYTES * 2)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Mail -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -41,6 +42,7 @@ api.add_router("/tickets", messages.router)
 api.add_router("/organizations", organizations.router)
 api.add_router("/contacts", contacts.router)
 api.add_router("/replycheck", replycheck.router)
+api.add_router("/attachments", messages.attachments_router)
 
 
 def error(request, detail: str, *, status: int, field: str = ""):
@@ -64,6 +66,17 @@ def on_check_blocked(request, exc: CheckBlocked):
         "findings": [f.to_dict() for f in exc.result.findings if f.severity == "error"],
     }
     return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc: RequestDataTooBig):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1048576
+    return error(
+        request,
+        _("The request is larger than %(mb).0f MB; send fewer or smaller attachments at a time.")
+        % {"mb": limit},
+        status=413,
+    )
 
 
 @api.exception_handler(Http404)

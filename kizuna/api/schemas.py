@@ -151,6 +151,15 @@ class AttachmentOut(Schema):
     content_type: str
     size: int
     sha256: str
+    # GET it with the same token to download the file.
+    url: str
+
+
+class AttachmentIn(Schema):
+    filename: str
+    content_type: str = "application/octet-stream"
+    # The file's bytes, base64-encoded (standard alphabet, padding optional).
+    data: str
 
 
 class MessageOut(Schema):
@@ -166,6 +175,8 @@ class MessageOut(Schema):
 
 class MessageIn(Schema):
     body: str
+    # Files to send with a reply (internal notes take none).
+    attachments: list[AttachmentIn] = []
     # Optional for replies: the next checkpoint this update promises (ISO 8601 with offset).
     checkpoint: str | None = None
     # Send despite error-level findings of the team's standard; recorded for managers.
@@ -290,6 +301,7 @@ def message_dict(m: Message, *, tz: tzinfo | None = None) -> dict:
                 "content_type": a.content_type,
                 "size": a.size,
                 "sha256": a.sha256,
+                "url": f"/api/v1/attachments/{a.id}",
             }
             for a in m.attachments.all()
         ],

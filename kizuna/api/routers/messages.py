@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+
+from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from kizuna.api.routers.tickets import get_ticket, parse_checkpoint
-from kizuna.api.schemas import ERRORS, MessageIn, MessageOut, message_dict
+from kizuna.api.schemas import ERRORS, AttachmentIn, MessageIn, MessageOut, message_dict
+from kizuna.lib.downloads import attachment_response
 from kizuna.tickets import access, services
+from kizuna.tickets.models import Attachment
+from kizuna.tickets.workflow import TicketError
 
 router = Router(tags=["messages"])
 
@@ -37,6 +45,7 @@ def message_reply(request, ticket: str, data: MessageIn):
         ticket=obj,
         actor_user=request.auth,
         body=data.body,
+        files=decode_files(data.attachments),
         checkpoint=parse_checkpoint(data.checkpoint) if data.checkpoint else None,
         override_check=data.override_check,
     )
@@ -53,6 +62,47 @@ def message_reply(request, ticket: str, data: MessageIn):
 def message_note(request, ticket: str, data: MessageIn):
     """Add an internal note: for the team only, never shown or mailed to the customer."""
     obj = get_ticket(request, ticket)
+    if data.attachments:
+        raise TicketError(_("Internal notes take no attachments."), field="attachments")
     msg = services.ticket_note(ticket=obj, actor_user=request.auth, body=data.body)
     msg.author_user = request.auth
     return Status(201, message_dict(msg, tz=request.agent_tz))
+
+
+def decode_files(items: list[AttachmentIn]) -> list[services.IncomingFile]:
+    """Base64 attachments from JSON, refused whole with the position of the bad one."""
+    files = []
+    for n, item in enumerate(items):
+        name = (item.filename or "").strip()
+        if not name:
+            raise TicketError(
+                _("Attachment %(n)d needs a file name.") % {"n": n + 1},
+                field=f"attachments.{n}.filename",
+            )
+        try:
+            data = base64.b64decode(item.data + "=" * (-len(item.data) % 4), validate=True)
+        except (binascii.Error, ValueError):
+            raise TicketError(
+                _("Attachment “%(name)s” is not valid base64.") % {"name": name},
+                field=f"attachments.{n}.data",
+            ) from None
+        files.append(services.IncomingFile(name=name, content_type=item.content_type, data=data))
+    return files
+
+
+attachments_router = Router(tags=["messages"])
+
+
+@attachments_router.get(
+    "/{attachment_id}",
+    response={200: None, **ERRORS},
+    url_name="attachment_download",
+    operation_id="attachment_download",
+)
+def attachment_download(request, attachment_id: int):
+    """The file itself, as an attachment download, with its original name."""
+    attachment = Attachment.objects.select_related("message").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404(_("No attachment %(id)s.") % {"id": attachment_id})
+    access.get_ticket_for_agent(request.auth, attachment.message.ticket_id)
+    return attachment_response(attachment)

@@ -36,6 +36,7 @@ class TokenAuthTestCase(ApiTestCase):
             ("get", reverse("api:contact_detail", args=[contact])),
             ("patch", reverse("api:contact_detail", args=[contact])),
             ("post", reverse("api:replycheck")),
+            ("get", reverse("api:attachment_download", args=[1])),
         ]
 
     def test_the_list_covers_every_operation_of_the_openapi_document(self):

@@ -32,6 +32,7 @@ class OpenApiTestCase(SimpleTestCase):
                 "contact_read": ("GET", "/api/v1/contacts/{contact_id}"),
                 "contact_update": ("PATCH", "/api/v1/contacts/{contact_id}"),
                 "replycheck": ("POST", "/api/v1/replycheck"),
+                "attachment_download": ("GET", "/api/v1/attachments/{attachment_id}"),
             },
         )
         self.assertIn("bearer", str(doc["components"]["securitySchemes"]).lower())
