@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import timedelta
 
@@ -9,6 +10,8 @@ from django.utils import timezone
 
 from kizuna.replycheck import Finding, list_rules
 from kizuna.standards.models import CheckOverride, RuleSetting
+
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
 def rules_with_settings(organization_id: int | None) -> list[dict]:
@@ -24,6 +27,8 @@ def rules_with_settings(organization_id: int | None) -> list[dict]:
         rows.append(
             {
                 **rule,
+                # "{match}" and the like are filled in with the draft's words when a rule fires.
+                "message": _PLACEHOLDER.sub("…", rule["message"]),
                 "default_severity": rule["severity"],
                 "enabled": setting.enabled if setting else True,
                 "severity_now": setting.severity if setting else rule["severity"],

@@ -173,3 +173,13 @@ class ComposerTests(BaseTestCase):
 
     def test_agents_who_are_not_managers_cannot_edit_the_standard(self):
         self.assertEqual(self.client.get(reverse("desk:standard")).status_code, 404)
+
+
+class StandardPageTests(BaseTestCase):
+    def test_the_rule_list_reads_as_prose_without_placeholders(self):
+        self.agent.is_staff = True
+        self.agent.save()
+        self.client.force_login(self.agent)
+        html = self.client.get(reverse("desk:standard")).content.decode()
+        self.assertIn("en.alarm.exclamations", html)
+        self.assertNotIn("{match}", html)
