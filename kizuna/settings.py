@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "kizuna.tickets",
+    "kizuna.mail",
     "kizuna.desk",
     "kizuna.portal",
     "kizuna.api",
