@@ -186,6 +186,22 @@ else:
     # Without an SMTP server, outgoing mail is written to files to read and check.
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = KIZUNA_HOME / "outbox"
+# Outbound mail: the sender's display name, where replies go (else a team's mailbox address,
+# else the From address), how often a failed delivery is retried (with growing delays), and
+# the window in which an address receives at most one automatic mail (no auto-reply loops).
+KIZUNA_FROM_NAME = envstr("KIZUNA_FROM_NAME", "Kizuna Support")
+KIZUNA_REPLY_TO = envstr("KIZUNA_REPLY_TO", "")
+KIZUNA_MAIL_RETRIES = envint("KIZUNA_MAIL_RETRIES", 8)
+KIZUNA_AUTO_REPLY_WINDOW_MINUTES = envint("KIZUNA_AUTO_REPLY_WINDOW_MINUTES", 60)
+# Inbound mail: how often mailboxes are polled (failures back off from there), a CA file to
+# trust for IMAP servers with a private certificate, and what `kizuna smtpd` accepts: the
+# active mailboxes' addresses plus these recipients, messages up to this size.
+KIZUNA_POLL_SECONDS = envint("KIZUNA_POLL_SECONDS", 60)
+KIZUNA_IMAP_CA_FILE = envstr("KIZUNA_IMAP_CA_FILE", "")
+KIZUNA_SMTPD_RECIPIENTS = [
+    a.strip().lower() for a in envstr("KIZUNA_SMTPD_RECIPIENTS", "").split(",") if a.strip()
+]
+KIZUNA_SMTPD_MAX_BYTES = envint("KIZUNA_SMTPD_MAX_BYTES", 25 * 1024 * 1024)
 
 # --- Service levels (P1) ----------------------------------------------------------------------
 # Minutes until the first response per priority, promised in every acknowledgement.

@@ -1,60 +1,416 @@
-"""Outbound mail for customer-visible messages (acknowledgements, replies, status notes)."""
+"""Outbound mail for customer-visible messages: acknowledgements, replies, status notes and
+reopen notices (see docs/email.md, "Outbound").
+
+Every message leaves through the background queue (`tasks.message_deliver`). It is claimed
+with a conditional update so that two workers never send it twice; it gets its own
+Message-ID before it is sent (so a reply threads even if the worker dies right after
+sending), threading headers that point at the earlier mail of the ticket, and the reference
+tag in the subject. Automatic mail is marked `Auto-Submitted` and sent at most once per
+address per window, so two auto-responders cannot keep each other busy.
+"""
 
 from __future__ import annotations
 
+import base64
+import logging
+import re
+import smtplib
+import unicodedata
+from datetime import datetime, timedelta
+from email.utils import formataddr
+
 from django.conf import settings
 from django.core.mail import EmailMessage, make_msgid
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from kizuna.tickets.models import Message, MessageKind
+from kizuna.tickets.models import (
+    AutoReplyLog,
+    EventKind,
+    MailCharset,
+    Message,
+    MessageKind,
+    Ticket,
+    TicketEvent,
+)
+
+logger = logging.getLogger(__name__)
+
+# References keeps the thread's first id and the latest ones: enough for every client to
+# thread, without a header that grows with every message of a long ticket.
+MAX_REFERENCES = 20
+
+# Minutes to wait before each retry of a failed delivery; the last value repeats.
+RETRY_MINUTES = (1, 5, 15, 60, 120, 240, 480, 720)
+
+SENT, SUPPRESSED, SKIPPED = "sent", "suppressed", "skipped"
 
 
-def subject_for(ticket) -> str:
-    return f"[{ticket.reference}] {ticket.subject}"
+def subject_for(ticket: Ticket) -> str:
+    """The ticket's subject with its reference tag in front, once: `[KZ-000123] subject`.
+
+    Every mail of a ticket carries the same subject, so the customer's client groups them
+    and a reply can be threaded by the tag alone."""
+    tag = f"[{ticket.reference}]"
+    if re.search(rf"\[{re.escape(ticket.reference)}\]", ticket.subject, re.IGNORECASE):
+        return ticket.subject
+    return f"{tag} {ticket.subject}"
 
 
-def message_send(*, message_id: int) -> bool:
-    """Mail one outbound message to the ticket's requester, once.
+def reply_to_for(ticket: Ticket) -> str:
+    """Where the customer's reply should go: the mailbox of the ticket's team when there is
+    one with an address, else KIZUNA_REPLY_TO, else the From address."""
+    if ticket.team_id:
+        try:
+            from kizuna.mail.models import Mailbox
 
-    The message is claimed with a conditional update so that two workers never send it
-    twice; if sending fails the claim is released and the error propagates for a retry.
-    """
-    claimed = Message.objects.filter(
-        id=message_id, kind=MessageKind.OUTBOUND, mailed_at=None
-    ).update(mailed_at=timezone.now())
-    if not claimed:
-        return False
-    msg = Message.objects.select_related("ticket__requester").get(id=message_id)
-    ticket = msg.ticket
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "kizuna.local"
-    message_id_header = msg.email_message_id or make_msgid(idstring=ticket.reference, domain=domain)
-    earlier = list(
-        ticket.messages.exclude(id=msg.id)
+            address = (
+                Mailbox.objects.filter(team_id=ticket.team_id, active=True)
+                .exclude(address="")
+                .order_by("id")
+                .values_list("address", flat=True)
+                .first()
+            )
+        except Exception:  # the mail app may be absent or older than this code
+            logger.debug("no team mailbox lookup", exc_info=True)
+            address = None
+        if address:
+            return address
+    return settings.KIZUNA_REPLY_TO or settings.DEFAULT_FROM_EMAIL
+
+
+def thread_ids(message: Message) -> list[str]:
+    """The Message-IDs of the ticket's earlier mail, oldest first: the customer's messages
+    and ours that were mailed (or are being mailed), never internal notes."""
+    earlier = (
+        Message.objects.filter(ticket_id=message.ticket_id)
+        .filter(
+            Q(created_at__lt=message.created_at) | Q(created_at=message.created_at, id__lt=message.id)
+        )
         .exclude(email_message_id="")
-        .filter(created_at__lte=msg.created_at)
+        .exclude(kind=MessageKind.NOTE)
+        .exclude(kind=MessageKind.OUTBOUND, mail_suppressed__gt="")
         .order_by("created_at", "id")
         .values_list("email_message_id", flat=True)
     )
-    headers = {"Message-ID": message_id_header}
-    if earlier:
-        headers["In-Reply-To"] = earlier[-1]
-        headers["References"] = " ".join(earlier[-20:])
-    if msg.automatic:
-        headers["Auto-Submitted"] = "auto-generated"
-    email = EmailMessage(
-        subject=subject_for(ticket),
-        body=msg.body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[ticket.requester.email],
-        headers=headers,
+    ids: list[str] = []
+    for value in earlier:
+        if value not in ids:
+            ids.append(value)
+    return ids
+
+
+def _references(ids: list[str]) -> list[str]:
+    if len(ids) <= MAX_REFERENCES:
+        return ids
+    return [ids[0], *ids[-(MAX_REFERENCES - 1) :]]
+
+
+# --- ISO-2022-JP (CP50221) ----------------------------------------------------------------
+
+_HALFWIDTH_KANA = re.compile("[\uff61-\uff9f]+")
+_ESC_JIS, _ESC_ASCII = b"\x1b$B", b"\x1b(B"
+
+
+def _nec_selected_ibm() -> dict[str, bytes]:
+    # The IBM extensions (Shift_JIS 0xFA40-0xFC4B) have twins in the NEC-selected rows 89-92,
+    # which CP50221 can carry in ISO-2022-JP; the IBM codes themselves cannot be.
+    table = {}
+    for lead in (0xED, 0xEE):
+        for trail in range(0x40, 0xFD):
+            try:
+                table.setdefault(bytes((lead, trail)).decode("cp932"), bytes((lead, trail)))
+            except UnicodeDecodeError:
+                pass
+    return table
+
+
+_NEC_IBM: dict[str, bytes] | None = None
+
+
+def _sjis_to_jis(lead: int, trail: int) -> bytes:
+    row = (lead - (0xC1 if lead >= 0xE0 else 0x81)) * 2 + (1 if trail < 0x9F else 2)
+    col = trail - 0x9E if trail >= 0x9F else trail - 0x3F - (1 if trail >= 0x80 else 0)
+    return bytes((row + 0x20, col + 0x20))
+
+
+def _jis_pair(ch: str) -> bytes | None:
+    """The two JIS bytes of one character, or None when ISO-2022-JP cannot carry it."""
+    global _NEC_IBM
+    try:
+        encoded = ch.encode("iso2022_jp")
+    except UnicodeEncodeError:
+        encoded = b""
+    if encoded.startswith(_ESC_JIS) and len(encoded) == 8:
+        return encoded[3:5]
+    # Vendor characters (①, ㈱, Ⅲ, 髙, ～): Shift_JIS code points mapped as CP50221 does.
+    try:
+        sjis = ch.encode("cp932")
+    except UnicodeEncodeError:
+        return None
+    if len(sjis) != 2:
+        return None
+    if sjis[0] >= 0xF0:
+        if _NEC_IBM is None:
+            _NEC_IBM = _nec_selected_ibm()
+        sjis = _NEC_IBM.get(ch, b"")
+        if not sjis:
+            return None
+    return _sjis_to_jis(sjis[0], sjis[1])
+
+
+def encode_iso2022jp(text: str) -> bytes | None:
+    """`text` in ISO-2022-JP as Japanese mail clients read it (CP50221: NEC and IBM vendor
+    characters such as ①, ㈱ and 髙 included), or None when a character (an emoji, a kanji
+    outside JIS) cannot be carried at all.
+
+    Half-width katakana become full-width, as legacy clients expect; every line returns to
+    ASCII before its end (RFC 1468)."""
+    text = _HALFWIDTH_KANA.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    out = bytearray()
+    jis = False
+    for ch in text:
+        if ord(ch) < 0x80:
+            if jis:
+                out += _ESC_ASCII
+                jis = False
+            out.append(ord(ch))
+            continue
+        pair = _jis_pair(ch)
+        if pair is None:
+            return None
+        if not jis:
+            out += _ESC_JIS
+            jis = True
+        out += pair
+    if jis:
+        out += _ESC_ASCII
+    return bytes(out)
+
+
+def _encode_lines(text: str) -> bytes | None:
+    lines = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        encoded = encode_iso2022jp(line)
+        if encoded is None:
+            return None
+        lines.append(encoded)
+    return b"\n".join(lines)
+
+
+def iso2022jp_header(text: str) -> str | None:
+    """`text` as RFC 2047 encoded words in ISO-2022-JP (B encoding), each word at most 75
+    characters and complete in itself; ASCII text stays as it is. None when a character
+    cannot be carried."""
+    if text.isascii():
+        return text
+    words: list[str] = []
+    chunk = ""
+    for ch in text:
+        candidate = chunk + ch
+        encoded = encode_iso2022jp(candidate)
+        if encoded is None:
+            return None
+        if chunk and len(base64.b64encode(encoded)) + 18 > 75:
+            words.append(chunk)
+            chunk = ch
+        else:
+            chunk = candidate
+    if chunk:
+        words.append(chunk)
+    return " ".join(
+        f"=?ISO-2022-JP?B?{base64.b64encode(encode_iso2022jp(w)).decode('ascii')}?="
+        for w in words
     )
-    for att in msg.attachments.all():
+
+
+def _jis_address(name: str, address: str) -> str | None:
+    if not name:
+        return address
+    if name.isascii():
+        return formataddr((name, address))
+    encoded = iso2022jp_header(name)
+    return None if encoded is None else f"{encoded} <{address}>"
+
+
+class JISEmailMessage(EmailMessage):
+    """A Django EmailMessage whose text, subject and display names are in ISO-2022-JP (7bit);
+    attachments stay as Django builds them."""
+
+    def __init__(self, *args, jis_body: bytes, jis_headers: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.jis_body = jis_body
+        self.jis_headers = jis_headers
+
+    def message(self, *args, **kwargs):
+        msg = super().message(*args, **kwargs)
+        part = msg.get_payload(0) if msg.is_multipart() else msg
+        part.set_charset(None)
+        for name in ("Content-Type", "Content-Transfer-Encoding"):
+            del part[name]
+        part["Content-Type"] = 'text/plain; charset="ISO-2022-JP"'
+        part["Content-Transfer-Encoding"] = "7bit"
+        part.set_payload(self.jis_body.decode("ascii"))
+        for name, value in self.jis_headers.items():
+            if name in msg:
+                msg.replace_header(name, value)
+            else:
+                msg[name] = value
+        return msg
+
+
+# --- Building and sending -----------------------------------------------------------------
+
+
+def build_email(message: Message) -> EmailMessage:
+    """The mail for one outbound message, with its threading and loop-protection headers.
+
+    `message.email_message_id` must already be set (see `message_send`)."""
+    ticket = message.ticket
+    contact = ticket.requester
+    ids = thread_ids(message)
+    from_name = settings.KIZUNA_FROM_NAME
+    from_address = settings.DEFAULT_FROM_EMAIL
+    headers = {
+        "Message-ID": message.email_message_id,
+        "From": formataddr((from_name, from_address)) if from_name else from_address,
+        "To": formataddr((contact.name, contact.email)),
+    }
+    if ids:
+        headers["In-Reply-To"] = ids[-1]
+        headers["References"] = " ".join(_references(ids))
+    if message.automatic:
+        # RFC 3834: other systems must not answer it; Exchange honours its own header.
+        headers["Auto-Submitted"] = "auto-generated"
+        headers["X-Auto-Response-Suppress"] = "All"
+    subject = subject_for(ticket)
+    common = {
+        "subject": subject,
+        "body": message.body,
+        "from_email": from_address,
+        "to": [contact.email],
+        "reply_to": [reply_to_for(ticket)],
+        "headers": headers,
+    }
+    email: EmailMessage | None = None
+    if contact.mail_charset == MailCharset.ISO2022JP:
+        body = _encode_lines(message.body)
+        jis_headers = {
+            "Subject": iso2022jp_header(subject),
+            "From": _jis_address(from_name, from_address),
+            "To": _jis_address(contact.name, contact.email),
+        }
+        if body is not None and None not in jis_headers.values():
+            email = JISEmailMessage(jis_body=body, jis_headers=jis_headers, **common)
+        else:
+            # A character no JIS table has (an emoji, a rare kanji): this one mail goes out in
+            # UTF-8 rather than losing text.
+            logger.info("message %s: not encodable in ISO-2022-JP, sent as UTF-8", message.id)
+    if email is None:
+        email = EmailMessage(**common)
+    for att in message.attachments.all():
         with att.file.open("rb") as fh:
             email.attach(att.filename, fh.read(), att.content_type)
+    return email
+
+
+def _new_message_id(ticket: Ticket) -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "kizuna.local"
+    return make_msgid(idstring=ticket.reference, domain=domain)
+
+
+def _auto_reply_allowed(message: Message, *, now: datetime) -> bool:
+    """Take the address's automatic-reply slot for `message`, atomically; False when another
+    automatic mail went to the address within the window.
+
+    Safe with several workers: the slot is taken by a conditional update or by inserting the
+    address's one row (unique), and only one of two concurrent attempts can succeed."""
+    address = message.ticket.requester.email.lower()
+    if AutoReplyLog.objects.filter(address=address, message_id=message.id).exists():
+        return True  # a retry of the message that holds the slot
+    window = timedelta(minutes=settings.KIZUNA_AUTO_REPLY_WINDOW_MINUTES)
+    if AutoReplyLog.objects.filter(address=address, last_sent_at__lte=now - window).update(
+        last_sent_at=now, message_id=message.id
+    ):
+        return True
     try:
-        email.send()
-    except Exception:
-        Message.objects.filter(id=message_id).update(mailed_at=None)
-        raise
-    Message.objects.filter(id=message_id).update(email_message_id=message_id_header)
+        with transaction.atomic():
+            AutoReplyLog.objects.create(address=address, last_sent_at=now, message_id=message.id)
+    except IntegrityError:
+        return False
     return True
+
+
+def message_send(*, message_id: int, now: datetime | None = None) -> str:
+    """Mail one outbound message to the ticket's requester, at most once.
+
+    Returns `sent`, `suppressed` (an automatic message inside the address's automatic-reply
+    window: it stays in the ticket, unmailed, with the reason recorded) or `skipped` (not an
+    outbound message, already mailed, or being mailed by another worker). When sending fails
+    the claim is released, the error recorded, and the exception propagates for a retry.
+    """
+    now = now or timezone.now()
+    claimed = Message.objects.filter(
+        id=message_id, kind=MessageKind.OUTBOUND, mailed_at=None, mail_suppressed=""
+    ).update(mailed_at=now, mail_attempts=F("mail_attempts") + 1)
+    if not claimed:
+        return SKIPPED
+    try:
+        msg = Message.objects.select_related("ticket__requester").get(id=message_id)
+        if not msg.email_message_id:
+            # Stored before sending: a reply to this mail threads even if we die after sending.
+            msg.email_message_id = _new_message_id(msg.ticket)
+            Message.objects.filter(id=msg.id).update(email_message_id=msg.email_message_id)
+        if msg.automatic and not _auto_reply_allowed(msg, now=now):
+            reason = (
+                f"Not mailed: {msg.ticket.requester.email} already received an automatic "
+                f"message in the last {settings.KIZUNA_AUTO_REPLY_WINDOW_MINUTES} minutes."
+            )
+            Message.objects.filter(id=msg.id).update(mailed_at=None, mail_suppressed=reason[:200])
+            return SUPPRESSED
+        build_email(msg).send()
+    except BaseException as exc:
+        Message.objects.filter(id=message_id).update(mailed_at=None, mail_error=_describe(exc))
+        raise
+    Message.objects.filter(id=message_id).update(mail_error="")
+    return SENT
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{rcpt}: {code} {resp.decode('utf-8', 'replace') if isinstance(resp, bytes) else resp}"
+            for rcpt, (code, resp) in exc.recipients.items()
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        err = exc.smtp_error
+        text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+        return f"{exc.smtp_code} {text}"
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """A 5xx answer from the SMTP server (no such user, message refused): retrying cannot help."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _resp in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed attempt: 1, 5, 15, 60 minutes …"""
+    return timedelta(minutes=RETRY_MINUTES[min(attempts, len(RETRY_MINUTES)) - 1])
+
+
+def message_delivery_failed(*, message_id: int, error: str) -> None:
+    """Record for agents that a message could not be mailed after every attempt: a
+    `mail_failed` event on the ticket (the message stays in the ticket, unmailed)."""
+    msg = Message.objects.only("id", "ticket_id", "mail_attempts").get(id=message_id)
+    TicketEvent.objects.create(
+        ticket_id=msg.ticket_id,
+        kind=EventKind.MAIL_FAILED,
+        data={"message": msg.id, "attempts": msg.mail_attempts, "error": error[:2000]},
+    )
+    logger.warning("message %s could not be mailed: %s", message_id, error)

@@ -27,6 +27,12 @@ class Language(models.TextChoices):
     EN = "en", "English"
 
 
+class MailCharset(models.TextChoices):
+    UTF8 = "utf-8", "UTF-8"
+    # Older Japanese mail clients (and some corporate gateways) only read JIS-encoded mail.
+    ISO2022JP = "iso-2022-jp", "ISO-2022-JP"
+
+
 class TechnicalLevel(models.TextChoices):
     GENERAL = "general", _("General (not an engineer)")
     TECHNICAL = "technical", _("Technical (engineer)")
@@ -75,6 +81,13 @@ class Contact(models.Model):
     )
     role = models.CharField(_("role"), max_length=100, blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo")
+    mail_charset = models.CharField(
+        _("mail encoding"),
+        max_length=12,
+        choices=MailCharset.choices,
+        default=MailCharset.UTF8,
+        help_text=_("ISO-2022-JP for legacy Japanese mail clients that cannot read UTF-8."),
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=now)
 
@@ -251,6 +264,11 @@ class Message(models.Model):
     created_at = models.DateTimeField(default=now)
     email_message_id = models.CharField(max_length=998, blank=True, db_index=True)
     mailed_at = models.DateTimeField(null=True, blank=True)
+    # Outbound delivery: attempts so far and the last error; a retry runs later (tasks.py).
+    mail_attempts = models.PositiveSmallIntegerField(default=0)
+    mail_error = models.TextField(blank=True)
+    # Why the message was kept in the ticket but not mailed (the automatic-reply window).
+    mail_suppressed = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -298,6 +316,22 @@ class EventKind(models.TextChoices):
     NOTE = "note", _("Internal note")
     CUSTOMER_REPLY = "customer_reply", _("Customer replied")
     REOPENED = "reopened", _("Reopened")
+    MAIL_FAILED = "mail_failed", _("Mail could not be delivered")
+
+
+class AutoReplyLog(models.Model):
+    """When an address last received an automatic mail from us (at most one per window,
+    so that our acknowledgements and another system's auto-replies cannot ping-pong)."""
+
+    address = models.CharField(max_length=254, unique=True)
+    last_sent_at = models.DateTimeField()
+    # The message that took the slot: its retries may still be sent.
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.address} {self.last_sent_at:%Y-%m-%d %H:%M}"
 
 
 class TicketEvent(models.Model):

@@ -2,11 +2,43 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
+from django.utils import timezone
 from django_tasks import task
 
 from kizuna.tickets import mail
+from kizuna.tickets.models import Message
+
+logger = logging.getLogger(__name__)
 
 
 @task()
-def message_deliver(message_id: int) -> None:
-    mail.message_send(message_id=message_id)
+def message_deliver(message_id: int) -> str:
+    """Mail one message; when sending fails, try again later with growing delays.
+
+    The queue has no retries of its own: a failed attempt enqueues the next one to run after
+    1, 5, 15, 60 … minutes. After KIZUNA_MAIL_RETRIES retries, or at once when the server
+    refuses the mail for good (5xx), the failure is recorded on the ticket for agents.
+    """
+    try:
+        return mail.message_send(message_id=message_id)
+    except Exception as exc:
+        attempts = Message.objects.filter(id=message_id).values_list("mail_attempts", flat=True)
+        attempts = attempts.first() or 1
+        error = mail._describe(exc)
+        if mail.is_permanent(exc) or attempts > settings.KIZUNA_MAIL_RETRIES:
+            mail.message_delivery_failed(message_id=message_id, error=error)
+            return "failed"
+        delay = mail.retry_delay(attempts)
+        logger.warning(
+            "message %s: attempt %s failed (%s); next attempt in %s", message_id, attempts, error, delay
+        )
+        if message_deliver.get_backend().supports_defer:
+            message_deliver.using(run_after=timezone.now() + delay).enqueue(message_id)
+        else:
+            # A backend that runs tasks at once cannot wait: try again right away, which still
+            # ends in a recorded failure after the last attempt.
+            message_deliver.enqueue(message_id)
+        return "retry"
