@@ -1,0 +1,169 @@
+"""Where an inbound message belongs (see docs/email.md, "Ingest, threading and quarantine").
+
+Threading: In-Reply-To and References against every Message-ID a ticket knows (our outbound
+mail's ids in `Message.email_message_id`, and each inbound message's own id and the ids it
+referred to in `MailReference`), then the reference tag in the subject (`[KZ-000123]`), else
+a new ticket. Senders: a known contact, or an address whose domain belongs to an
+organization; anyone else is held for an agent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kizuna.mail.models import MailReference
+from kizuna.tickets.models import (
+    REFERENCE_RE,
+    Contact,
+    EmailDomain,
+    Message,
+    MessageKind,
+    Organization,
+    Ticket,
+)
+
+# Kana and CJK ideographs: a message with any of them was most likely written in Japanese.
+_JAPANESE_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
+
+# Reply and forward prefixes, Western and Japanese, and our own tag, at the start of a subject.
+_PREFIX_RE = re.compile(
+    r"^\s*(?:(?:re|fwd?|aw|wg|sv|vs|tr|返信|転送|回答)\s*(?:\[\d+\])?\s*[:：]\s*|\[KZ-\d{6,}\]\s*)+",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Thread:
+    """The ticket a message belongs to, and how that was found ("header" or "subject")."""
+
+    ticket: Ticket
+    how: str
+
+
+def guess_language(text: str) -> str:
+    """'ja' when the text contains kana or kanji, else 'en'."""
+    return "ja" if _JAPANESE_RE.search(text or "") else "en"
+
+
+def clean_subject(subject: str) -> str:
+    """The subject without leading reply/forward prefixes and reference tags."""
+    return _PREFIX_RE.sub("", subject or "").strip()
+
+
+def thread_ids(*, message_id: str, in_reply_to: list[str], references: list[str]) -> list[str]:
+    """The ids to look up, most telling first: In-Reply-To, References newest first, then
+    the message's own id (recorded when a reply to it arrived first)."""
+    ordered: list[str] = []
+    for mid in [*in_reply_to, *reversed(references), message_id]:
+        if mid and mid not in ordered:
+            ordered.append(mid)
+    return ordered
+
+
+def ticket_for_ids(ids: list[str], *, own_id: str = "") -> Ticket | None:
+    """The ticket that knows the first of `ids` (in order); the newest ticket when one id is
+    known to several (a follow-up opened after a closed ticket)."""
+    if not ids:
+        return None
+    found: dict[str, int] = {}
+    for mid, ticket_id in MailReference.objects.filter(message_id__in=ids).values_list(
+        "message_id", "ticket_id"
+    ):
+        found[mid] = max(found.get(mid, 0), ticket_id)
+    refs = [mid for mid in ids if mid != own_id]
+    if refs:
+        for mid, ticket_id in Message.objects.filter(email_message_id__in=refs).values_list(
+            "email_message_id", "ticket_id"
+        ):
+            found[mid] = max(found.get(mid, 0), ticket_id)
+    for mid in ids:
+        if mid in found:
+            return Ticket.objects.select_related("requester", "organization").get(pk=found[mid])
+    return None
+
+
+def ticket_for_subject(subject: str) -> Ticket | None:
+    """The ticket named by a reference tag such as [KZ-000123] in the subject, if it exists."""
+    match = REFERENCE_RE.search(subject or "")
+    if not match:
+        return None
+    return (
+        Ticket.objects.select_related("requester", "organization")
+        .filter(pk=int(match.group(1)))
+        .first()
+    )
+
+
+def find_thread(*, message_id: str, in_reply_to: list[str], references: list[str], subject: str):
+    """The ticket this message continues, or None for a new request."""
+    ids = thread_ids(message_id=message_id, in_reply_to=in_reply_to, references=references)
+    ticket = ticket_for_ids(ids, own_id=message_id)
+    if ticket is not None:
+        return Thread(ticket, "header")
+    ticket = ticket_for_subject(subject)
+    if ticket is not None:
+        return Thread(ticket, "subject")
+    return None
+
+
+def domain_candidates(address: str) -> list[str]:
+    """The address's domain and its parent domains: mail.yamada.example.jp also belongs to
+    whoever owns yamada.example.jp."""
+    domain = address.rpartition("@")[2].strip().lower().rstrip(".")
+    parts = domain.split(".")
+    return [".".join(parts[i:]) for i in range(len(parts) - 1)] if domain else []
+
+
+def organization_for_address(address: str) -> Organization | None:
+    """The organization whose mail domain (or a parent of it) the address is in."""
+    candidates = domain_candidates(address)
+    if not candidates:
+        return None
+    rows = dict(
+        EmailDomain.objects.filter(domain__in=candidates).values_list("domain", "organization_id")
+    )
+    for domain in candidates:  # the most specific domain wins
+        if domain in rows:
+            return Organization.objects.get(pk=rows[domain])
+    return None
+
+
+def contact_for_address(address: str) -> Contact | None:
+    return Contact.objects.filter(email=address).first() if address else None
+
+
+def may_write_to(ticket: Ticket, *, address: str, contact: Contact | None) -> bool:
+    """True when the sender belongs on the ticket: a contact of its organization, a contact
+    who already wrote on it, or an address in one of its organization's domains."""
+    if contact is not None:
+        if contact.organization_id == ticket.organization_id:
+            return True
+        if ticket.messages.filter(kind=MessageKind.INBOUND, author_contact=contact).exists():
+            return True
+    candidates = domain_candidates(address)
+    return EmailDomain.objects.filter(
+        domain__in=candidates, organization_id=ticket.organization_id
+    ).exists()
+
+
+def bounced_ticket(ids: list[str]) -> tuple[Ticket | None, int | None]:
+    """The ticket whose mail a bounce reports, and our outbound message it names: the first
+    of `ids` that is one of our outbound messages or a Message-ID a ticket knows."""
+    if not ids:
+        return None, None
+    row = (
+        Message.objects.filter(email_message_id__in=ids, kind=MessageKind.OUTBOUND)
+        .values_list("ticket_id", "id")
+        .first()
+    )
+    if row is None:
+        ticket_id = (
+            MailReference.objects.filter(message_id__in=ids)
+            .values_list("ticket_id", flat=True)
+            .first()
+        )
+        row = (ticket_id, None)
+    if row[0] is None:
+        return None, None
+    return Ticket.objects.filter(pk=row[0]).first(), row[1]

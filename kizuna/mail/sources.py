@@ -1,0 +1,113 @@
+"""Reading mail from files: single messages (.eml), mbox files, Maildir folders and
+directories of messages (see docs/email.md).
+
+Messages are returned oldest first (Date header, then file modification time, then name), so
+that an original is processed before the replies to it whenever the files allow.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kizuna.mail.ingest import scan_headers
+
+# Above this many bytes in total, messages are read again when processed instead of kept.
+_KEEP_IN_MEMORY = 256 * 1024 * 1024
+
+
+class SourceError(Exception):
+    """A path that cannot be read as mail at all (missing, unreadable)."""
+
+
+@dataclass
+class Item:
+    source: str
+    sort_key: tuple
+    _load: Callable[[], bytes]
+    _raw: bytes | None = field(default=None, repr=False)
+
+    def read(self) -> bytes:
+        raw = self._raw if self._raw is not None else self._load()
+        self._raw = None
+        return raw
+
+
+def collect(paths: list[str]) -> list[Item]:
+    """Every message under `paths`, oldest first. Raises SourceError for a missing path."""
+    for p in paths:
+        if not os.path.exists(p):
+            raise SourceError(f"{p}: no such file or directory")
+    items: list[Item] = []
+    budget = [_KEEP_IN_MEMORY]
+    for p in paths:
+        items.extend(_walk(Path(p).absolute(), budget))
+    items.sort(key=lambda item: item.sort_key)
+    return items
+
+
+def _walk(path: Path, budget: list[int]) -> Iterator[Item]:
+    if path.is_dir():
+        if (path / "cur").is_dir() or (path / "new").is_dir():
+            yield from _maildir(path, budget)
+            return
+        for child in sorted(path.iterdir()):
+            if child.name.startswith("."):
+                continue
+            yield from _walk(child, budget)
+        return
+    if not path.is_file():
+        return
+    with path.open("rb") as fh:
+        start = fh.read(5)
+    if start == b"From ":
+        yield from _mbox(path, budget)
+    else:
+        yield _file(path, f"file:{path}", budget)
+
+
+def _key(raw: bytes, mtime: float, name: str) -> tuple:
+    sent_at = scan_headers(raw).sent_at
+    when = sent_at.timestamp() if sent_at else mtime
+    return (when, mtime, name)
+
+
+def _keep(raw: bytes, budget: list[int]) -> bytes | None:
+    if budget[0] >= len(raw):
+        budget[0] -= len(raw)
+        return raw
+    return None
+
+
+def _file(path: Path, source: str, budget: list[int]) -> Item:
+    raw = path.read_bytes()
+    mtime = path.stat().st_mtime
+    return Item(source, _key(raw, mtime, str(path)), path.read_bytes, _keep(raw, budget))
+
+
+def _maildir(path: Path, budget: list[int]) -> Iterator[Item]:
+    box = mailbox.Maildir(path, factory=None, create=False)
+    for key in box.iterkeys():
+        file = path / box._lookup(key)  # the file of that key, in cur/ or new/
+        yield _file(file, f"maildir:{path}#{key}", budget)
+
+
+def _mbox(path: Path, budget: list[int]) -> Iterator[Item]:
+    box = mailbox.mbox(path, factory=None, create=False)
+    mtime = path.stat().st_mtime
+    for index, key in enumerate(box.iterkeys()):
+        raw = box.get_bytes(key)
+        loader = _mbox_loader(box, key)
+        yield Item(
+            f"mbox:{path}#{index + 1}",
+            _key(raw, mtime, f"{path}#{index:08d}"),
+            loader,
+            _keep(raw, budget),
+        )
+
+
+def _mbox_loader(box: mailbox.mbox, key) -> Callable[[], bytes]:
+    return lambda: box.get_bytes(key)

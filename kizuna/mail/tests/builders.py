@@ -1,0 +1,64 @@
+"""Raw mail for the pipeline's tests, built with the standard library as a mail client would."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+_counter = itertools.count(1)
+_BASE = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
+
+
+def make_mail(
+    *,
+    sender: str = "taro@yamada.example.jp",
+    name: str = "山田 太郎",
+    to: str = "support@kizuna.example",
+    subject: str = "メールが送信できない",
+    body: str = "今朝9時ごろから、社内の全員がメールを送信できません。",
+    message_id: str | None = "auto",
+    in_reply_to: str = "",
+    references: str = "",
+    date: datetime | None = None,
+    headers: dict[str, str] | None = None,
+    attachments: list[tuple[str, str, bytes]] = (),
+    charset: str = "utf-8",
+) -> bytes:
+    """One message as bytes; `message_id="auto"` gives a fresh unique id, None none at all."""
+    n = next(_counter)
+    msg = EmailMessage()
+    msg["From"] = formataddr((name, sender)) if name else sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(date or _BASE + timedelta(minutes=n))
+    if message_id == "auto":
+        message_id = f"<test.{n}.{id(msg)}@mail.example>"
+    if message_id:
+        msg["Message-ID"] = message_id
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    if references:
+        msg["References"] = references
+    for key, value in (headers or {}).items():
+        msg[key] = value
+    msg.set_content(body, charset=charset)
+    for filename, ctype, data in attachments:
+        maintype, _, subtype = ctype.partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return bytes(msg)
+
+
+def reply_to(original, *, sender: str, body: str, name: str = "", subject: str = "") -> bytes:
+    """A reply to a parsed or captured message (anything with headers), as clients write it."""
+    mid = original["Message-ID"]
+    refs = " ".join(filter(None, [str(original.get("References", "") or ""), mid]))
+    return make_mail(
+        sender=sender,
+        name=name,
+        subject=subject or f"Re: {original['Subject']}",
+        body=body,
+        in_reply_to=mid,
+        references=refs,
+    )

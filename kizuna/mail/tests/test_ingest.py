@@ -1,0 +1,300 @@
+"""The ingest pipeline: stored raw first, then a ticket, a reply, a duplicate, noise, held or
+quarantined — never lost."""
+
+from __future__ import annotations
+
+from email import message_from_bytes
+
+from django.core import mail
+from django.test import override_settings
+
+from kizuna.mail.ingest import ingest_raw, process, process_pending, store_raw
+from kizuna.mail.models import InboundMail, Mailbox, MailReference
+from kizuna.mail.tests.builders import make_mail
+from kizuna.test import BaseTestCase
+from kizuna.tickets.models import (
+    Attachment,
+    Channel,
+    Contact,
+    EventKind,
+    Message,
+    MessageKind,
+    Status,
+    Ticket,
+)
+
+
+class NewRequestTests(BaseTestCase):
+    def test_a_known_contact_opens_an_email_ticket_that_is_acknowledged(self):
+        raw = make_mail(message_id="<first@yamada.example.jp>")
+        with self.captureOnCommitCallbacks(execute=True):
+            result = ingest_raw(raw, source="test")
+        self.assertEqual(result.outcome, "created")
+        ticket = Ticket.objects.get()
+        self.assertEqual(result.ticket, ticket.reference)
+        self.assertEqual(ticket.channel, Channel.EMAIL)
+        self.assertEqual(ticket.requester, self.customer)
+        self.assertEqual(ticket.subject, "メールが送信できない")
+        request = ticket.messages.get(kind=MessageKind.INBOUND)
+        self.assertIn("社内の全員がメールを送信できません", request.body)
+        self.assertEqual(request.email_message_id, "<first@yamada.example.jp>")
+        # The acknowledgement went to the customer (P1).
+        self.assertEqual([m.to for m in mail.outbox], [["taro@yamada.example.jp"]])
+        self.assertIn(ticket.reference, mail.outbox[0].subject)
+
+    def test_the_raw_bytes_are_kept_exactly_as_received(self):
+        raw = make_mail(body="C:\\Users\\yamada\\new_folder を開けません")
+        result = ingest_raw(raw, source="file:/tmp/x.eml")
+        row = InboundMail.objects.get(pk=result.inbound_id)
+        self.assertEqual(bytes(row.raw), raw)
+        self.assertEqual(row.size, len(raw))
+        self.assertEqual(row.source, "file:/tmp/x.eml")
+        self.assertEqual(row.state, "created")
+        self.assertIsNotNone(row.processed_at)
+        body = row.ticket.messages.get(kind=MessageKind.INBOUND).body
+        self.assertIn("C:\\Users\\yamada\\new_folder", body)
+
+    def test_the_mailboxs_team_gets_the_ticket(self):
+        box = Mailbox.objects.create(
+            name="support", address="support@kizuna.example", team=self.team
+        )
+        result = ingest_raw(make_mail(), source="imap:support#1", mailbox=box)
+        self.assertEqual(Ticket.objects.get().team, self.team)
+        self.assertEqual(InboundMail.objects.get(pk=result.inbound_id).mailbox, box)
+
+    def test_an_unknown_address_in_a_customers_domain_becomes_their_contact(self):
+        raw = make_mail(sender="hanako@yamada.example.jp", name="鈴木 花子")
+        result = ingest_raw(raw, source="test")
+        self.assertEqual(result.outcome, "created")
+        contact = Contact.objects.get(email="hanako@yamada.example.jp")
+        self.assertEqual(contact.organization, self.org)
+        self.assertEqual(contact.name, "鈴木 花子")
+        self.assertEqual(contact.language, "ja")
+
+    def test_a_subdomain_belongs_to_the_organization_and_english_mail_makes_an_english_contact(
+        self,
+    ):
+        raw = make_mail(
+            sender="ops@tokyo.northwind.example",
+            name="",
+            subject="VPN is down",
+            body="Our VPN stopped working this morning.",
+        )
+        self.assertEqual(ingest_raw(raw, source="test").outcome, "created")
+        contact = Contact.objects.get(email="ops@tokyo.northwind.example")
+        self.assertEqual(contact.organization, self.other_org)
+        self.assertEqual((contact.name, contact.language), ("ops", "en"))
+
+    def test_an_unknown_domain_is_held_for_an_agent_to_place(self):
+        result = ingest_raw(make_mail(sender="someone@unknown.example"), source="test")
+        self.assertEqual(result.outcome, "held")
+        self.assertIn("someone@unknown.example", result.reason)
+        self.assertFalse(Ticket.objects.exists())
+        self.assertFalse(Contact.objects.filter(email="someone@unknown.example").exists())
+        self.assertEqual(InboundMail.objects.get().state, "held")
+
+    def test_attachments_are_stored_whatever_their_type(self):
+        raw = make_mail(
+            attachments=[
+                ("ログ.txt", "text/plain", "エラー発生\n".encode()),
+                ("screen.png", "image/png", b"\x89PNG\r\n\x1a\nfake"),
+            ]
+        )
+        result = ingest_raw(raw, source="test")
+        self.assertEqual(result.attachments, 2)
+        names = sorted(Attachment.objects.values_list("filename", flat=True))
+        self.assertEqual(names, ["screen.png", "ログ.txt"])
+        text = Attachment.objects.get(filename="ログ.txt")
+        self.assertEqual(text.file.read(), "エラー発生\n".encode())
+
+    @override_settings(KIZUNA_MAX_ATTACHMENT_BYTES=1000)
+    def test_an_attachment_over_the_limit_is_named_in_the_text_and_the_message_still_arrives(self):
+        raw = make_mail(attachments=[("big.zip", "application/zip", b"x" * 5000)])
+        result = ingest_raw(raw, source="test")
+        self.assertEqual(result.outcome, "created")
+        self.assertFalse(Attachment.objects.exists())
+        body = Message.objects.get(kind=MessageKind.INBOUND).body
+        self.assertIn("big.zip", body)
+        self.assertIn("original mail", body)
+
+    def test_a_message_with_only_a_subject_still_opens_a_ticket(self):
+        raw = make_mail(subject="サーバーが落ちています", body="")
+        self.assertEqual(ingest_raw(raw, source="test").outcome, "created")
+        self.assertEqual(Message.objects.get(kind="inbound").body, "サーバーが落ちています")
+
+
+class DuplicateTests(BaseTestCase):
+    def test_the_same_message_twice_is_a_duplicate_not_a_second_ticket(self):
+        raw = make_mail(message_id="<same@yamada.example.jp>")
+        self.assertEqual(ingest_raw(raw, source="a").outcome, "created")
+        again = ingest_raw(raw, source="b")
+        self.assertEqual(again.outcome, "duplicate")
+        self.assertEqual(again.ticket, Ticket.objects.get().reference)
+        row = InboundMail.objects.get()
+        self.assertEqual((row.duplicates, row.source), (1, "a"))
+
+    def test_the_same_message_id_through_another_route_is_a_duplicate(self):
+        first = make_mail(message_id="<same@yamada.example.jp>")
+        relayed = (
+            b"Received: from relay.example by mx.example; Wed, 1 Apr 2026 10:00:00 +0900\r\n"
+            + first
+        )
+        ingest_raw(first, source="imap:support#1")
+        self.assertEqual(ingest_raw(relayed, source="smtp:relay").outcome, "duplicate")
+        self.assertEqual(Ticket.objects.count(), 1)
+
+    def test_a_message_without_message_id_is_recognised_by_its_content(self):
+        raw = make_mail(message_id=None)
+        self.assertEqual(ingest_raw(raw, source="a").outcome, "created")
+        self.assertEqual(ingest_raw(raw, source="a").outcome, "duplicate")
+        self.assertTrue(InboundMail.objects.get().dedupe_key.startswith("sha256:"))
+
+    def test_storing_twice_returns_the_same_row(self):
+        raw = make_mail()
+        first = store_raw(raw, source="a")
+        second = store_raw(raw, source="a")
+        self.assertEqual(first.pk, second.pk)
+        self.assertEqual(InboundMail.objects.count(), 1)
+
+    def test_a_processed_row_is_not_processed_again(self):
+        row = store_raw(make_mail(), source="a")
+        self.assertEqual(process(row).outcome, "created")
+        self.assertEqual(process(row).outcome, "created")
+        self.assertEqual(Ticket.objects.count(), 1)
+
+
+class PendingTests(BaseTestCase):
+    def test_stored_but_unprocessed_mail_is_finished_by_process_pending(self):
+        # As after a crash between storing and processing.
+        store_raw(make_mail(), source="a")
+        store_raw(
+            make_mail(sender="nancy@northwind.example", subject="VPN", body="Down."), source="b"
+        )
+        self.assertEqual(InboundMail.objects.filter(state="pending").count(), 2)
+        outcomes = [r.outcome for r in process_pending()]
+        self.assertEqual(outcomes, ["created", "created"])
+        self.assertFalse(InboundMail.objects.filter(state="pending").exists())
+        self.assertEqual(process_pending(), [])
+
+    def test_a_stored_pending_message_delivered_again_is_processed_not_called_duplicate(self):
+        raw = make_mail()
+        store_raw(raw, source="a")
+        self.assertEqual(ingest_raw(raw, source="a").outcome, "created")
+
+
+class NoiseTests(BaseTestCase):
+    def test_an_auto_reply_is_ignored_and_never_acknowledged(self):
+        raw = make_mail(subject="不在のお知らせ", headers={"Auto-Submitted": "auto-replied"})
+        with self.captureOnCommitCallbacks(execute=True):
+            result = ingest_raw(raw, source="test")
+        self.assertEqual(result.outcome, "ignored")
+        self.assertIn("Auto-Submitted", result.reason)
+        self.assertFalse(Ticket.objects.exists())
+        self.assertEqual(mail.outbox, [])
+
+    def test_bulk_and_list_mail_is_ignored(self):
+        for headers in ({"Precedence": "bulk"}, {"List-Id": "<news.yamada.example.jp>"}):
+            result = ingest_raw(make_mail(headers=headers), source="test")
+            self.assertEqual(result.outcome, "ignored", headers)
+        self.assertFalse(Ticket.objects.exists())
+
+    def test_mail_from_our_own_address_is_ignored_so_it_cannot_loop(self):
+        raw = make_mail(sender="support@kizuna.example", name="Kizuna")
+        result = ingest_raw(raw, source="test")
+        self.assertEqual(result.outcome, "ignored")
+        self.assertFalse(Ticket.objects.exists())
+
+    def test_a_bounce_of_our_mail_is_recorded_on_the_ticket(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            ingest_raw(make_mail(), source="test")
+        ticket = Ticket.objects.get()
+        ack_id = ticket.messages.get(kind=MessageKind.OUTBOUND).email_message_id
+        self.assertTrue(ack_id)
+        bounce = (
+            "From: MAILER-DAEMON@mx.yamada.example.jp\r\n"
+            "To: support@kizuna.example\r\n"
+            "Subject: Undelivered Mail Returned to Sender\r\n"
+            "Message-ID: <bounce.1@mx.yamada.example.jp>\r\n"
+            "Auto-Submitted: auto-replied\r\n"
+            "MIME-Version: 1.0\r\n"
+            'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+            "--b\r\nContent-Type: text/plain\r\n\r\nMailbox full.\r\n"
+            "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+            "Reporting-MTA: dns; mx.yamada.example.jp\r\n\r\n"
+            "Final-Recipient: rfc822; taro@yamada.example.jp\r\nAction: failed\r\nStatus: 5.2.2\r\n"
+            "--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+            f"Message-ID: {ack_id}\r\nSubject: [{ticket.reference}] x\r\n"
+            "--b--\r\n"
+        ).encode()
+        with self.captureOnCommitCallbacks(execute=True):
+            result = ingest_raw(bounce, source="test")
+        self.assertEqual(result.outcome, "ignored")
+        self.assertEqual(result.ticket, ticket.reference)
+        self.assertTrue(ticket.events.filter(kind=EventKind.MAIL_FAILED).exists())
+        self.assertTrue(
+            ticket.messages.filter(
+                kind=MessageKind.NOTE, body__contains="could not be delivered"
+            ).exists()
+        )
+        self.assertEqual(len(mail.outbox), 1)  # only the acknowledgement; the bounce got nothing
+
+
+class QuarantineTests(BaseTestCase):
+    def test_a_message_without_sender_is_quarantined_with_its_reason(self):
+        raw = b"To: support@kizuna.example\r\nSubject: hello\r\nMessage-ID: <nofrom@x.example>\r\n\r\nbody\r\n"
+        result = ingest_raw(raw, source="test")
+        self.assertEqual(result.outcome, "quarantined")
+        self.assertIn("sender", result.reason)
+        self.assertEqual(InboundMail.objects.get().state, "quarantined")
+
+    def test_garbage_is_quarantined_not_dropped(self):
+        raw = b"\x00\xff\xfe garbage without any header \x80\x81"
+        result = ingest_raw(raw, source="test")
+        self.assertEqual(result.outcome, "quarantined")
+        self.assertEqual(bytes(InboundMail.objects.get().raw), raw)
+
+    def test_an_error_while_routing_quarantines_and_changes_nothing_else(self):
+        self.customer.is_active = False
+        self.customer.save()
+        result = ingest_raw(make_mail(), source="test")
+        self.assertEqual(result.outcome, "quarantined")
+        self.assertIn("deactivated", result.reason)
+        self.assertFalse(Ticket.objects.exists())
+        self.assertFalse(MailReference.objects.exists())
+
+
+class ReplyStatusTests(BaseTestCase):
+    def test_a_reply_to_a_resolved_ticket_reopens_it(self):
+        first = make_mail(message_id="<orig@yamada.example.jp>")
+        ingest_raw(first, source="a")
+        ticket = Ticket.objects.get()
+        Ticket.objects.filter(pk=ticket.pk).update(status=Status.RESOLVED)
+        reply = make_mail(
+            subject="Re: メールが送信できない",
+            body="また送れません。",
+            in_reply_to="<orig@yamada.example.jp>",
+        )
+        result = ingest_raw(reply, source="b")
+        self.assertEqual((result.outcome, result.ticket), ("appended", ticket.reference))
+        ticket.refresh_from_db()
+        self.assertEqual(ticket.status, Status.INVESTIGATING)
+
+    def test_a_reply_to_a_closed_ticket_opens_a_new_one_that_names_the_old(self):
+        ingest_raw(make_mail(message_id="<orig@yamada.example.jp>"), source="a")
+        old = Ticket.objects.get()
+        Ticket.objects.filter(pk=old.pk).update(status=Status.CLOSED)
+        reply = make_mail(
+            subject=f"Re: [{old.reference}] メールが送信できない",
+            body="再発しました。",
+            in_reply_to="<orig@yamada.example.jp>",
+        )
+        result = ingest_raw(reply, source="b")
+        self.assertEqual(result.outcome, "created")
+        new = Ticket.objects.exclude(pk=old.pk).get()
+        self.assertEqual(result.ticket, new.reference)
+        self.assertEqual(new.subject, "メールが送信できない")
+        self.assertIn(old.reference, new.messages.get(kind="inbound").body)
+        # A later reply in the same thread follows the new ticket, not the closed one.
+        reply_id = message_from_bytes(reply)["Message-ID"]
+        later = make_mail(body="追加情報です。", in_reply_to=reply_id)
+        self.assertEqual(ingest_raw(later, source="c").ticket, new.reference)
