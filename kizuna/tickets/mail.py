@@ -14,13 +14,14 @@ from __future__ import annotations
 import base64
 import logging
 import re
+import secrets
 import smtplib
 import unicodedata
 from datetime import datetime, timedelta
 from email.utils import formataddr
 
 from django.conf import settings
-from django.core.mail import EmailMessage, make_msgid
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -199,60 +200,69 @@ def _encode_lines(text: str) -> bytes | None:
     return b"\n".join(lines)
 
 
-def iso2022jp_header(text: str) -> str | None:
-    """`text` as RFC 2047 encoded words in ISO-2022-JP (B encoding), each word at most 75
-    characters and complete in itself; ASCII text stays as it is. None when a character
-    cannot be carried."""
+def encoded_words(text: str, charset: str = "utf-8") -> str | None:
+    """`text` for a mail header: RFC 2047 encoded words (B encoding) in `charset` (`utf-8` or
+    `iso-2022-jp`), each complete in itself and short enough that a header line never has
+    to be folded before its first word; a leading ASCII part (the reference tag) stays
+    readable as it is. None when a character cannot be carried in ISO-2022-JP."""
     if text.isascii():
         return text
-    words: list[str] = []
+    prefix = re.match(r"[\x20-\x7e]*\s", text)
+    plain = prefix.group() if prefix else ""
+    jis = charset == MailCharset.ISO2022JP
+
+    def encode(chunk: str) -> bytes | None:
+        return encode_iso2022jp(chunk) if jis else chunk.encode("utf-8")
+
+    label = "ISO-2022-JP" if jis else "UTF-8"
+    room = 66 - len(label) - 7  # "=?" label "?B?" … "?=" in at most 66 characters
+    chunks: list[str] = []
     chunk = ""
-    for ch in text:
-        candidate = chunk + ch
-        encoded = encode_iso2022jp(candidate)
+    for ch in text[len(plain) :]:
+        encoded = encode(chunk + ch)
         if encoded is None:
             return None
-        if chunk and len(base64.b64encode(encoded)) + 18 > 75:
-            words.append(chunk)
+        if chunk and len(base64.b64encode(encoded)) > room:
+            chunks.append(chunk)
             chunk = ch
         else:
-            chunk = candidate
-    if chunk:
-        words.append(chunk)
-    return " ".join(
-        f"=?ISO-2022-JP?B?{base64.b64encode(encode_iso2022jp(w)).decode('ascii')}?="
-        for w in words
-    )
+            chunk += ch
+    chunks.append(chunk)
+    words = [f"=?{label}?B?{base64.b64encode(encode(c)).decode('ascii')}?=" for c in chunks]
+    return plain + " ".join(words)
 
 
-def _jis_address(name: str, address: str) -> str | None:
+def address_header(name: str, address: str, charset: str = "utf-8") -> str | None:
+    """`Name <address>` with the name encoded as `encoded_words` does."""
     if not name:
         return address
     if name.isascii():
         return formataddr((name, address))
-    encoded = iso2022jp_header(name)
+    encoded = encoded_words(name, charset)
     return None if encoded is None else f"{encoded} <{address}>"
 
 
-class JISEmailMessage(EmailMessage):
-    """A Django EmailMessage whose text, subject and display names are in ISO-2022-JP (7bit);
-    attachments stay as Django builds them."""
+class OutboundEmail(EmailMessage):
+    """A Django EmailMessage with its Subject and display names encoded here (short encoded
+    words that every client reads alike), and optionally its text in ISO-2022-JP (7bit).
+    Attachments stay as Django builds them."""
 
-    def __init__(self, *args, jis_body: bytes, jis_headers: dict[str, str], **kwargs):
+    def __init__(self, *args, encoded_headers: dict[str, str], jis_body: bytes | None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.encoded_headers = encoded_headers
         self.jis_body = jis_body
-        self.jis_headers = jis_headers
 
     def message(self, *args, **kwargs):
         msg = super().message(*args, **kwargs)
-        part = msg.get_payload(0) if msg.is_multipart() else msg
-        part.set_charset(None)
-        for name in ("Content-Type", "Content-Transfer-Encoding"):
-            del part[name]
-        part["Content-Type"] = 'text/plain; charset="ISO-2022-JP"'
-        part["Content-Transfer-Encoding"] = "7bit"
-        part.set_payload(self.jis_body.decode("ascii"))
-        for name, value in self.jis_headers.items():
+        if self.jis_body is not None:
+            part = msg.get_payload(0) if msg.is_multipart() else msg
+            part.set_charset(None)
+            for name in ("Content-Type", "Content-Transfer-Encoding"):
+                del part[name]
+            part["Content-Type"] = 'text/plain; charset="ISO-2022-JP"'
+            part["Content-Transfer-Encoding"] = "7bit"
+            part.set_payload(self.jis_body.decode("ascii"))
+        for name, value in self.encoded_headers.items():
             if name in msg:
                 msg.replace_header(name, value)
             else:
@@ -285,39 +295,47 @@ def build_email(message: Message) -> EmailMessage:
         headers["Auto-Submitted"] = "auto-generated"
         headers["X-Auto-Response-Suppress"] = "All"
     subject = subject_for(ticket)
-    common = {
-        "subject": subject,
-        "body": message.body,
-        "from_email": from_address,
-        "to": [contact.email],
-        "reply_to": [reply_to_for(ticket)],
-        "headers": headers,
-    }
-    email: EmailMessage | None = None
+    jis_body = None
+    charset = "utf-8"
     if contact.mail_charset == MailCharset.ISO2022JP:
-        body = _encode_lines(message.body)
-        jis_headers = {
-            "Subject": iso2022jp_header(subject),
-            "From": _jis_address(from_name, from_address),
-            "To": _jis_address(contact.name, contact.email),
+        jis_body = _encode_lines(message.body)
+        charset = MailCharset.ISO2022JP
+    encoded = {
+        "Subject": encoded_words(subject, charset),
+        "From": address_header(from_name, from_address, charset),
+        "To": address_header(contact.name, contact.email, charset),
+    }
+    if charset != "utf-8" and (jis_body is None or None in encoded.values()):
+        # A character no JIS table has (an emoji, a rare kanji): this one mail goes out in
+        # UTF-8 rather than losing text.
+        logger.info("message %s: not encodable in ISO-2022-JP, sent as UTF-8", message.id)
+        jis_body = None
+        encoded = {
+            "Subject": encoded_words(subject),
+            "From": address_header(from_name, from_address),
+            "To": address_header(contact.name, contact.email),
         }
-        if body is not None and None not in jis_headers.values():
-            email = JISEmailMessage(jis_body=body, jis_headers=jis_headers, **common)
-        else:
-            # A character no JIS table has (an emoji, a rare kanji): this one mail goes out in
-            # UTF-8 rather than losing text.
-            logger.info("message %s: not encodable in ISO-2022-JP, sent as UTF-8", message.id)
-    if email is None:
-        email = EmailMessage(**common)
+    email = OutboundEmail(
+        subject=subject,
+        body=message.body,
+        from_email=from_address,
+        to=[contact.email],
+        reply_to=[reply_to_for(ticket)],
+        headers=headers,
+        encoded_headers=encoded,
+        jis_body=jis_body,
+    )
     for att in message.attachments.all():
         with att.file.open("rb") as fh:
             email.attach(att.filename, fh.read(), att.content_type)
     return email
 
 
-def _new_message_id(ticket: Ticket) -> str:
+def _new_message_id(message: Message) -> str:
+    # Short enough to fit on one header line with its name, so that no client sees a fold;
+    # unique by the message's id and a random part (several installations may share a domain).
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "kizuna.local"
-    return make_msgid(idstring=ticket.reference, domain=domain)
+    return f"<{message.ticket.reference}.{message.id}.{secrets.token_hex(8)}@{domain}>"
 
 
 def _auto_reply_allowed(message: Message, *, now: datetime) -> bool:
@@ -360,7 +378,7 @@ def message_send(*, message_id: int, now: datetime | None = None) -> str:
         msg = Message.objects.select_related("ticket__requester").get(id=message_id)
         if not msg.email_message_id:
             # Stored before sending: a reply to this mail threads even if we die after sending.
-            msg.email_message_id = _new_message_id(msg.ticket)
+            msg.email_message_id = _new_message_id(msg)
             Message.objects.filter(id=msg.id).update(email_message_id=msg.email_message_id)
         if msg.automatic and not _auto_reply_allowed(msg, now=now):
             reason = (

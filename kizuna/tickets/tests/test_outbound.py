@@ -1,0 +1,446 @@
+"""Outbound mail: threading headers, ISO-2022-JP for legacy clients, retries against a real
+SMTP server, and the automatic-reply window."""
+
+from __future__ import annotations
+
+import re
+import socket
+from datetime import timedelta
+from email import message_from_bytes, policy
+from email.header import decode_header
+
+from aiosmtpd.controller import Controller
+from django.core import mail
+from django.core.management import call_command
+from django.test import TransactionTestCase, override_settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from kizuna.mail.models import Mailbox
+from kizuna.test import BaseTestCase, Personas
+from kizuna.tickets import services
+from kizuna.tickets.models import AutoReplyLog, EventKind, Message, MessageKind
+from kizuna.tickets.tasks import message_deliver
+
+
+def parsed(email):
+    """What a mail client sees: the bytes that went out, read back by Python's parser."""
+    return message_from_bytes(email.message().as_bytes(), policy=policy.default)
+
+
+def cp50221_decode(data: bytes) -> str:
+    """ISO-2022-JP as Japanese mail clients read it (vendor characters included): JIS
+    pairs back to Shift_JIS, then CP932. Independent of the encoder under test."""
+    out, jis = [], False
+    i = 0
+    while i < len(data):
+        if data[i : i + 3] in (b"\x1b$B", b"\x1b$@"):
+            jis, i = True, i + 3
+        elif data[i : i + 3] in (b"\x1b(B", b"\x1b(J"):
+            jis, i = False, i + 3
+        elif jis and data[i] not in b"\r\n":
+            row, col = data[i] - 0x20, data[i + 1] - 0x20
+            lead = (row - 1) // 2 + 0x81
+            lead += 0x40 if lead > 0x9F else 0
+            trail = col + 0x3F + (col >= 0x40) if row % 2 else col + 0x9E
+            out.append(bytes((lead, trail)).decode("cp932"))
+            i += 2
+        else:
+            out.append(chr(data[i]))
+            i += 1
+    return "".join(out)
+
+
+def raw_header(email, name: str) -> str:
+    """A header exactly as sent (folded lines joined), before any decoding."""
+    raw = email.message().as_bytes(linesep="\n").split(b"\n\n", 1)[0].decode("ascii")
+    match = re.search(rf"^{name}: (.*(?:\n[ \t].*)*)", raw, re.MULTILINE)
+    return re.sub(r"\n[ \t]", " ", match.group(1)) if match else ""
+
+
+def decoded_jis_header(email, name: str) -> str:
+    return "".join(
+        cp50221_decode(part) if charset == "iso-2022-jp" else (
+            part.decode("ascii") if isinstance(part, bytes) else part
+        )
+        for part, charset in decode_header(raw_header(email, name))
+    )
+
+
+class OutboundHeaderTests(BaseTestCase):
+    def open(self, **overrides):
+        with self.captureOnCommitCallbacks(execute=True):
+            return self.make_ticket(**overrides)
+
+    def reply(self, ticket, body="ログを確認しました。設定を修正しましたので、送信をお試しください。"):
+        with self.captureOnCommitCallbacks(execute=True):
+            return services.ticket_reply(
+                ticket=ticket, actor_user=self.agent, body=body, override_check=True
+            )
+
+    def test_the_acknowledgement_has_its_own_stored_message_id_the_tag_and_auto_submitted(self):
+        ticket = self.open()
+        [sent] = mail.outbox
+        ack = ticket.messages.get(kind=MessageKind.OUTBOUND)
+        self.assertRegex(ack.email_message_id, r"^<[^<>@\s]+@kizuna\.example>$")
+        msg = parsed(sent)
+        self.assertEqual(msg["Message-ID"], ack.email_message_id)
+        self.assertEqual(msg["Subject"], f"[{ticket.reference}] メールが送信できない")
+        self.assertEqual(msg["Auto-Submitted"], "auto-generated")
+        self.assertEqual(msg["X-Auto-Response-Suppress"], "All")
+        self.assertEqual(msg["Reply-To"], "support@kizuna.example")
+        self.assertEqual(msg["From"].addresses[0].display_name, "Kizuna Support")
+        self.assertEqual(msg["To"].addresses[0].display_name, "山田 太郎")
+        self.assertEqual(msg["To"].addresses[0].addr_spec, "taro@yamada.example.jp")
+        self.assertIsNotNone(msg["Date"])
+        self.assertIsNone(msg["In-Reply-To"])  # the portal request had no mail to answer
+        self.assertEqual(msg.get_content().rstrip("\n"), ack.body)
+        ack.refresh_from_db()
+        self.assertIsNotNone(ack.mailed_at)
+        self.assertEqual(ack.mail_attempts, 1)
+
+    def test_a_reply_answers_the_customers_latest_mail_and_references_the_thread(self):
+        ticket = self.open()
+        ack = ticket.messages.get(kind=MessageKind.OUTBOUND)
+        customer = services.ticket_customer_reply(
+            ticket=ticket, contact=self.customer, body="追加の情報です。エラーは 550 です。"
+        )
+        # What ingesting the customer's mail records: its own Message-ID.
+        Message.objects.filter(id=customer.id).update(email_message_id="<c1@yamada.example.jp>")
+        reply = self.reply(ticket)
+        first = parsed(mail.outbox[-1])
+        reply.refresh_from_db()
+        self.assertEqual(first["Message-ID"], reply.email_message_id)
+        self.assertEqual(first["In-Reply-To"], "<c1@yamada.example.jp>")
+        self.assertEqual(
+            first["References"].split(), [ack.email_message_id, "<c1@yamada.example.jp>"]
+        )
+        # An agent's reply is a person writing: other systems may answer it.
+        self.assertIsNone(first["Auto-Submitted"])
+        self.assertIsNone(first["X-Auto-Response-Suppress"])
+        self.assertEqual(first["Subject"], f"[{ticket.reference}] メールが送信できない")
+
+        with self.captureOnCommitCallbacks(execute=True):
+            services.ticket_transition(
+                ticket=ticket,
+                actor_user=self.agent,
+                to_status="investigating",
+                customer_note="ログを確認しています。",
+                checkpoint=self.later(hours=3),
+                override_check=True,
+            )
+        status = parsed(mail.outbox[-1])
+        self.assertEqual(status["In-Reply-To"], reply.email_message_id)
+        self.assertEqual(
+            status["References"].split(),
+            [ack.email_message_id, "<c1@yamada.example.jp>", reply.email_message_id],
+        )
+        self.assertEqual(status["Subject"], first["Subject"])
+        self.assertEqual(len({m.extra_headers["Message-ID"] for m in mail.outbox}), 3)
+
+    def test_internal_notes_are_neither_mailed_nor_referenced(self):
+        ticket = self.open()
+        services.ticket_note(ticket=ticket, actor_user=self.agent, body="社内メモ: DNS を確認")
+        reply = self.reply(ticket)
+        self.assertEqual(len(mail.outbox), 2)
+        refs = parsed(mail.outbox[-1])["References"].split()
+        self.assertEqual(refs, [ticket.messages.filter(automatic=True).get().email_message_id])
+        self.assertNotIn("社内メモ", mail.outbox[-1].body)
+        reply.refresh_from_db()
+        self.assertTrue(reply.email_message_id)
+
+    def test_references_keep_the_first_and_the_latest_ids_of_a_long_thread(self):
+        ticket = self.open()
+        ids = [f"<c{i}@yamada.example.jp>" for i in range(30)]
+        for value in ids:
+            m = services.ticket_customer_reply(ticket=ticket, contact=self.customer, body="追記")
+            Message.objects.filter(id=m.id).update(email_message_id=value)
+        self.reply(ticket)
+        refs = parsed(mail.outbox[-1])["References"].split()
+        ack_id = ticket.messages.filter(automatic=True).get().email_message_id
+        self.assertEqual(len(refs), 20)
+        self.assertEqual(refs[0], ack_id)
+        self.assertEqual(refs[1:], ids[-19:])
+
+    def test_the_tag_is_not_doubled_when_the_subject_already_has_it(self):
+        ticket = self.open()
+        subject = f"Re: [{ticket.reference}] メールが送信できない"
+        type(ticket).objects.filter(pk=ticket.pk).update(subject=subject)
+        self.reply(ticket)
+        self.assertEqual(parsed(mail.outbox[-1])["Subject"], subject)
+
+    def test_a_windows_path_in_a_reply_arrives_intact(self):
+        ticket = self.open()
+        body = "ファイルは C:\\Users\\yamada\\new_folder に保存されています。"
+        self.reply(ticket, body=body)
+        self.assertEqual(parsed(mail.outbox[-1]).get_content().rstrip("\n"), body)
+
+    def test_reply_to_is_the_teams_mailbox_address(self):
+        Mailbox.objects.create(name="hosting", address="hosting@kizuna.example", team=self.team)
+        self.open(team=self.team)
+        self.assertEqual(parsed(mail.outbox[-1])["Reply-To"], "hosting@kizuna.example")
+
+    @override_settings(KIZUNA_REPLY_TO="help@kizuna.example", KIZUNA_FROM_NAME="絆サポート")
+    def test_reply_to_and_the_senders_name_come_from_the_settings_otherwise(self):
+        self.open()
+        msg = parsed(mail.outbox[-1])
+        self.assertEqual(msg["Reply-To"], "help@kizuna.example")
+        self.assertEqual(msg["From"].addresses[0].display_name, "絆サポート")
+        self.assertEqual(msg["From"].addresses[0].addr_spec, "support@kizuna.example")
+
+    def test_a_message_is_mailed_only_once_however_often_its_task_runs(self):
+        ticket = self.open()
+        ack = ticket.messages.get(kind=MessageKind.OUTBOUND)
+        result = message_deliver.enqueue(ack.id)
+        self.assertEqual(result.return_value, "skipped")
+        self.assertEqual(len(mail.outbox), 1)
+
+
+class ISO2022JPTests(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        self.customer.mail_charset = "iso-2022-jp"
+        self.customer.save(update_fields=["mail_charset"])
+
+    def open(self, subject):
+        with self.captureOnCommitCallbacks(execute=True):
+            ticket = self.make_ticket(subject=subject)
+        return ticket, ticket.messages.get(kind=MessageKind.OUTBOUND), mail.outbox[-1]
+
+    def test_a_legacy_client_gets_iso_2022_jp_that_decodes_back_exactly(self):
+        ticket, ack, sent = self.open("メールサーバーの設定変更について（至急）")
+        raw = sent.message().as_bytes()
+        self.assertTrue(raw.isascii(), "ISO-2022-JP mail is 7bit throughout")
+        msg = parsed(sent)
+        self.assertEqual(msg.get_content_charset(), "iso-2022-jp")
+        self.assertEqual(msg["Content-Transfer-Encoding"], "7bit")
+        # Plain JIS X 0208 text reads back with nothing but Python's own codecs.
+        self.assertEqual(msg["Subject"], f"[{ticket.reference}] メールサーバーの設定変更について（至急）")
+        self.assertEqual(msg.get_content().rstrip("\n"), ack.body)
+        self.assertEqual(msg["To"].addresses[0].display_name, "山田 太郎")
+        self.assertEqual(msg["Auto-Submitted"], "auto-generated")
+
+    def test_vendor_characters_survive_as_cp50221(self):
+        subject = "①ファイルサーバー停止の件 ㈱山田商事 髙橋"
+        ticket, ack, sent = self.open(subject)
+        msg = parsed(sent)
+        self.assertEqual(msg.get_content_charset(), "iso-2022-jp")
+        self.assertEqual(decoded_jis_header(sent, "Subject"), f"[{ticket.reference}] {subject}")
+        body = cp50221_decode(msg.get_payload(decode=True))
+        self.assertEqual(body.replace("\r\n", "\n").rstrip("\n"), ack.body)
+        self.assertIn("①", body)
+        self.assertIn("髙橋", body)
+
+    def test_a_long_japanese_subject_is_split_into_complete_encoded_words(self):
+        subject = "【障害報告】本日午前九時頃より発生しているメール送受信障害の原因と今後の対応について"
+        ticket, _ack, sent = self.open(subject)
+        words = re.findall(r"=\?[^?]+\?[bB]\?[^?]*\?=", raw_header(sent, "Subject"))
+        self.assertGreater(len(words), 1)
+        self.assertTrue(all(len(w) <= 75 for w in words))
+        self.assertEqual(parsed(sent)["Subject"], f"[{ticket.reference}] {subject}")
+
+    def test_a_character_jis_cannot_carry_sends_that_one_mail_in_utf_8(self):
+        subject = "サーバーが落ちました😱"
+        ticket, ack, sent = self.open(subject)
+        msg = parsed(sent)
+        self.assertEqual(msg.get_content_charset(), "utf-8")
+        self.assertEqual(msg["Subject"], f"[{ticket.reference}] {subject}")
+        self.assertEqual(msg.get_content().rstrip("\n"), ack.body)
+
+
+class AutoReplyWindowTests(BaseTestCase):
+    def open(self, **overrides):
+        with self.captureOnCommitCallbacks(execute=True):
+            return self.make_ticket(**overrides)
+
+    def test_a_second_acknowledgement_to_the_same_address_is_kept_but_not_mailed(self):
+        self.open()
+        second = self.open(subject="もう一件、プリンターが動かない")
+        self.assertEqual(len(mail.outbox), 1)
+        ack = second.messages.get(kind=MessageKind.OUTBOUND)
+        # The portal still shows it; the record says why it was not mailed.
+        self.assertIn(second.reference, ack.body)
+        self.assertIsNone(ack.mailed_at)
+        self.assertIn("automatic", ack.mail_suppressed)
+        self.assertIn("60 minutes", ack.mail_suppressed)
+        # Suppressed for good: running its task again does not mail it.
+        message_deliver.enqueue(ack.id)
+        self.assertEqual(len(mail.outbox), 1)
+
+    def test_an_agents_reply_is_never_held_back(self):
+        first = self.open()
+        self.open(subject="もう一件")
+        with self.captureOnCommitCallbacks(execute=True):
+            services.ticket_reply(
+                ticket=first, actor_user=self.agent, body="確認しました。", override_check=True
+            )
+        self.assertEqual(len(mail.outbox), 2)
+        self.assertEqual(mail.outbox[-1].body, "確認しました。")
+
+    def test_other_addresses_have_their_own_window(self):
+        self.open()
+        self.open(requester=self.outsider, subject="Mail is down")
+        self.assertEqual([m.to for m in mail.outbox], [[self.customer.email], [self.outsider.email]])
+
+    def test_after_the_window_the_next_automatic_mail_goes_out(self):
+        self.open()
+        AutoReplyLog.objects.update(last_sent_at=timezone.now() - timedelta(minutes=61))
+        self.open(subject="もう一件")
+        self.assertEqual(len(mail.outbox), 2)
+
+    @override_settings(KIZUNA_AUTO_REPLY_WINDOW_MINUTES=5)
+    def test_the_window_is_configurable(self):
+        self.open()
+        AutoReplyLog.objects.update(last_sent_at=timezone.now() - timedelta(minutes=6))
+        self.open(subject="もう一件")
+        self.assertEqual(len(mail.outbox), 2)
+
+    def test_a_reopen_notice_counts_as_automatic_mail(self):
+        ticket = self.open()
+        with self.captureOnCommitCallbacks(execute=True):
+            services.ticket_transition(
+                ticket=ticket,
+                actor_user=self.agent,
+                to_status="waiting_customer",
+                customer_note="ログの送付をお願いできますか。",
+                checkpoint=self.later(days=2),
+                override_check=True,
+            )
+        with self.captureOnCommitCallbacks(execute=True):
+            services.ticket_customer_reply(ticket=ticket, contact=self.customer, body="送ります")
+        notice = ticket.messages.filter(automatic=True).order_by("id").last()
+        self.assertIn(ticket.reference, notice.body)
+        self.assertTrue(notice.mail_suppressed)
+        self.assertEqual(len(mail.outbox), 2)  # the acknowledgement and the agent's question
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class FlakySMTP:
+    """A real SMTP server on loopback that answers 451 to the first `failures` messages,
+    or refuses every recipient with 550."""
+
+    def __init__(self, failures: int = 0, refuse: bool = False):
+        self.failures = failures
+        self.refuse = refuse
+        self.received: list[bytes] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.failures > 0:
+            self.failures -= 1
+            return "451 4.3.0 Temporarily unable to accept mail"
+        self.received.append(envelope.content)
+        return "250 OK: queued"
+
+
+class SMTPServerMixin:
+    def start_smtp(self, handler: FlakySMTP) -> int:
+        port = free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        self.addCleanup(controller.stop)
+        return port
+
+    def smtp_settings(self, port: int):
+        return override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=port,
+            EMAIL_USE_TLS=False,
+            EMAIL_USE_SSL=False,
+            EMAIL_TIMEOUT=5,
+        )
+
+
+class DeliveryFailureTests(SMTPServerMixin, BaseTestCase):
+    def test_a_temporary_failure_is_retried_and_the_mail_delivered_once(self):
+        server = FlakySMTP(failures=1)
+        with self.smtp_settings(self.start_smtp(server)), self.captureOnCommitCallbacks(
+            execute=True
+        ):
+            ticket = self.make_ticket()
+        ack = ticket.messages.get(kind=MessageKind.OUTBOUND)
+        self.assertEqual(len(server.received), 1)
+        sent = message_from_bytes(server.received[0], policy=policy.default)
+        self.assertEqual(sent["Message-ID"], ack.email_message_id)
+        self.assertEqual(ack.mail_attempts, 2)
+        self.assertIsNotNone(ack.mailed_at)
+        self.assertEqual(ack.mail_error, "")
+        self.assertFalse(ticket.events.filter(kind=EventKind.MAIL_FAILED).exists())
+
+    def test_a_permanent_refusal_is_recorded_for_agents_at_once(self):
+        server = FlakySMTP(refuse=True)
+        with self.smtp_settings(self.start_smtp(server)), self.captureOnCommitCallbacks(
+            execute=True
+        ):
+            ticket = self.make_ticket()
+        ack = ticket.messages.get(kind=MessageKind.OUTBOUND)
+        self.assertEqual(ack.mail_attempts, 1)
+        self.assertIsNone(ack.mailed_at)
+        self.assertIn("550", ack.mail_error)
+        event = ticket.events.get(kind=EventKind.MAIL_FAILED)
+        self.assertEqual(event.data["message"], ack.id)
+        self.assertIn("No such user", event.data["error"])
+
+    @override_settings(KIZUNA_MAIL_RETRIES=2)
+    def test_after_the_last_retry_the_failure_is_recorded_not_dropped(self):
+        # Nothing listens on this port: every attempt fails to connect.
+        with self.smtp_settings(free_port()), self.captureOnCommitCallbacks(execute=True):
+            ticket = self.make_ticket()
+        ack = ticket.messages.get(kind=MessageKind.OUTBOUND)
+        self.assertEqual(ack.mail_attempts, 3)
+        self.assertIsNone(ack.mailed_at)
+        self.assertTrue(ack.mail_error)
+        [event] = ticket.events.filter(kind=EventKind.MAIL_FAILED)
+        self.assertEqual(event.data["attempts"], 3)
+        # The Message-ID was given before the first attempt and kept for the next ones.
+        self.assertTrue(ack.email_message_id)
+
+
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+class QueuedRetryTests(SMTPServerMixin, Personas, TransactionTestCase):
+    def setUp(self):
+        super().setUp()
+        self.make_personas()
+
+    def run_worker(self):
+        call_command("worker", "--batch", "--interval", "0", verbosity=0)
+
+    def test_a_retry_waits_in_the_queue_and_then_delivers_exactly_once(self):
+        server = FlakySMTP(failures=1)
+        with self.smtp_settings(self.start_smtp(server)):
+            ticket = self.make_ticket()
+            ack = ticket.messages.get(kind=MessageKind.OUTBOUND)
+            self.run_worker()
+            self.assertEqual(server.received, [])
+            ack.refresh_from_db()
+            self.assertEqual(ack.mail_attempts, 1)
+            self.assertIn("451", ack.mail_error)
+            first_id = ack.email_message_id
+            waiting = DBTaskResult.objects.get(status="READY")
+            delay = waiting.run_after - timezone.now()
+            self.assertTrue(timedelta(seconds=50) < delay <= timedelta(minutes=1), delay)
+
+            self.run_worker()  # not due yet: nothing happens
+            self.assertEqual(server.received, [])
+
+            DBTaskResult.objects.filter(id=waiting.id).update(run_after=timezone.now())
+            self.run_worker()
+            self.run_worker()
+        self.assertEqual(len(server.received), 1)
+        ack.refresh_from_db()
+        self.assertEqual(ack.mail_attempts, 2)
+        self.assertEqual(ack.email_message_id, first_id)
+        sent = message_from_bytes(server.received[0], policy=policy.default)
+        self.assertEqual(sent["Message-ID"], first_id)
+        self.assertFalse(DBTaskResult.objects.filter(status="READY").exists())
