@@ -442,13 +442,17 @@ def _walk(msg: Message, body: _Body, defects: list[str], depth: int, raw: bytes)
         parts = msg.get_payload()
         if not isinstance(parts, list):
             parts = []
-        if ctype == "message/rfc822" or (msg.get_content_maintype() == "message" and parts):
+        if ctype == "message/rfc822":
             inner = parts[0] if parts else None
             if isinstance(inner, Message):
-                _add_attachment(body, msg, "message/rfc822", params, _serialize(inner, raw),
-                                defects)  # fmt: skip
-                if ctype == "message/rfc822":
-                    body.forwarded.append(_forward_block(inner, raw, defects, depth))
+                _add_attachment(body, msg, ctype, params, _serialize(inner, raw), defects)
+                body.forwarded.append(_forward_block(inner, raw, defects, depth))
+            return
+        if msg.get_content_maintype() == "message":
+            # Reports (delivery-status, disposition-notification) parse as blocks of fields.
+            data = b"".join(_serialize(block, raw) for block in parts if isinstance(block, Message))
+            _add_attachment(body, msg, ctype, params, data, defects,
+                            name=f"{msg.get_content_subtype()}.txt")  # fmt: skip
             return
         if ctype == "multipart/alternative":
             alternatives = []
@@ -468,13 +472,13 @@ def _walk(msg: Message, body: _Body, defects: list[str], depth: int, raw: bytes)
         if ctype == "multipart/report":
             for part in parts:
                 part_type = part.get_content_type() if isinstance(part, Message) else ""
-                if part_type in ("message/rfc822", "text/rfc822-headers"):
+                if part_type == "message/rfc822" or part_type == "text/rfc822-headers":
                     data = _serialize(part.get_payload(0), raw) if part.is_multipart() else (
                         _payload_bytes(part, defects))  # fmt: skip
                     name = "original-message.eml" if part_type == "message/rfc822" else (
                         "original-headers.txt")  # fmt: skip
                     _add_attachment(body, part, part_type, {}, data, defects, name=name)
-                else:
+                elif isinstance(part, Message):
                     _walk(part, body, defects, depth + 1, raw)
             return
         for part in parts:
@@ -493,9 +497,9 @@ def _walk(msg: Message, body: _Body, defects: list[str], depth: int, raw: bytes)
         if text.strip():
             body.plain.append(text)
         return
-    if ctype == "message/delivery-status":
+    if ctype.startswith("message/") and ctype != "message/rfc822" and not filename:
         _add_attachment(body, msg, ctype, params, _payload_bytes(msg, defects), defects,
-                        name="delivery-status.txt")  # fmt: skip
+                        name=f"{msg.get_content_subtype()}.txt")  # fmt: skip
         return
     _add_attachment(body, msg, ctype, params, _payload_bytes(msg, defects), defects, name=filename)
 
@@ -585,6 +589,10 @@ def _parse(raw: bytes, policy: email_policy.Policy) -> ParsedMail:
     body = _Body()
     _walk(msg, body, defects, 0, raw)
     text, html = _choose_text(body)
+    for attachment in body.attachments:
+        if attachment.content_id and not attachment.inline:
+            # Referenced from the HTML by cid: it is part of the page, whatever the disposition.
+            attachment.inline = f"cid:{attachment.content_id}" in html
     result.text = _clean_text(text)
     result.html = _clean_text(html)
     result.attachments = body.attachments
