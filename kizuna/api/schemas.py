@@ -213,6 +213,7 @@ class ContactOut(Schema):
     technical_level: str
     role: str
     timezone: str
+    mail_charset: str
     is_active: bool
     created_at: Instant
 
@@ -232,6 +233,7 @@ class ContactIn(Schema):
     technical_level: str = "general"
     role: str = ""
     timezone: str | None = None
+    mail_charset: str = "utf-8"
 
 
 class ContactPatch(Schema):
@@ -240,6 +242,7 @@ class ContactPatch(Schema):
     technical_level: str | None = None
     role: str | None = None
     timezone: str | None = None
+    mail_charset: str | None = None
 
 
 def _agent(user) -> dict | None:
@@ -329,6 +332,7 @@ def contact_dict(c: Contact, *, tz: tzinfo | None = None) -> dict:
         "technical_level": c.technical_level,
         "role": c.role,
         "timezone": c.timezone,
+        "mail_charset": c.mail_charset,
         "is_active": c.is_active,
         "created_at": _local(c.created_at, tz),
     }

@@ -31,6 +31,7 @@ from kizuna.tickets.models import (
     EmailDomain,
     EventKind,
     Language,
+    MailCharset,
     Message,
     MessageKind,
     Organization,
@@ -649,6 +650,10 @@ def _contact_fields(fields: dict) -> dict:
         clean["role"] = (fields["role"] or "").strip()[:100]
     if "timezone" in fields:
         clean["timezone"] = _check_timezone(fields["timezone"])
+    if "mail_charset" in fields:
+        clean["mail_charset"] = _check_choice(
+            fields["mail_charset"], MailCharset, field="mail_charset"
+        )
     return clean
 
 
@@ -662,8 +667,10 @@ def contact_create(
     technical_level: str = TechnicalLevel.GENERAL,
     role: str = "",
     timezone_name: str | None = None,
+    mail_charset: str = MailCharset.UTF8,
 ) -> Contact:
-    """Register a customer contact; technical level and language shape every reply (P5, P6)."""
+    """Register a customer contact; technical level and language shape every reply (P5, P6);
+    `mail_charset` is `iso-2022-jp` for legacy Japanese mail clients."""
     email = (email or "").strip().lower()
     try:
         validate_email(email)
@@ -682,6 +689,7 @@ def contact_create(
             "technical_level": technical_level,
             "role": role,
             "timezone": timezone_name or organization.timezone,
+            "mail_charset": mail_charset,
         }
     )
     return Contact.objects.create(organization=organization, email=email, **fields)
@@ -689,11 +697,11 @@ def contact_create(
 
 @transaction.atomic
 def contact_update(*, contact: Contact, **fields) -> Contact:
-    """Change a contact's name, language, technical level, role or time zone.
+    """Change a contact's name, language, technical level, role, time zone or mail encoding.
 
     Only the given fields change; an unknown field or value changes nothing.
     """
-    allowed = {"name", "language", "technical_level", "role", "timezone"}
+    allowed = {"name", "language", "technical_level", "role", "timezone", "mail_charset"}
     unknown = set(fields) - allowed
     if unknown:
         raise TicketError(

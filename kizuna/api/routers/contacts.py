@@ -78,6 +78,7 @@ def contact_create(request, data: ContactIn):
         technical_level=data.technical_level,
         role=data.role,
         timezone_name=data.timezone,
+        mail_charset=data.mail_charset,
     )
     return Status(201, contact_dict(contact, tz=request.agent_tz))
 
@@ -99,7 +100,8 @@ def contact_read(request, contact_id: int):
     operation_id="contact_update",
 )
 def contact_update(request, contact_id: int, data: ContactPatch):
-    """Change name, language, technical level, role or time zone; fields left out stay as they are."""
+    """Change name, language, technical level, role, time zone or mail encoding; fields left
+    out stay as they are."""
     contact = _contact(contact_id)
     fields = data.model_dump(exclude_unset=True)
     nulls = [k for k, v in fields.items() if v is None]

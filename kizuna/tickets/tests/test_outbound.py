@@ -16,6 +16,7 @@ from django.test import TransactionTestCase, override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from kizuna.api.tests.base import ApiTestCase
 from kizuna.mail.models import Mailbox
 from kizuna.test import BaseTestCase, Personas
 from kizuna.tickets import services
@@ -246,6 +247,26 @@ class ISO2022JPTests(BaseTestCase):
         self.assertEqual(msg.get_content_charset(), "utf-8")
         self.assertEqual(msg["Subject"], f"[{ticket.reference}] {subject}")
         self.assertEqual(msg.get_content().rstrip("\n"), ack.body)
+
+
+class MailCharsetSettingTests(ApiTestCase):
+    def test_an_agent_switches_a_contact_to_iso_2022_jp_through_the_api(self):
+        url = f"/api/v1/contacts/{self.customer.id}"
+        self.assertEqual(self.get(url).json()["mail_charset"], "utf-8")
+        r = self.patch(url, {"mail_charset": "iso-2022-jp"})
+        self.assertEqual(r.status_code, 200, r.content)
+        self.assertEqual(r.json()["mail_charset"], "iso-2022-jp")
+        with self.captureOnCommitCallbacks(execute=True):
+            self.make_ticket()
+        self.assertEqual(parsed(mail.outbox[-1]).get_content_charset(), "iso-2022-jp")
+
+    def test_an_unknown_encoding_is_refused_and_changes_nothing(self):
+        r = self.patch(f"/api/v1/contacts/{self.customer.id}", {"mail_charset": "shift_jis"})
+        self.assertEqual(r.status_code, 400)
+        self.assertEqual(r.json()["field"], "mail_charset")
+        self.assertIn("utf-8, iso-2022-jp", r.json()["detail"])
+        self.customer.refresh_from_db()
+        self.assertEqual(self.customer.mail_charset, "utf-8")
 
 
 class AutoReplyWindowTests(BaseTestCase):
