@@ -230,7 +230,7 @@ def export_write(out: str | Path | IO[str]) -> dict:
     with body:
         exported_at = timezone.now()
         counts = {t: 0 for t in TYPES}
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
             # One snapshot for every table; a read transaction blocks nobody on PostgreSQL.
             with transaction.atomic():
                 with connection.cursor() as cursor:

@@ -38,6 +38,6 @@ class Command(BaseCommand):
             header = export_write(target)
         except PermissionError as exc:
             raise CommandError(f"--out {out}: {exc.strerror}.", returncode=2) from None
-        summary = ", ".join(f"{n} {kind}s" for kind, n in header["counts"].items())
+        summary = ", ".join(f"{kind}s: {n}" for kind, n in header["counts"].items())
         self.stderr.write(f"Exported to {out}: {summary}.")
         return None
