@@ -6,6 +6,9 @@ import os
 
 import pytest
 
+# Real mail servers (a private Dovecot per test process) for the mail tests.
+from kizuna.mail.tests.servers import dovecot, mail_user, trust_dovecot  # noqa: F401
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # beside it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -8,7 +8,11 @@
 #                                       Maildirs under DIR, on two free loopback ports; prints
 #                                       "imap=PORT imaps=PORT" (IMAP with STARTTLS, IMAP over TLS).
 #   scripts/mailservers.sh stop DIR     stops the Dovecot started in DIR.
-#   scripts/mailservers.sh adduser DIR USER PASSWORD   adds a mail user (no restart needed).
+#   scripts/mailservers.sh adduser DIR USER PASSWORD   adds a mail user (no restart needed;
+#                                       Dovecot rereads the user list at most once a second).
+#
+# Users are listed in DIR/users ("name:{PLAIN}password" lines); a file written there before
+# "start" is kept.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -97,6 +101,8 @@ ssl_key = <$dir/key.pem
 # Loopback only, so plain passwords are allowed without TLS (the tests also try TLS).
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# Tests try wrong passwords on purpose; no need to make them wait.
+auth_failure_delay = 0
 mail_location = maildir:$dir/mail/%u
 first_valid_uid = $uid
 last_valid_uid = $uid
@@ -126,12 +132,19 @@ service imap-login {
 }
 service anvil {
   chroot =
+  # No growing delay after failed logins (tests fail logins on purpose): the auth process
+  # cannot reach the penalty socket.
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
 }
 service imap-login {
   chroot =
 }
 EOF
-  /usr/sbin/dovecot -c "$dir/dovecot.conf"
+  # Its own output goes to the log: a caller waiting for this script's output must not wait
+  # for the daemon.
+  /usr/sbin/dovecot -c "$dir/dovecot.conf" </dev/null >>"$dir/dovecot.log" 2>&1
   # Ready when both ports accept connections.
   local i
   for i in $(seq 1 100); do

@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import close_old_connections
+from django.db.models import Q
 from django.utils import timezone
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -32,6 +33,9 @@ logger = logging.getLogger(__name__)
 PROCESSED_KEYWORD = b"$Kizuna"
 CONNECT_TIMEOUT = 30
 BACKOFF_MAX = timedelta(hours=1)
+# A poller holds a mailbox for this long (renewed after each batch), so pollers on several
+# workers never work on one mailbox at once; a poller that died frees it when this runs out.
+LEASE = timedelta(minutes=10)
 
 
 class PollError(Exception):
@@ -46,6 +50,7 @@ class PollResult:
     finished: int = 0  # moved to the processed folder or flagged
     outcomes: Counter = field(default_factory=Counter)
     error: str = ""
+    skipped: bool = False  # not due, or being polled elsewhere
 
     @property
     def ok(self) -> bool:
@@ -182,18 +187,33 @@ def _poll(client: IMAPClient, mailbox: Mailbox, result: PollResult, batch_size: 
         result.finished += len(done)
         if done:
             Mailbox.objects.filter(pk=mailbox.pk).update(
-                last_uid=max(done), uidvalidity=uidvalidity
+                last_uid=max(done), uidvalidity=uidvalidity, next_attempt_at=timezone.now() + LEASE
             )
 
 
-def mailbox_poll(*, mailbox: Mailbox, batch_size: int = 20) -> PollResult:
+def mailbox_claim(*, mailbox: Mailbox, force: bool = False) -> bool:
+    """Take the mailbox for one poll if it is due (or at once with `force`); False when it is
+    backing off or another poller holds it. A conditional update, safe on SQLite and
+    PostgreSQL with any number of workers."""
+    now = timezone.now()
+    rows = Mailbox.objects.filter(pk=mailbox.pk, active=True)
+    if not force:
+        rows = rows.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    return rows.update(next_attempt_at=now + LEASE) == 1
+
+
+def mailbox_poll(*, mailbox: Mailbox, force: bool = False, batch_size: int = 20) -> PollResult:
     """Poll one mailbox once: store, process and move every message in its folder.
 
-    Never raises for a server problem (refused connection, TLS or login failure, connection
+    Only a due mailbox is polled (see `mailbox_claim`; `force` polls it even while it backs
+    off); otherwise the result is `skipped`. Never raises for a server problem (refused connection, TLS or login failure, connection
     dropped mid-fetch): the error is logged and recorded on the mailbox with the next attempt
     backed off exponentially, and the result carries it. Success clears the failure record.
     """
     result = PollResult(mailbox=mailbox.name)
+    if not mailbox_claim(mailbox=mailbox, force=force):
+        result.skipped = True
+        return result
     client = None
     try:
         client = _connect(mailbox)
@@ -231,8 +251,6 @@ def mailbox_poll(*, mailbox: Mailbox, batch_size: int = 20) -> PollResult:
 
 def mailboxes_due(*, now=None):
     """Active mailboxes with a host whose backoff (if any) has run out."""
-    from django.db.models import Q
-
     now = now or timezone.now()
     return (
         Mailbox.objects.filter(active=True)
@@ -241,10 +259,13 @@ def mailboxes_due(*, now=None):
     )
 
 
-def mailboxes_poll(*, mailboxes=None) -> list[PollResult]:
-    """Poll each given mailbox (default: every due one) once; one failing never stops the rest."""
+def mailboxes_poll(*, mailboxes=None, force: bool = False) -> list[PollResult]:
+    """Poll each given mailbox (default: every due one) once; one failing never stops the rest.
+    Mailboxes that were not due or are being polled elsewhere are left out of the results."""
     results = []
-    for mailbox in mailboxes if mailboxes is not None else mailboxes_due():
+    for mailbox in list(mailboxes if mailboxes is not None else mailboxes_due()):
         close_old_connections()
-        results.append(mailbox_poll(mailbox=mailbox))
+        result = mailbox_poll(mailbox=mailbox, force=force)
+        if not result.skipped:
+            results.append(result)
     return results

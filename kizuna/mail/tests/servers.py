@@ -7,7 +7,6 @@ free ports; each test gets its own mail user, so tests never see each other's ma
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import socket
@@ -15,6 +14,7 @@ import ssl
 import subprocess
 import tempfile
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,15 +43,24 @@ class Dovecot:
     """A running private Dovecot: ports, its CA certificate, and helpers to put mail in and
     look at what is where."""
 
+    # Dovecot rereads its user list at most once a second, so users are made up front.
+    POOL = 300
+
     def __init__(self, directory: Path):
         self.dir = directory
-        self._names = itertools.count(1)
+        self._pool = iter(range(self.POOL))
 
     def start(self) -> None:
         if not Path("/usr/sbin/dovecot").exists():
             pytest.fail(f"The IMAP tests need Dovecot (/usr/sbin/dovecot); {INSTALL_HINT}.")
         if not shutil.which("openssl"):
             pytest.fail(f"The IMAP tests need openssl for a test certificate; {INSTALL_HINT}.")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.password = "s3cret"
+        self.users = self.dir / "users"
+        self.users.write_text(
+            "".join(f"user{n}:{{PLAIN}}{self.password}\n" for n in range(self.POOL))
+        )
         run = subprocess.run(
             [str(SCRIPT), "start", str(self.dir)], capture_output=True, text=True, timeout=60
         )
@@ -70,12 +79,17 @@ class Dovecot:
         subprocess.run([str(SCRIPT), "stop", str(self.dir)], capture_output=True, timeout=60)
 
     def add_user(self) -> MailUser:
-        user = MailUser(name=f"user{next(self._names)}-{uuid.uuid4().hex[:6]}", password="s3cret")
+        """A mail user of its own, with an empty mailbox."""
+        n = next(self._pool, None)
+        if n is not None:
+            return MailUser(name=f"user{n}", password=self.password)
+        user = MailUser(name=f"extra-{uuid.uuid4().hex[:8]}", password=self.password)
         subprocess.run(
             [str(SCRIPT), "adduser", str(self.dir), user.name, user.password],
             check=True,
             timeout=30,
         )
+        time.sleep(1.1)
         return user
 
     def connect(self, user: MailUser) -> IMAPClient:
@@ -127,6 +141,7 @@ class CuttingProxy:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.cuts = 0
+        self.received = 0  # bytes the server sent, over all connections
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
@@ -153,6 +168,8 @@ class CuttingProxy:
                     break
                 dst.sendall(data)
                 sent += len(data)
+                if counted:
+                    self.received += len(data)
         except OSError:
             pass
         for sock in (src, dst):

@@ -43,7 +43,7 @@ class Command(BaseCommand):
                 signal.signal(sig, lambda *_: stop.set())
         while True:
             targets = [chosen] if chosen is not None else list(mailboxes_due())
-            for result in mailboxes_poll(mailboxes=targets):
+            for result in mailboxes_poll(mailboxes=targets, force=chosen is not None):
                 self._report(result)
             # Anything stored but not processed (a crash, a listener's backlog) is finished too.
             process_pending()

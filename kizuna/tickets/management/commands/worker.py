@@ -1,13 +1,38 @@
 """`kizuna worker`: runs background tasks (outgoing mail and the rest) from the database queue.
 
 Workers claim tasks from the database, so any number of them may run, on one machine or many,
-against the same PostgreSQL database.
+against the same PostgreSQL database. While mailboxes exist, each worker also enqueues a poll
+of the IMAP mailboxes every KIZUNA_POLL_SECONDS; each mailbox is claimed by one poller at a
+time, so more workers never poll a mailbox twice (docs/email.md).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
+
+logger = logging.getLogger(__name__)
+
+
+def schedule_mail_polls(stop: threading.Event) -> None:
+    """Enqueue a poll of the mailboxes every KIZUNA_POLL_SECONDS while there are any."""
+    from kizuna.mail.tasks import mailboxes_poll, polling_needed
+
+    while True:
+        try:
+            close_old_connections()
+            if polling_needed():
+                mailboxes_poll.enqueue()
+        except Exception:
+            # A database hiccup must not end the schedule; the next round tries again.
+            logger.exception("Could not enqueue the mailbox poll")
+        if stop.wait(settings.KIZUNA_POLL_SECONDS):
+            return
 
 
 class Command(BaseCommand):
@@ -46,4 +71,12 @@ class Command(BaseCommand):
             worker_args.append("--batch")
         if worker_id:
             worker_args += ["--worker-id", worker_id]
-        call_command("db_worker", *worker_args, verbosity=options["verbosity"])
+        stop = threading.Event()
+        if not batch:
+            threading.Thread(
+                target=schedule_mail_polls, args=(stop,), name="mail-poll-schedule", daemon=True
+            ).start()
+        try:
+            call_command("db_worker", *worker_args, verbosity=options["verbosity"])
+        finally:
+            stop.set()
