@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.header import decode_header
@@ -12,6 +13,7 @@ from email.header import decode_header
 from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.test import TransactionTestCase, override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -19,6 +21,7 @@ from django_tasks_db.models import DBTaskResult
 from kizuna.api.tests.base import ApiTestCase
 from kizuna.mail.models import Mailbox
 from kizuna.test import BaseTestCase, Personas
+from kizuna.tickets import mail as mail_service
 from kizuna.tickets import services
 from kizuna.tickets.models import AutoReplyLog, EventKind, Message, MessageKind
 from kizuna.tickets.tasks import message_deliver
@@ -465,3 +468,33 @@ class QueuedRetryTests(SMTPServerMixin, Personas, TransactionTestCase):
         sent = message_from_bytes(server.received[0], policy=policy.default)
         self.assertEqual(sent["Message-ID"], first_id)
         self.assertFalse(DBTaskResult.objects.filter(status="READY").exists())
+
+
+class ConcurrentWorkersTests(Personas, TransactionTestCase):
+    def setUp(self):
+        super().setUp()
+        self.make_personas()
+
+    def test_two_workers_mailing_acknowledgements_to_one_address_send_only_one(self):
+        # Both acknowledgements are queued; two workers pick them up at the same moment.
+        with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+            first, second = self.make_ticket(), self.make_ticket(subject="もう一件")
+        acks = [t.messages.get(kind=MessageKind.OUTBOUND).id for t in (first, second)]
+        barrier = threading.Barrier(2)
+        results = {}
+
+        def work(message_id):
+            try:
+                barrier.wait(timeout=10)
+                results[message_id] = mail_service.message_send(message_id=message_id)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=work, args=(mid,)) for mid in acks]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        self.assertEqual(sorted(results.values()), ["sent", "suppressed"])
+        self.assertEqual(len(mail.outbox), 1)
+        self.assertEqual(AutoReplyLog.objects.count(), 1)
