@@ -15,6 +15,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.test import TransactionTestCase, override_settings
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -291,6 +292,13 @@ class AutoReplyWindowTests(BaseTestCase):
         message_deliver.enqueue(ack.id)
         self.assertEqual(len(mail.outbox), 1)
 
+    def test_agents_see_on_the_ticket_page_that_it_was_not_mailed(self):
+        self.open()
+        second = self.open(subject="もう一件")
+        self.client.force_login(self.teammate)  # an English-speaking agent
+        html = self.client.get(reverse("desk:ticket", args=[second.id])).content.decode()
+        self.assertIn("Not mailed: this address already received an automatic message", html)
+
     def test_an_agents_reply_is_never_held_back(self):
         first = self.open()
         self.open(subject="もう一件")
@@ -427,6 +435,10 @@ class DeliveryFailureTests(SMTPServerMixin, BaseTestCase):
         self.assertTrue(ack.mail_error)
         [event] = ticket.events.filter(kind=EventKind.MAIL_FAILED)
         self.assertEqual(event.data["attempts"], 3)
+        self.client.force_login(self.teammate)
+        html = self.client.get(reverse("desk:ticket", args=[ticket.id])).content.decode()
+        self.assertIn("Mail could not be delivered", html)
+        self.assertIn("Not mailed yet (3)", html)
         # The Message-ID was given before the first attempt and kept for the next ones.
         self.assertTrue(ack.email_message_id)
 
