@@ -298,6 +298,9 @@ class AutoReplyWindowTests(BaseTestCase):
         self.client.force_login(self.teammate)  # an English-speaking agent
         html = self.client.get(reverse("desk:ticket", args=[second.id])).content.decode()
         self.assertIn("Not mailed: this address already received an automatic message", html)
+        url = reverse("desk:ticket", args=[second.id])
+        html = self.client.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+        self.assertIn("未送信: このアドレスには少し前に自動送信メールを送ったため", html)
 
     def test_an_agents_reply_is_never_held_back(self):
         first = self.open()
