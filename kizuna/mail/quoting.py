@@ -37,16 +37,21 @@ def _is_blank(line: str) -> bool:
     return not line.strip()
 
 
-def _only_quoted_after(lines: list[str], start: int) -> bool:
-    """True when every line from ``start`` is quoted, blank or a signature."""
-    for i in range(start, len(lines)):
+def _quoted_tails(lines: list[str]) -> list[bool]:
+    """tails[i]: every line from i on is quoted, blank or part of a final signature.
+
+    Computed once from the end, so long mails with many quoted lines stay linear.
+    """
+    tails = [True] * (len(lines) + 1)
+    for i in range(len(lines) - 1, -1, -1):
         line = lines[i]
-        if _is_blank(line) or _QUOTE_RE.match(line):
-            continue
         if line.rstrip("\r\n") in ("-- ", "--"):
-            return True
-        return False
-    return True
+            tails[i] = True
+        elif _is_blank(line) or _QUOTE_RE.match(line):
+            tails[i] = tails[i + 1]
+        else:
+            tails[i] = False
+    return tails
 
 
 def _outlook_block(lines: list[str], i: int) -> bool:
@@ -86,19 +91,20 @@ def split_quoted(text: str) -> tuple[str, str]:
     if not text:
         return "", ""
     lines = text.splitlines(keepends=True)
+    tails = _quoted_tails(lines)
     cut: int | None = None
     for i, line in enumerate(lines):
         bare = line.rstrip("\r\n")
         if _ORIGINAL_RE.match(bare) or _outlook_block(lines, i):
             cut = i  # the earlier mail follows unquoted: everything below is history
             break
-        if _ATTRIBUTION_RE.match(bare) and _only_quoted_after(lines, i + 1):
+        if _ATTRIBUTION_RE.match(bare) and tails[i + 1]:
             cut = i
             # "On …, Taro <…>" / "wrote:" wrapped over two lines.
             if i > 0 and not bare.lstrip().startswith("On") and lines[i - 1].startswith("On "):
                 cut = i - 1
             break
-        if _QUOTE_RE.match(line) and _only_quoted_after(lines, i):
+        if _QUOTE_RE.match(line) and tails[i]:
             cut = i
             # An attribution wrapped on the lines just above the quote belongs to it.
             j = i
