@@ -84,17 +84,13 @@ class Handler:
         mailbox = next((m for m in mailboxes if m is not None), None)
         try:
             inbound = await sync_to_async(_store, thread_sensitive=True)(raw, source, mailbox)
-        except Exception as exc:
+        except Exception:
+            # The sender keeps the message and retries; the cause is in our log, not its reply.
             logger.exception("Storing a message from %s failed; the sender will retry", peer)
-            answer = (
-                f"451 4.3.0 The message could not be stored ({type(exc).__name__}); "
-                "please try again later"
-            )
+            answer = "451 4.3.0 The message could not be stored; please try again later"
         else:
             answer = f"250 2.0.0 Stored as inbound message {inbound.pk}"
-            future = asyncio.get_running_loop().run_in_executor(
-                self.processing, _process, inbound
-            )
+            future = asyncio.get_running_loop().run_in_executor(self.processing, _process, inbound)
             self.pending.add(future)
             future.add_done_callback(self.pending.discard)
         if self.lmtp:

@@ -213,5 +213,9 @@ def swaks(*args: str, timeout: int = 60) -> subprocess.CompletedProcess:
         pytest.fail(f"The SMTP tests need swaks (an SMTP client); {INSTALL_HINT}.")
     env = {**os.environ, "LC_ALL": "C"}
     return subprocess.run(
-        ["swaks", "--suppress-data", *args], capture_output=True, text=True, timeout=timeout, env=env
+        ["swaks", "--suppress-data", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
     )

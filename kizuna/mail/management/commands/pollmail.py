@@ -57,4 +57,6 @@ class Command(BaseCommand):
         if result.error:
             self.stderr.write(f"{result.mailbox}: {result.error}")
         else:
-            self.stdout.write(f"{result.mailbox}: {result.fetched} fetched ({counts or 'nothing new'})")
+            self.stdout.write(
+                f"{result.mailbox}: {result.fetched} fetched ({counts or 'nothing new'})"
+            )
