@@ -17,7 +17,7 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
@@ -25,7 +25,7 @@ from email.policy import compat32
 from email.utils import parsedate_to_datetime
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -37,12 +37,16 @@ from kizuna.tickets import services
 from kizuna.tickets.models import (
     Channel,
     Contact,
+    EmailDomain,
     EventKind,
     Message,
+    MessageKind,
     Organization,
     Status,
+    Team,
     Ticket,
     TicketEvent,
+    format_reference,
 )
 from kizuna.tickets.services import IncomingFile
 from kizuna.tickets.workflow import TicketError
@@ -170,6 +174,7 @@ def store_many(
                 received_at=now,
             )
             row.is_repeat = False
+            row.fresh = True  # every field is in memory and the row is pending
             fresh[env.dedupe_key] = row
             rows.append(row)
         if fresh:
@@ -198,12 +203,71 @@ def _store_one(row: InboundMail) -> None:
         row.pk = existing.pk
         row._state.adding = False
         row.is_repeat = True
+        row.fresh = False
 
 
 # --- Processing -------------------------------------------------------------------------------
 
 
-def process(inbound: InboundMail, *, parsed: ParsedMail | None = None) -> IngestResult:
+class _Lost(Exception):
+    """Another process finished the row first: roll back and report its outcome."""
+
+
+class RunCache:
+    """Lookups that stay true for one ingest run: mail domains and organizations, contacts
+    that already existed, mailbox teams. Only rows read from the database are kept, never
+    rows this run created (a rolled-back message could otherwise leave a ghost behind)."""
+
+    def __init__(self) -> None:
+        self.domains: dict[str, int] | None = None
+        self.organizations: dict[int, Organization] = {}
+        self.contacts: dict[str, Contact] = {}
+        self.teams: dict[int, Team | None] = {}
+
+    def organization_for(self, address: str) -> Organization | None:
+        if self.domains is None:
+            self.domains = dict(EmailDomain.objects.values_list("domain", "organization_id"))
+        for domain in routing.domain_candidates(address):
+            if domain in self.domains:
+                org_id = self.domains[domain]
+                if org_id not in self.organizations:
+                    self.organizations[org_id] = Organization.objects.get(pk=org_id)
+                return self.organizations[org_id]
+        return None
+
+    def contact_for(self, address: str) -> Contact | None:
+        contact = self.contacts.get(address)
+        if contact is None:
+            contact = routing.contact_for_address(address)
+            if contact is not None:
+                self.contacts[address] = contact
+        return contact
+
+    def team_for(self, mailbox_id: int | None) -> Team | None:
+        if mailbox_id is None:
+            return None
+        if mailbox_id not in self.teams:
+            self.teams[mailbox_id] = Team.objects.filter(mailboxes=mailbox_id).first()
+        return self.teams[mailbox_id]
+
+
+class _NoCache(RunCache):
+    """For a single message: every lookup asks the database."""
+
+    def organization_for(self, address: str) -> Organization | None:
+        return routing.organization_for_address(address)
+
+    def contact_for(self, address: str) -> Contact | None:
+        return routing.contact_for_address(address)
+
+
+def process(
+    inbound: InboundMail,
+    *,
+    parsed: ParsedMail | None = None,
+    raw: bytes | None = None,
+    cache: RunCache | None = None,
+) -> IngestResult:
     """Parse, classify, thread and turn a stored message into a ticket or a reply.
 
     Everything happens in one transaction with the row's outcome; a row already processed is
@@ -211,29 +275,36 @@ def process(inbound: InboundMail, *, parsed: ParsedMail | None = None) -> Ingest
     or routing quarantines the row with the reason; database failures propagate, leaving the
     row pending for `process_pending`.
     """
+    repeat = getattr(inbound, "is_repeat", False)
     try:
         with transaction.atomic():
-            row = (
-                InboundMail.objects.select_for_update()
-                .filter(pk=inbound.pk)
-                .defer("raw")
-                .select_related("mailbox__team")
-                .first()
-            )
-            if row is None:
-                raise InboundMail.DoesNotExist(inbound.pk)
+            row = inbound if getattr(inbound, "fresh", False) else _load(inbound.pk)
             if row.state != S.PENDING:
-                return _already(row, repeat=getattr(inbound, "is_repeat", False))
+                return _already(row, repeat=repeat)
             if parsed is None:
-                raw = InboundMail.objects.filter(pk=row.pk).values_list("raw", flat=True).get()
+                if raw is None and "raw" in row.__dict__:
+                    raw = row.raw
+                if raw is None:
+                    raw = InboundMail.objects.filter(pk=row.pk).values_list("raw", flat=True).get()
                 parsed = parse_message(bytes(raw))
-            return _route(row, parsed, accept_sender=getattr(inbound, "accept_sender", False))
+            return _route(
+                row,
+                parsed,
+                accept_sender=getattr(inbound, "accept_sender", False),
+                cache=cache or _NoCache(),
+            )
+    except _Lost:
+        return _already(_load(inbound.pk), repeat=repeat)
     except (OperationalError, InterfaceError):
         raise  # the database is unreachable or locked: not the message's fault
     except Exception as exc:
         logger.exception("quarantined inbound mail %s", inbound.pk)
         reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         return _quarantine(inbound, parsed, f"{type(exc).__name__}: {reason}")
+
+
+def _load(pk: int) -> InboundMail:
+    return InboundMail.objects.defer("raw").get(pk=pk)
 
 
 def ingest_raw(raw: bytes, *, source: str, mailbox: Mailbox | None = None) -> IngestResult:
@@ -264,7 +335,7 @@ def _result(
     parsed: ParsedMail | None = None,
     attachments: int | None = None,
 ) -> IngestResult:
-    ticket = row.ticket.reference if row.ticket_id and row.ticket else None
+    ticket = format_reference(row.ticket_id) or None
     if attachments is None:
         attachments = len(parsed.attachments) if parsed else 0
     return IngestResult(
@@ -298,7 +369,7 @@ def _quarantine(inbound: InboundMail, parsed: ParsedMail | None, reason: str) ->
         InboundMail.objects.filter(pk=inbound.pk, state=S.PENDING).update(
             attempts=F("attempts") + 1, **fields
         )
-        row = InboundMail.objects.defer("raw").select_related("ticket").get(pk=inbound.pk)
+        row = _load(inbound.pk)
     return _result(row, row.state, parsed=parsed)
 
 
@@ -309,29 +380,38 @@ def _finish(
     reason: str = "",
     *,
     ticket: Ticket | None = None,
-    message: Message | None = None,
+    message=None,
     attachments: int | None = None,
 ) -> IngestResult:
+    """Record the outcome, only if the row is still pending: the conditional update also
+    waits for (and then loses to) another process finishing the same row."""
     row.state = state
     row.reason = reason[:2000]
-    row.ticket = ticket
-    row.ticket_message = message
+    row.ticket_id = ticket.pk if ticket is not None else None
     row.from_address = parsed.from_address[:320]
     row.subject = parsed.subject[:1000]
     row.processed_at = timezone.now()
-    row.attempts += 1
-    row.save(
-        update_fields=[
-            "state",
-            "reason",
-            "ticket",
-            "ticket_message",
-            "from_address",
-            "subject",
-            "processed_at",
-            "attempts",
-        ]
-    )
+    # One plain statement per message (the ORM's update building cost more than the write).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {InboundMail._meta.db_table} SET state = %s, reason = %s, ticket_id = %s,"
+            " ticket_message_id = %s, from_address = %s, subject = %s, processed_at = %s,"
+            " attempts = attempts + 1 WHERE id = %s AND state = %s",
+            [
+                state,
+                row.reason,
+                row.ticket_id,
+                message.pk if isinstance(message, Message) else message,
+                row.from_address,
+                row.subject,
+                row.processed_at,
+                row.pk,
+                S.PENDING,
+            ],
+        )
+        updated = cursor.rowcount
+    if not updated:
+        raise _Lost(row.pk)
     return _result(row, state, parsed=parsed, attachments=attachments)
 
 
@@ -352,7 +432,9 @@ def own_addresses() -> frozenset[str]:
     return addresses
 
 
-def _route(row: InboundMail, parsed: ParsedMail, *, accept_sender: bool = False) -> IngestResult:
+def _route(
+    row: InboundMail, parsed: ParsedMail, *, accept_sender: bool, cache: RunCache
+) -> IngestResult:
     address = parsed.from_address
     if parsed.is_bounce or parsed.auto_reason:
         return _ignore(row, parsed)
@@ -366,7 +448,7 @@ def _route(row: InboundMail, parsed: ParsedMail, *, accept_sender: bool = False)
             row, parsed, S.QUARANTINED, _("empty message: no subject, text or attachment")
         )
 
-    contact = routing.contact_for_address(address)
+    contact = cache.contact_for(address)
     thread = routing.find_thread(
         message_id=parsed.message_id,
         in_reply_to=parsed.in_reply_to,
@@ -390,7 +472,7 @@ def _route(row: InboundMail, parsed: ParsedMail, *, accept_sender: bool = False)
         if contact is None:
             contact = _contact_create(parsed, ticket.organization)
         if ticket.status == Status.CLOSED:
-            return _open(row, parsed, contact, body, files, dropped, follows=ticket)
+            return _open(row, parsed, contact, body, files, cache=cache, follows=ticket)
         message = services.ticket_customer_reply(
             ticket=ticket, contact=contact, body=body, files=files
         )
@@ -400,7 +482,7 @@ def _route(row: InboundMail, parsed: ParsedMail, *, accept_sender: bool = False)
         )
 
     if contact is None:
-        organization = routing.organization_for_address(address)
+        organization = cache.organization_for(address)
         if organization is None:
             return _finish(
                 row,
@@ -413,10 +495,10 @@ def _route(row: InboundMail, parsed: ParsedMail, *, accept_sender: bool = False)
                 % {"address": address},
             )
         contact = _contact_create(parsed, organization)
-    return _open(row, parsed, contact, body, files, dropped)
+    return _open(row, parsed, contact, body, files, cache=cache)
 
 
-def _open(row, parsed, contact, body, files, dropped, *, follows: Ticket | None = None):
+def _open(row, parsed, contact, body, files, *, cache: RunCache, follows: Ticket | None = None):
     subject = parsed.subject
     if follows is not None:
         subject = routing.clean_subject(subject) or follows.subject
@@ -436,10 +518,10 @@ def _open(row, parsed, contact, body, files, dropped, *, follows: Ticket | None 
         body=body,
         channel=Channel.EMAIL,
         files=files,
-        team=row.mailbox.team if row.mailbox_id and row.mailbox else None,
+        team=cache.team_for(row.mailbox_id),
     )
-    message = ticket.messages.filter(kind="inbound").order_by("id").first()
-    _remember(row, parsed, ticket, message)
+    # The request is the ticket's only inbound message.
+    message = _remember(row, parsed, ticket, None)
     reason = ""
     if follows is not None:
         reason = _("follows up %(ref)s, which is closed") % {"ref": follows.reference}
@@ -448,20 +530,41 @@ def _open(row, parsed, contact, body, files, dropped, *, follows: Ticket | None 
     )
 
 
-def _remember(row, parsed: ParsedMail, ticket: Ticket, message: Message | None) -> None:
+def _remember(row, parsed: ParsedMail, ticket: Ticket, message: Message | None) -> int | None:
     """Record the message's own id and the ids it refers to, so later mail (and earlier mail
-    arriving late) finds this ticket; the message keeps its Message-ID for our replies."""
+    arriving late) finds this ticket; the message keeps its Message-ID for our replies.
+
+    Without `message`, the ticket's (only) inbound message is meant: its id is returned.
+    Plain statements, as this runs for every message that reaches a ticket."""
     ids = routing.thread_ids(
         message_id=parsed.message_id, in_reply_to=parsed.in_reply_to, references=parsed.references
     )
     ids = [mid for mid in ids if len(mid) <= 998]
-    if ids:
-        MailReference.objects.bulk_create(
-            [MailReference(message_id=mid, ticket=ticket) for mid in ids], ignore_conflicts=True
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        if ids:
+            cursor.execute(
+                f"INSERT INTO {MailReference._meta.db_table} (message_id, ticket_id, created_at)"
+                f" VALUES {', '.join(['(%s, %s, %s)'] * len(ids))}"
+                " ON CONFLICT (message_id, ticket_id) DO NOTHING",
+                [value for mid in ids for value in (mid, ticket.pk, now)],
+            )
+        mid = parsed.message_id[:998]
+        table = Message._meta.db_table
+        if message is not None:
+            if mid:
+                cursor.execute(
+                    f"UPDATE {table} SET email_message_id = %s WHERE id = %s", [mid, message.pk]
+                )
+                message.email_message_id = mid
+            return message.pk
+        cursor.execute(
+            f"UPDATE {table} SET email_message_id = %s WHERE ticket_id = %s AND kind = %s"
+            " RETURNING id",
+            [mid, ticket.pk, MessageKind.INBOUND],
         )
-    if message is not None and parsed.message_id:
-        Message.objects.filter(pk=message.pk).update(email_message_id=parsed.message_id[:998])
-        message.email_message_id = parsed.message_id[:998]
+        found = cursor.fetchone()
+        return found[0] if found else None
 
 
 def _contact_create(parsed: ParsedMail, organization: Organization) -> Contact:
@@ -535,21 +638,54 @@ def _body_and_files(parsed: ParsedMail) -> tuple[str, list[IncomingFile], list[s
 
 
 def ingest_many(
-    items: Iterable[tuple[bytes, str]], *, mailbox: Mailbox | None = None, batch_size: int = 100
-) -> Iterable[IngestResult]:
-    """Store and process messages in batches: each batch's raw bytes are committed together,
-    then each message is processed in its own transaction."""
-    batch: list[tuple[bytes, str]] = []
+    items: Iterable[tuple[bytes, str]],
+    *,
+    mailbox: Mailbox | None = None,
+    batch_size: int = 100,
+    parse_pool=None,
+) -> Iterator[IngestResult]:
+    """Store and process messages in batches, in order.
+
+    Each batch's raw bytes are committed together first; then the batch is processed in one
+    transaction with a savepoint per message (a failed message rolls back alone), and its
+    results are yielded once that has committed. A crash leaves the unfinished batch pending.
+    With `parse_pool` (a concurrent.futures executor), the next batch is parsed in another
+    process while this one is written.
+    """
+    cache = RunCache()
+    pending = None
+    for batch in _chunks(items, batch_size):
+        parsed = None
+        if parse_pool is not None:
+            parsed = parse_pool.map(parse_message, [raw for raw, _source in batch], chunksize=16)
+        if pending is not None:
+            yield from _ingest_batch(*pending, mailbox=mailbox, cache=cache)
+        pending = (batch, parsed)
+    if pending is not None:
+        yield from _ingest_batch(*pending, mailbox=mailbox, cache=cache)
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    batch = []
     for item in items:
         batch.append(item)
-        if len(batch) >= batch_size:
-            yield from _ingest_batch(batch, mailbox)
+        if len(batch) >= size:
+            yield batch
             batch = []
     if batch:
-        yield from _ingest_batch(batch, mailbox)
+        yield batch
 
 
-def _ingest_batch(batch, mailbox):
+def _ingest_batch(batch, parsed, *, mailbox, cache) -> list[IngestResult]:
     rows = store_many(batch, mailbox=mailbox)
-    for row in rows:
-        yield process(row)
+    parsed_list: list[ParsedMail | None] = [None] * len(rows)
+    if parsed is not None:
+        try:
+            parsed_list = list(parsed)
+        except Exception:  # a broken worker: parse here instead, message by message
+            logger.warning("parsing in the worker process failed", exc_info=True)
+    results = []
+    with transaction.atomic():
+        for row, (raw, _source), one in zip(rows, batch, parsed_list, strict=True):
+            results.append(process(row, parsed=one, raw=raw, cache=cache))
+    return results

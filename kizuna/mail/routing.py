@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.db import connection
+
 from kizuna.mail.models import MailReference
 from kizuna.tickets.models import (
     REFERENCE_RE,
@@ -67,20 +69,37 @@ def ticket_for_ids(ids: list[str], *, own_id: str = "") -> Ticket | None:
     if not ids:
         return None
     found: dict[str, int] = {}
-    for mid, ticket_id in MailReference.objects.filter(message_id__in=ids).values_list(
-        "message_id", "ticket_id"
-    ):
+    for mid, ticket_id in known_ids(ids, refs=[mid for mid in ids if mid != own_id]):
         found[mid] = max(found.get(mid, 0), ticket_id)
-    refs = [mid for mid in ids if mid != own_id]
-    if refs:
-        for mid, ticket_id in Message.objects.filter(email_message_id__in=refs).values_list(
-            "email_message_id", "ticket_id"
-        ):
-            found[mid] = max(found.get(mid, 0), ticket_id)
     for mid in ids:
         if mid in found:
             return Ticket.objects.select_related("requester", "organization").get(pk=found[mid])
     return None
+
+
+def known_ids(ids: list[str], *, refs: list[str]) -> list[tuple[str, int]]:
+    """(Message-ID, ticket id) for each of `ids` a ticket recorded, and each of `refs` that is
+    a ticket message's own id (ours or a customer's).
+
+    One plain statement: this runs for every inbound message, and the ORM's query building
+    cost more than the indexed lookups themselves."""
+    mref = MailReference._meta.db_table
+    msg = Message._meta.db_table
+    sql = f"SELECT message_id, ticket_id FROM {mref} WHERE message_id IN ({_marks(ids)})"
+    params = list(ids)
+    if refs:
+        sql += (
+            f" UNION ALL SELECT email_message_id, ticket_id FROM {msg}"
+            f" WHERE email_message_id IN ({_marks(refs)})"
+        )
+        params += refs
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _marks(values: list) -> str:
+    return ", ".join(["%s"] * len(values))
 
 
 def ticket_for_subject(subject: str) -> Ticket | None:
