@@ -132,12 +132,17 @@ class Dovecot:
 
 
 class CuttingProxy:
-    """A TCP proxy on loopback that forwards to `port` and cuts each connection after the
-    server has sent `cut_after` bytes — a connection dropped in the middle of a fetch."""
+    """A TCP proxy on loopback that forwards to `port` and drops the connection partway:
+    after the server has sent `cut_after` bytes (in the middle of a response), or when the
+    client sends the `cut_on` command for the n-th time (a plaintext session, so the proxy
+    can read the commands)."""
 
-    def __init__(self, port: int, cut_after: int | None):
+    def __init__(
+        self, port: int, *, cut_after: int | None = None, cut_on: tuple[bytes, int] | None = None
+    ):
         self.target = port
         self.cut_after = cut_after
+        self.cut_on = cut_on
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.cuts = 0
@@ -152,27 +157,41 @@ class CuttingProxy:
             except OSError:
                 return
             server = socket.create_connection(("127.0.0.1", self.target))
-            threading.Thread(target=self._pipe, args=(client, server, False), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(server, client, True), daemon=True).start()
+            threading.Thread(target=self._upstream, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._downstream, args=(server, client), daemon=True).start()
 
-    def _pipe(self, src: socket.socket, dst: socket.socket, counted: bool) -> None:
+    def _upstream(self, src: socket.socket, dst: socket.socket) -> None:
+        seen = 0
+        try:
+            while data := src.recv(4096):
+                if self.cut_on is not None:
+                    seen += data.count(self.cut_on[0])
+                    if seen >= self.cut_on[1]:
+                        self.cuts += 1
+                        break
+                dst.sendall(data)
+        except OSError:
+            pass
+        self._hang_up(src, dst)
+
+    def _downstream(self, src: socket.socket, dst: socket.socket) -> None:
         sent = 0
         try:
-            while True:
-                data = src.recv(4096)
-                if not data:
-                    break
-                if counted and self.cut_after is not None and sent + len(data) > self.cut_after:
+            while data := src.recv(4096):
+                if self.cut_after is not None and sent + len(data) > self.cut_after:
                     dst.sendall(data[: self.cut_after - sent])
                     self.cuts += 1
                     break
                 dst.sendall(data)
                 sent += len(data)
-                if counted:
-                    self.received += len(data)
+                self.received += len(data)
         except OSError:
             pass
-        for sock in (src, dst):
+        self._hang_up(src, dst)
+
+    @staticmethod
+    def _hang_up(*socks: socket.socket) -> None:
+        for sock in socks:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:

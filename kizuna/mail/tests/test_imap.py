@@ -159,31 +159,40 @@ def test_a_message_stored_before_a_crash_is_moved_by_the_next_poll_not_duplicate
 
 
 def test_a_connection_dropped_partway_loses_and_duplicates_nothing(dovecot, make_mailbox):
-    # Measure how many bytes a whole poll reads, then cut it at points spread over that
-    # stream: during login, the fetches, and the moves.
-    def run(cut_after):
+    # Six messages fetched two at a time, the connection cut at every stage of a poll:
+    # inside responses (by bytes) and at chosen commands (in plaintext, so the proxy can
+    # see them). After each cut, a normal poll must leave every message stored and moved
+    # exactly once.
+    def run(**cut):
         user = dovecot.add_user()
         mails = [make_mail(f"障害報告 {user.name} {n}", size=1500) for n in range(6)]
         dovecot.append(user, *mails)
-        proxy = CuttingProxy(dovecot.imap_port, cut_after)
+        proxy = CuttingProxy(dovecot.imap_port, **cut)
         try:
-            mailbox = make_mailbox(user, port=proxy.port)
-            cut = imap.mailbox_poll(mailbox=mailbox, batch_size=2)
+            mailbox = make_mailbox(user, port=proxy.port, security="none")
+            result = imap.mailbox_poll(mailbox=mailbox, batch_size=2)
         finally:
             proxy.close()
-        return user, mails, mailbox, cut, proxy
+        return user, mails, mailbox, result, proxy
 
-    _, _, _, whole, measuring = run(None)
+    *_, whole, measuring = run()
     assert whole.error == "" and whole.finished == 6
     total = measuring.received
     assert total > 6 * 1500
 
+    cuts = [{"cut_after": int(total * fraction)} for fraction in (0.05, 0.3, 0.5, 0.7, 0.9)]
+    cuts += [
+        {"cut_on": (b"LOGIN", 1)},
+        {"cut_on": (b"UID FETCH", 2)},
+        {"cut_on": (b"UID MOVE", 1)},  # the first two are stored, not yet moved
+        {"cut_on": (b"UID MOVE", 3)},  # everything stored, four moved
+    ]
     phases = []
-    for fraction in (0.05, 0.3, 0.5, 0.7, 0.9, 0.985, 0.995):
-        user, mails, mailbox, cut, proxy = run(int(total * fraction))
-        phases.append((cut.stored, cut.finished))
-        assert proxy.cuts == 1, fraction
-        assert cut.error, fraction
+    for cut in cuts:
+        user, mails, mailbox, result, proxy = run(**cut)
+        assert proxy.cuts == 1, cut
+        assert result.error, cut
+        phases.append((result.stored, result.finished))
         mailbox.refresh_from_db()
         assert mailbox.failures == 1 and "127.0.0.1" in mailbox.last_error
 
@@ -192,18 +201,15 @@ def test_a_connection_dropped_partway_loses_and_duplicates_nothing(dovecot, make
         mailbox.save(update_fields=["port"])
         retry = imap.mailbox_poll(mailbox=mailbox, force=True)
 
-        assert retry.error == "", fraction
-        assert dovecot.messages(user, "INBOX") == [], fraction
-        assert sorted(dovecot.messages(user, PROCESSED)) == sorted(mails), fraction
+        assert retry.error == "", cut
+        assert dovecot.messages(user, "INBOX") == [], cut
+        assert sorted(dovecot.messages(user, PROCESSED)) == sorted(mails), cut
         rows = InboundMail.objects.filter(mailbox=mailbox)
-        assert sorted(bytes(row.raw) for row in rows) == sorted(mails), fraction
+        assert sorted(bytes(row.raw) for row in rows) == sorted(mails), cut
         tickets = Ticket.objects.filter(subject__startswith=f"障害報告 {user.name} ")
-        assert tickets.count() == 6, fraction
-    # The cuts fell before anything was stored, after some batches, and between storing
-    # and moving.
-    assert (0, 0) in phases
-    assert any(0 < finished < 6 for _, finished in phases)
-    assert any(stored > finished for stored, finished in phases)
+        assert tickets.count() == 6, cut
+    assert phases[-4:] == [(0, 0), (2, 2), (2, 0), (6, 4)]
+    assert any(0 < finished < 6 for _, finished in phases[:5])  # a cut inside a fetch
 
 
 def test_a_wrong_password_is_recorded_on_the_mailbox_and_backed_off(
