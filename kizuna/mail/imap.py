@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections
 from django.db.models import Q
 from django.utils import timezone
 from imapclient import IMAPClient
@@ -264,7 +263,6 @@ def mailboxes_poll(*, mailboxes=None, force: bool = False) -> list[PollResult]:
     Mailboxes that were not due or are being polled elsewhere are left out of the results."""
     results = []
     for mailbox in list(mailboxes if mailboxes is not None else mailboxes_due()):
-        close_old_connections()
         result = mailbox_poll(mailbox=mailbox, force=force)
         if not result.skipped:
             results.append(result)

@@ -11,6 +11,7 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
 
 from kizuna.mail.imap import PollResult, mailboxes_due, mailboxes_poll
 from kizuna.mail.ingest import process_pending
@@ -49,6 +50,8 @@ class Command(BaseCommand):
             process_pending()
             if once or stop.wait(settings.KIZUNA_POLL_SECONDS):
                 return
+            # A long-running poller must not keep a connection the database has dropped.
+            close_old_connections()
             if chosen is not None:
                 chosen.refresh_from_db()
 
