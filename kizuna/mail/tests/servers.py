@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 import ssl
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -238,3 +240,48 @@ def swaks(*args: str, timeout: int = 60) -> subprocess.CompletedProcess:
         timeout=timeout,
         env=env,
     )
+
+
+class KizunaHome:
+    """A throwaway installation for `kizuna` subprocesses: its own KIZUNA_HOME with a migrated
+    SQLite database (whatever database the suite itself uses), read back with sqlite3."""
+
+    def __init__(self, **env: str):
+        self._dir = tempfile.TemporaryDirectory(prefix="kizuna-mail-test-")
+        self.path = Path(self._dir.name)
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("KIZUNA_", "DJANGO_"))}
+        self.env.update(
+            DJANGO_SETTINGS_MODULE="kizuna.settings",
+            KIZUNA_HOME=self._dir.name,
+            KIZUNA_HTTPS="0",
+            KIZUNA_SECRET_KEY="test-only-" + "x" * 40,
+            **env,
+        )
+        self.run("migrate", "--verbosity", "0")
+
+    def run(self, *args: str) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [sys.executable, "-m", "kizuna", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        return result
+
+    def popen(self, *args: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "kizuna", *args],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def query(self, sql: str, *params):
+        with sqlite3.connect(self.path / "kizuna.sqlite3", timeout=20) as db:
+            return db.execute(sql, params).fetchall()
+
+    def cleanup(self) -> None:
+        self._dir.cleanup()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 from email import policy
@@ -15,7 +16,7 @@ from kizuna.mail import imap
 from kizuna.mail.ingest import ingest_raw
 from kizuna.mail.models import InboundMail, Mailbox
 from kizuna.mail.tasks import mailboxes_poll as mailboxes_poll_task
-from kizuna.mail.tests.servers import CuttingProxy, free_port
+from kizuna.mail.tests.servers import CuttingProxy, KizunaHome, free_port
 from kizuna.tickets.models import EmailDomain, Organization, Team, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -285,3 +286,31 @@ def test_the_periodic_task_polls_the_mailboxes(dovecot, mail_user, make_mailbox)
 
     assert result.return_value["mailboxes"] == {"support": {"fetched": 1, "error": ""}}
     assert Ticket.objects.get().subject == "from the worker"
+
+
+def test_a_running_worker_polls_the_mailboxes_by_itself(dovecot, mail_user):
+    home = KizunaHome(KIZUNA_POLL_SECONDS="1", KIZUNA_IMAP_CA_FILE=dovecot.cafile)
+    try:
+        home.run(
+            "shell",
+            "-c",
+            "from kizuna.tickets.models import Organization, EmailDomain\n"
+            "from kizuna.mail.models import Mailbox\n"
+            "org = Organization.objects.create(name='山田商事株式会社')\n"
+            "EmailDomain.objects.create(organization=org, domain='yamada.example.jp')\n"
+            f"Mailbox.objects.create(name='support', host='127.0.0.1', port={dovecot.imaps_port},"
+            f" security='tls', username='{mail_user.name}', password='{mail_user.password}')\n",
+        )
+        worker = home.popen("worker", "--interval", "0.2")
+        try:
+            dovecot.append(mail_user, make_mail("polled by the worker"))
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not dovecot.messages(mail_user, PROCESSED):
+                time.sleep(0.2)
+        finally:
+            worker.terminate()
+            output, _ = worker.communicate(timeout=30)
+        assert len(dovecot.messages(mail_user, PROCESSED)) == 1, output
+        assert home.query("SELECT subject FROM tickets_ticket") == [("polled by the worker",)]
+    finally:
+        home.cleanup()

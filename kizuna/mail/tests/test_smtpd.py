@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from pathlib import Path
 
 from django.test import SimpleTestCase
 
-from kizuna.mail.tests.servers import free_port, swaks
+from kizuna.mail.tests.servers import KizunaHome, free_port, swaks
 
 ACCEPTED = "help@kizuna.example"  # from KIZUNA_SMTPD_RECIPIENTS
 MAILBOX = "network@kizuna.example"  # a mailbox's address; its tickets go to team Network
@@ -38,19 +33,10 @@ class SmtpdTestCase(SimpleTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.home = tempfile.TemporaryDirectory(prefix="kizuna-smtpd-test-")
-        cls.env = {k: v for k, v in os.environ.items() if not k.startswith(("KIZUNA_", "DJANGO_"))}
-        # The listener under test gets its own SQLite file, whatever database the suite uses.
-        cls.env.update(
-            DJANGO_SETTINGS_MODULE="kizuna.settings",
-            KIZUNA_HOME=cls.home.name,
-            KIZUNA_HTTPS="0",
-            KIZUNA_SECRET_KEY="test-only-" + "x" * 40,
-            KIZUNA_SMTPD_RECIPIENTS=ACCEPTED,
-            KIZUNA_SMTPD_MAX_BYTES=str(MAX_BYTES),
+        cls.home = KizunaHome(
+            KIZUNA_SMTPD_RECIPIENTS=ACCEPTED, KIZUNA_SMTPD_MAX_BYTES=str(MAX_BYTES)
         )
-        cls.kizuna("migrate", "--verbosity", "0")
-        cls.kizuna(
+        cls.home.run(
             "shell",
             "-c",
             "from kizuna.tickets.models import Organization, EmailDomain, Team\n"
@@ -60,7 +46,6 @@ class SmtpdTestCase(SimpleTestCase):
             "team = Team.objects.create(name='Network')\n"
             f"Mailbox.objects.create(name='network', address='{MAILBOX}', team=team)\n",
         )
-        cls.db_path = Path(cls.home.name) / "kizuna.sqlite3"
         cls.servers = []
         cls.smtp_port = cls.start_listener()
         cls.lmtp_port = cls.start_listener("--lmtp")
@@ -69,32 +54,16 @@ class SmtpdTestCase(SimpleTestCase):
     def tearDownClass(cls):
         for server in cls.servers:
             server.terminate()
-            server.communicate(timeout=30)
+            output, _ = server.communicate(timeout=30)
+            # SIGTERM is a clean stop, after the messages being processed.
+            assert server.returncode == 0, output
         cls.home.cleanup()
         super().tearDownClass()
 
     @classmethod
-    def kizuna(cls, *args):
-        result = subprocess.run(
-            [sys.executable, "-m", "kizuna", *args],
-            env=cls.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stderr
-        return result
-
-    @classmethod
     def start_listener(cls, *args) -> int:
         port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "kizuna", "smtpd", "--port", str(port), *args],
-            env=cls.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        server = cls.home.popen("smtpd", "--port", str(port), *args)
         cls.servers.append(server)
         banner = server.stdout.readline()
         assert f"127.0.0.1:{port}" in banner, banner + (
@@ -103,8 +72,7 @@ class SmtpdTestCase(SimpleTestCase):
         return port
 
     def query(self, sql: str, *params):
-        with sqlite3.connect(self.db_path, timeout=20) as db:
-            return db.execute(sql, params).fetchall()
+        return self.home.query(sql, *params)
 
     def wait_for_ticket(self, subject: str) -> tuple[str, str]:
         """The ticket a message became (processing runs just after the answer)."""
