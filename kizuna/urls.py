@@ -19,6 +19,7 @@ urlpatterns = [
     path("", lambda request: redirect("portal:home"), name="home"),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("desk/mail/", include("kizuna.mail.urls")),
     path("desk/", include("kizuna.desk.urls")),
     path("portal/", include("kizuna.portal.urls")),
     path("api/v1/", include("kizuna.api.urls")),
