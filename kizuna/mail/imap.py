@@ -222,6 +222,10 @@ def mailbox_poll(*, mailbox: Mailbox, force: bool = False, batch_size: int = 20)
             result.error = str(exc)
         else:
             result.error = f"{mailbox.host}:{mailbox.port}: {_describe(exc)}"
+    except Exception as exc:
+        # Storing failed (the database is unreachable, say): the messages stay on the server.
+        logger.exception("Mailbox %s: poll failed", mailbox.name)
+        result.error = f"{mailbox.host}:{mailbox.port}: storing failed: {_describe(exc)}"
     finally:
         if client is not None:
             _close(client)
@@ -263,7 +267,12 @@ def mailboxes_poll(*, mailboxes=None, force: bool = False) -> list[PollResult]:
     Mailboxes that were not due or are being polled elsewhere are left out of the results."""
     results = []
     for mailbox in list(mailboxes if mailboxes is not None else mailboxes_due()):
-        result = mailbox_poll(mailbox=mailbox, force=force)
+        try:
+            result = mailbox_poll(mailbox=mailbox, force=force)
+        except Exception as exc:
+            # Not even the failure could be recorded; the other mailboxes still get their turn.
+            logger.exception("Mailbox %s: poll failed", mailbox.name)
+            result = PollResult(mailbox=mailbox.name, error=_describe(exc))
         if not result.skipped:
             results.append(result)
     return results

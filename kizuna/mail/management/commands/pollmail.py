@@ -6,6 +6,7 @@ backed off and retried, the others carry on (docs/email.md, "IMAP and SMTP/LMTP"
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 
@@ -16,6 +17,8 @@ from django.db import close_old_connections
 from kizuna.mail.imap import PollResult, mailboxes_due, mailboxes_poll
 from kizuna.mail.ingest import process_pending
 from kizuna.mail.models import Mailbox
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -43,17 +46,26 @@ class Command(BaseCommand):
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: stop.set())
         while True:
-            targets = [chosen] if chosen is not None else list(mailboxes_due())
-            for result in mailboxes_poll(mailboxes=targets, force=chosen is not None):
-                self._report(result)
-            # Anything stored but not processed (a crash, a listener's backlog) is finished too.
-            process_pending()
+            try:
+                self._round(chosen)
+            except Exception:
+                if once:
+                    raise
+                # The database may be briefly unreachable: the next round tries again.
+                logger.exception("Polling the mailboxes failed")
             if once or stop.wait(settings.KIZUNA_POLL_SECONDS):
                 return
             # A long-running poller must not keep a connection the database has dropped.
             close_old_connections()
-            if chosen is not None:
-                chosen.refresh_from_db()
+
+    def _round(self, chosen: Mailbox | None) -> None:
+        if chosen is not None:
+            chosen.refresh_from_db()  # its failure record changes from round to round
+        targets = [chosen] if chosen is not None else list(mailboxes_due())
+        for result in mailboxes_poll(mailboxes=targets, force=chosen is not None):
+            self._report(result)
+        # Anything stored but not processed (a crash, a listener's backlog) is finished too.
+        process_pending()
 
     def _report(self, result: PollResult) -> None:
         counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(result.outcomes.items()))
