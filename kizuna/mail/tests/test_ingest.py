@@ -298,3 +298,47 @@ class ReplyStatusTests(BaseTestCase):
         reply_id = message_from_bytes(reply)["Message-ID"]
         later = make_mail(body="追加情報です。", in_reply_to=reply_id)
         self.assertEqual(ingest_raw(later, source="c").ticket, new.reference)
+
+
+class CorpusTests(BaseTestCase):
+    """Every message of the shared corpus, through the whole pipeline."""
+
+    def expected(self, case) -> str:
+        if case.is_auto or case.is_bounce:
+            return "ignored"
+        if not case.from_address:
+            return "quarantined"
+        if case.from_address.endswith(("@yamada.example.jp", "@northwind.example")):
+            return "created"
+        return "held"
+
+    def test_each_corpus_message_gets_its_outcome_subject_sender_and_text(self):
+        from kizuna.mail.tests.corpus import CORPUS
+
+        for case in CORPUS:
+            with self.subTest(case.name):
+                result = ingest_raw(case.raw, source=f"corpus:{case.name}")
+                self.assertEqual(result.outcome, self.expected(case), result.reason)
+                self.assertEqual(result.subject, case.subject)
+                self.assertEqual(result.from_address, case.from_address)
+                row = InboundMail.objects.get(pk=result.inbound_id)
+                self.assertEqual(bytes(row.raw), case.raw)
+                if result.outcome == "created":
+                    ticket = Ticket.objects.get(pk=row.ticket_id)
+                    body = ticket.messages.get(kind=MessageKind.INBOUND).body
+                    for fragment in case.body:
+                        self.assertIn(fragment.strip(), body)
+                    self.assertEqual(result.attachments, len(case.attachments))
+                    self.assertEqual(
+                        sorted(
+                            a.filename for a in Attachment.objects.filter(message__ticket=ticket)
+                        ),
+                        sorted(name for name, _type, _size in case.attachments),
+                    )
+        # Ingesting the whole corpus again adds nothing.
+        before = (Ticket.objects.count(), Message.objects.count(), InboundMail.objects.count())
+        outcomes = {ingest_raw(case.raw, source="again").outcome for case in CORPUS}
+        self.assertEqual(outcomes, {"duplicate"})
+        self.assertEqual(
+            before, (Ticket.objects.count(), Message.objects.count(), InboundMail.objects.count())
+        )
