@@ -115,19 +115,31 @@ class CrashSafetyTests(SimpleTestCase):
             "20",
             str(maildir),
         ]
+        # Kill points spread over the whole ingest: each run is killed when the messages
+        # processed so far (over all runs) reach the next random target, plus a random delay
+        # that lands the kill anywhere in the following batch (storing, parsing, writing).
+        targets = sorted(rng.sample(range(1, MESSAGES - 60), KILLS))
+        done = 0
         progress = []
-        for _ in range(KILLS):
+        for target in targets:
             proc = subprocess.Popen(
                 command,
                 env=self.env,
-                stdout=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
+                text=True,
                 start_new_session=True,
             )
-            time.sleep(rng.uniform(0.3, 2.5))
+            for line in proc.stdout:
+                if '"outcome": "duplicate"' not in line:
+                    done += 1
+                if done >= target:
+                    time.sleep(rng.uniform(0, 0.08))
+                    break
             # The whole group: the parsing process dies with the ingest.
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+            proc.stdout.close()
             progress.append(
                 self.query("SELECT COUNT(*) FROM mail_inboundmail WHERE state <> 'pending'")[0][0]
             )

@@ -233,7 +233,7 @@ class NoiseTests(BaseTestCase):
         self.assertTrue(ticket.events.filter(kind=EventKind.MAIL_FAILED).exists())
         self.assertTrue(
             ticket.messages.filter(
-                kind=MessageKind.NOTE, body__contains="could not be delivered"
+                kind=MessageKind.NOTE, body__contains="Undelivered Mail Returned to Sender"
             ).exists()
         )
         self.assertEqual(len(mail.outbox), 1)  # only the acknowledgement; the bounce got nothing
