@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from kizuna.tickets.models import (
     AutoReplyLog,
+    Channel,
     EventKind,
     MailCharset,
     Message,
@@ -338,6 +339,25 @@ def _new_message_id(message: Message) -> str:
     return f"<{message.ticket.reference}.{message.id}.{secrets.token_hex(8)}@{domain}>"
 
 
+def answers_mail(message: Message) -> bool:
+    """True when an automatic message answers mail: the ticket came by email, or the
+    customer's latest message before it did. Only such messages can feed a loop between two
+    auto-responders; a customer who opens two requests in the portal gets both
+    acknowledgements."""
+    if message.ticket.channel == Channel.EMAIL:
+        return True
+    latest = (
+        Message.objects.filter(ticket_id=message.ticket_id, kind=MessageKind.INBOUND)
+        .filter(
+            Q(created_at__lt=message.created_at) | Q(created_at=message.created_at, id__lt=message.id)
+        )
+        .order_by("-created_at", "-id")
+        .values_list("email_message_id", flat=True)
+        .first()
+    )
+    return bool(latest)
+
+
 def _auto_reply_allowed(message: Message, *, now: datetime) -> bool:
     """Take the address's automatic-reply slot for `message`, atomically; False when another
     automatic mail went to the address within the window.
@@ -380,7 +400,7 @@ def message_send(*, message_id: int, now: datetime | None = None) -> str:
             # Stored before sending: a reply to this mail threads even if we die after sending.
             msg.email_message_id = _new_message_id(msg)
             Message.objects.filter(id=msg.id).update(email_message_id=msg.email_message_id)
-        if msg.automatic and not _auto_reply_allowed(msg, now=now):
+        if msg.automatic and answers_mail(msg) and not _auto_reply_allowed(msg, now=now):
             reason = (
                 f"Not mailed: {msg.ticket.requester.email} already received an automatic "
                 f"message in the last {settings.KIZUNA_AUTO_REPLY_WINDOW_MINUTES} minutes."

@@ -275,8 +275,15 @@ class MailCharsetSettingTests(ApiTestCase):
 
 class AutoReplyWindowTests(BaseTestCase):
     def open(self, **overrides):
+        overrides.setdefault("channel", "email")
         with self.captureOnCommitCallbacks(execute=True):
             return self.make_ticket(**overrides)
+
+    def test_two_requests_opened_in_the_portal_are_both_acknowledged_by_mail(self):
+        self.open(channel="portal")
+        self.open(channel="portal", subject="もう一件、プリンターが動かない")
+        self.assertEqual(len(mail.outbox), 2)
+        self.assertFalse(Message.objects.exclude(mail_suppressed="").exists())
 
     def test_a_second_acknowledgement_to_the_same_address_is_kept_but_not_mailed(self):
         self.open()
@@ -493,7 +500,8 @@ class ConcurrentWorkersTests(Personas, TransactionTestCase):
     def test_two_workers_mailing_acknowledgements_to_one_address_send_only_one(self):
         # Both acknowledgements are queued; two workers pick them up at the same moment.
         with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
-            first, second = self.make_ticket(), self.make_ticket(subject="もう一件")
+            first = self.make_ticket(channel="email")
+            second = self.make_ticket(channel="email", subject="もう一件")
         acks = [t.messages.get(kind=MessageKind.OUTBOUND).id for t in (first, second)]
         barrier = threading.Barrier(2)
         results = {}
