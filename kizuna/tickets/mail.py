@@ -48,6 +48,10 @@ RETRY_MINUTES = (1, 5, 15, 60, 120, 240, 480, 720)
 
 SENT, SUPPRESSED, SKIPPED = "sent", "suppressed", "skipped"
 
+# Far longer than one SMTP conversation (EMAIL_TIMEOUT is 30 s): a claim this old means the
+# worker that took it is gone.
+CLAIM_TIMEOUT = timedelta(minutes=10)
+
 
 def subject_for(ticket: Ticket) -> str:
     """The ticket's subject with its reference tag in front, once: `[KZ-000123] subject`.
@@ -380,18 +384,36 @@ def _auto_reply_allowed(message: Message, *, now: datetime) -> bool:
     return True
 
 
+def _unsent():
+    return Message.objects.filter(kind=MessageKind.OUTBOUND, mailed_at=None, mail_suppressed="")
+
+
+def stale_claims(*, now: datetime | None = None):
+    """Outbound messages whose sending worker died mid-send (claimed long ago, never sent)."""
+    return _unsent().filter(mail_claimed_at__lt=(now or timezone.now()) - CLAIM_TIMEOUT)
+
+
 def message_send(*, message_id: int, now: datetime | None = None) -> str:
-    """Mail one outbound message to the ticket's requester, at most once.
+    """Mail one outbound message to the ticket's requester.
 
     Returns `sent`, `suppressed` (an automatic message inside the address's automatic-reply
     window: it stays in the ticket, unmailed, with the reason recorded) or `skipped` (not an
     outbound message, already mailed, or being mailed by another worker). When sending fails
     the claim is released, the error recorded, and the exception propagates for a retry.
+
+    Two workers never send at the same time (the claim is a conditional update), and a
+    message is marked mailed only once the server has accepted it. A worker that dies
+    mid-send leaves a claim that expires after CLAIM_TIMEOUT, and `mail_recover` sends the
+    message again with the same Message-ID: at worst the customer's client sees the same
+    mail twice (and most clients fold it into one), never no mail at all.
     """
     now = now or timezone.now()
-    claimed = Message.objects.filter(
-        id=message_id, kind=MessageKind.OUTBOUND, mailed_at=None, mail_suppressed=""
-    ).update(mailed_at=now, mail_attempts=F("mail_attempts") + 1)
+    claimed = (
+        _unsent()
+        .filter(id=message_id)
+        .filter(Q(mail_claimed_at=None) | Q(mail_claimed_at__lt=now - CLAIM_TIMEOUT))
+        .update(mail_claimed_at=now, mail_attempts=F("mail_attempts") + 1)
+    )
     if not claimed:
         return SKIPPED
     try:
@@ -405,13 +427,19 @@ def message_send(*, message_id: int, now: datetime | None = None) -> str:
                 f"Not mailed: {msg.ticket.requester.email} already received an automatic "
                 f"message in the last {settings.KIZUNA_AUTO_REPLY_WINDOW_MINUTES} minutes."
             )
-            Message.objects.filter(id=msg.id).update(mailed_at=None, mail_suppressed=reason[:200])
+            Message.objects.filter(id=msg.id).update(
+                mail_claimed_at=None, mail_suppressed=reason[:200]
+            )
             return SUPPRESSED
         build_email(msg).send()
     except BaseException as exc:
-        Message.objects.filter(id=message_id).update(mailed_at=None, mail_error=_describe(exc))
+        Message.objects.filter(id=message_id).update(
+            mail_claimed_at=None, mail_error=_describe(exc)
+        )
         raise
-    Message.objects.filter(id=message_id).update(mail_error="")
+    Message.objects.filter(id=message_id).update(
+        mailed_at=timezone.now(), mail_claimed_at=None, mail_error=""
+    )
     return SENT
 
 

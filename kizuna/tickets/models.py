@@ -263,7 +263,11 @@ class Message(models.Model):
     automatic = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=now)
     email_message_id = models.CharField(max_length=998, blank=True, db_index=True)
+    # When the mail server accepted it; set only after a successful send.
     mailed_at = models.DateTimeField(null=True, blank=True)
+    # A worker is sending it since then. A claim older than mail.CLAIM_TIMEOUT belongs to a
+    # worker that died mid-send: the message is sent again rather than lost.
+    mail_claimed_at = models.DateTimeField(null=True, blank=True)
     # Outbound delivery: attempts so far and the last error; a retry runs later (tasks.py).
     mail_attempts = models.PositiveSmallIntegerField(default=0)
     mail_error = models.TextField(blank=True)

@@ -42,3 +42,15 @@ def message_deliver(message_id: int) -> str:
             # ends in a recorded failure after the last attempt.
             message_deliver.enqueue(message_id)
         return "retry"
+
+
+@task()
+def mail_recover() -> int:
+    """Queue again every message whose sending worker died mid-send (its claim expired);
+    `kizuna worker` runs this every KIZUNA_POLL_SECONDS when there are any."""
+    ids = list(mail.stale_claims().values_list("id", flat=True)[:1000])
+    for message_id in ids:
+        message_deliver.enqueue(message_id)
+    if ids:
+        logger.warning("re-queued %s message(s) whose worker stopped while sending", len(ids))
+    return len(ids)

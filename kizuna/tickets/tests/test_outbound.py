@@ -25,7 +25,7 @@ from kizuna.test import BaseTestCase, Personas
 from kizuna.tickets import mail as mail_service
 from kizuna.tickets import services
 from kizuna.tickets.models import AutoReplyLog, EventKind, Message, MessageKind
-from kizuna.tickets.tasks import message_deliver
+from kizuna.tickets.tasks import mail_recover, message_deliver
 
 
 def parsed(email):
@@ -521,3 +521,41 @@ class ConcurrentWorkersTests(Personas, TransactionTestCase):
         self.assertEqual(sorted(results.values()), ["sent", "suppressed"])
         self.assertEqual(len(mail.outbox), 1)
         self.assertEqual(AutoReplyLog.objects.count(), 1)
+
+
+class WorkerDiedMidSendTests(BaseTestCase):
+    """A worker killed between claiming a message and the server's 250 leaves a claim behind;
+    the message must still reach the customer, once."""
+
+    def claimed_ack(self, minutes_ago: int) -> Message:
+        ticket = self.make_ticket()  # its delivery task is never run here
+        ack = ticket.messages.get(kind=MessageKind.OUTBOUND)
+        Message.objects.filter(id=ack.id).update(
+            mail_claimed_at=timezone.now() - timedelta(minutes=minutes_ago), mail_attempts=1
+        )
+        return ack
+
+    def test_an_expired_claim_is_sent_again_exactly_once(self):
+        ack = self.claimed_ack(minutes_ago=11)
+        self.assertEqual(mail_recover.enqueue().return_value, 1)
+        self.assertEqual(len(mail.outbox), 1)
+        ack.refresh_from_db()
+        self.assertIsNotNone(ack.mailed_at)
+        self.assertIsNone(ack.mail_claimed_at)
+        self.assertEqual(ack.mail_attempts, 2)
+        self.assertEqual(mail.outbox[0].extra_headers["Message-ID"], ack.email_message_id)
+        # Once sent, nothing is left to recover.
+        self.assertEqual(mail_recover.enqueue().return_value, 0)
+        self.assertEqual(len(mail.outbox), 1)
+
+    def test_a_message_another_worker_is_sending_right_now_is_left_alone(self):
+        ack = self.claimed_ack(minutes_ago=1)
+        self.assertEqual(mail_recover.enqueue().return_value, 0)
+        self.assertEqual(mail_service.message_send(message_id=ack.id), "skipped")
+        self.assertEqual(len(mail.outbox), 0)
+
+    def test_a_message_refused_for_good_is_not_resent(self):
+        ack = self.claimed_ack(minutes_ago=11)
+        Message.objects.filter(id=ack.id).update(mail_claimed_at=None, mail_error="550 no such user")
+        self.assertEqual(mail_recover.enqueue().return_value, 0)
+        self.assertEqual(len(mail.outbox), 0)

@@ -20,17 +20,22 @@ logger = logging.getLogger(__name__)
 
 
 def schedule_mail_polls(stop: threading.Event) -> None:
-    """Enqueue a poll of the mailboxes every KIZUNA_POLL_SECONDS while there are any."""
+    """Every KIZUNA_POLL_SECONDS: enqueue a poll of the mailboxes while there are any, and
+    the recovery of outgoing mail whose worker died mid-send when there is such mail."""
     from kizuna.mail.tasks import mailboxes_poll, polling_needed
+    from kizuna.tickets.mail import stale_claims
+    from kizuna.tickets.tasks import mail_recover
 
     while True:
         try:
             close_old_connections()
             if polling_needed():
                 mailboxes_poll.enqueue()
+            if stale_claims().exists():
+                mail_recover.enqueue()
         except Exception:
             # A database hiccup must not end the schedule; the next round tries again.
-            logger.exception("Could not enqueue the mailbox poll")
+            logger.exception("Could not enqueue the mailbox poll or the mail recovery")
         if stop.wait(settings.KIZUNA_POLL_SECONDS):
             return
 
