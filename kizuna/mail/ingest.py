@@ -31,7 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kizuna.mail import routing
-from kizuna.mail.models import InboundMail, InboundState, Mailbox, MailReference
+from kizuna.mail.models import REASONS, InboundMail, InboundState, Mailbox, MailReference
 from kizuna.mail.parsing import ParsedMail, normalize_message_id, parse_message
 from kizuna.tickets import services
 from kizuna.tickets.models import (
@@ -58,6 +58,7 @@ _HEADER_END = re.compile(rb"\r?\n\r?\n")
 # Message-IDs quoted inside a bounce (the returned original or its headers).
 _QUOTED_ID = re.compile(rb"^Message-ID:[ \t]*(<[^>\r\n]{1,900}>)", re.IGNORECASE | re.MULTILINE)
 _KEY_MAX = 900
+_REASON_ARGS = InboundMail._meta.get_field("reason_args")
 
 
 @dataclass
@@ -373,11 +374,22 @@ def _quarantine(inbound: InboundMail, parsed: ParsedMail | None, reason: str) ->
     return _result(row, row.state, parsed=parsed)
 
 
+class Reason:
+    """A reason from `models.REASONS` with its values: stored as text and as code and values,
+    so that the desk shows it in each agent's language."""
+
+    def __init__(self, code: str, **args: str) -> None:
+        self.code, self.args = code, args
+
+    def __str__(self) -> str:
+        return str(REASONS[self.code]) % self.args
+
+
 def _finish(
     row: InboundMail,
     parsed: ParsedMail,
     state: str,
-    reason: str = "",
+    reason: str | Reason = "",
     *,
     ticket: Ticket | None = None,
     message=None,
@@ -386,7 +398,9 @@ def _finish(
     """Record the outcome, only if the row is still pending: the conditional update also
     waits for (and then loses to) another process finishing the same row."""
     row.state = state
-    row.reason = reason[:2000]
+    row.reason = str(reason)[:2000]
+    row.reason_code = reason.code if isinstance(reason, Reason) else ""
+    row.reason_args = reason.args if isinstance(reason, Reason) else {}
     row.ticket_id = ticket.pk if ticket is not None else None
     row.from_address = parsed.from_address[:320]
     row.subject = parsed.subject[:1000]
@@ -394,12 +408,14 @@ def _finish(
     # One plain statement per message (the ORM's update building cost more than the write).
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {InboundMail._meta.db_table} SET state = %s, reason = %s, ticket_id = %s,"
-            " ticket_message_id = %s, from_address = %s, subject = %s, processed_at = %s,"
-            " attempts = attempts + 1 WHERE id = %s AND state = %s",
+            f"UPDATE {InboundMail._meta.db_table} SET state = %s, reason = %s, reason_code = %s,"
+            " reason_args = %s, ticket_id = %s, ticket_message_id = %s, from_address = %s,"
+            " subject = %s, processed_at = %s, attempts = attempts + 1 WHERE id = %s AND state = %s",
             [
                 state,
                 row.reason,
+                row.reason_code,
+                _REASON_ARGS.get_db_prep_save(row.reason_args, connection),
                 row.ticket_id,
                 message.pk if isinstance(message, Message) else message,
                 row.from_address,
@@ -439,14 +455,12 @@ def _route(
     if parsed.is_bounce or parsed.auto_reason:
         return _ignore(row, parsed)
     if not address:
-        return _finish(row, parsed, S.QUARANTINED, _("no usable sender address (From)"))
+        return _finish(row, parsed, S.QUARANTINED, Reason("no_sender"))
     if address in own_addresses():
-        return _finish(row, parsed, S.IGNORED, _("sent by this helpdesk itself (mail loop)"))
+        return _finish(row, parsed, S.IGNORED, Reason("own_mail"))
     body, files, dropped = _body_and_files(parsed)
     if not body and not files:
-        return _finish(
-            row, parsed, S.QUARANTINED, _("empty message: no subject, text or attachment")
-        )
+        return _finish(row, parsed, S.QUARANTINED, Reason("empty"))
 
     contact = cache.contact_for(address)
     thread = routing.find_thread(
@@ -462,11 +476,7 @@ def _route(
                 row,
                 parsed,
                 S.HELD,
-                _(
-                    "%(address)s is not a contact of %(ref)s's organization; an agent decides "
-                    "whether to add this reply"
-                )
-                % {"address": address, "ref": ticket.reference},
+                Reason("foreign_reply", address=address, ref=ticket.reference),
                 ticket=ticket,
             )
         if contact is None:
@@ -488,11 +498,7 @@ def _route(
                 row,
                 parsed,
                 S.HELD,
-                _(
-                    "unknown sender: no organization has the mail domain of %(address)s; an "
-                    "agent places the sender in an organization"
-                )
-                % {"address": address},
+                Reason("unknown_sender", address=address),
             )
         contact = _contact_create(parsed, organization)
     return _open(row, parsed, contact, body, files, cache=cache)
@@ -522,9 +528,7 @@ def _open(row, parsed, contact, body, files, *, cache: RunCache, follows: Ticket
     )
     # The request is the ticket's only inbound message.
     message = _remember(row, parsed, ticket, None)
-    reason = ""
-    if follows is not None:
-        reason = _("follows up %(ref)s, which is closed") % {"ref": follows.reference}
+    reason = Reason("follows_closed", ref=follows.reference) if follows is not None else ""
     return _finish(
         row, parsed, S.CREATED, reason, ticket=ticket, message=message, attachments=len(files)
     )

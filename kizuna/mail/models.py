@@ -71,6 +71,29 @@ class InboundState(models.TextChoices):
     HELD = "held", _("Held for an agent")
 
 
+# Why the pipeline or an agent decided what it did, as templates filled in when shown, so
+# each agent reads them in their own language; `InboundMail.reason` keeps the text as written.
+REASONS = {
+    "no_sender": _("no usable sender address (From)"),
+    "own_mail": _("sent by this helpdesk itself (mail loop)"),
+    "empty": _("empty message: no subject, text or attachment"),
+    "foreign_reply": _(
+        "%(address)s is not a contact of %(ref)s's organization; an agent decides "
+        "whether to add this reply"
+    ),
+    "unknown_sender": _(
+        "unknown sender: no organization has the mail domain of %(address)s; an "
+        "agent places the sender in an organization"
+    ),
+    "follows_closed": _("follows up %(ref)s, which is closed"),
+    "ignored_by": _("ignored by %(agent)s"),
+}
+DECISIONS = {
+    "accepted": _("accepted by %(agent)s"),
+    "placed": _("sender placed in %(org)s by %(agent)s"),
+}
+
+
 class InboundMail(models.Model):
     """One message exactly as received, and what became of it.
 
@@ -92,6 +115,10 @@ class InboundMail(models.Model):
         max_length=12, choices=InboundState.choices, default=InboundState.PENDING
     )
     reason = models.TextField(blank=True)
+    # The reason as a key of REASONS and its values (shown in each agent's language), and an
+    # agent's decision ({"decision": key of DECISIONS, …values}).
+    reason_code = models.CharField(max_length=40, blank=True)
+    reason_args = models.JSONField(default=dict, blank=True)
     from_address = models.CharField(max_length=320, blank=True)
     subject = models.CharField(max_length=1000, blank=True)
     # The Date header (when it could be read): mail is processed oldest first.
@@ -117,6 +144,25 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} ({self.state})"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the active language (free text, such as an error, as stored)."""
+        args = self.reason_args or {}
+        template = REASONS.get(self.reason_code)
+        text = self.reason
+        if template is not None:
+            try:
+                text = str(template) % args
+            except (KeyError, TypeError, ValueError):
+                pass
+        decision = DECISIONS.get(args.get("decision", ""))
+        if decision is not None:
+            try:
+                text = f"{text}; {str(decision) % args}" if text else str(decision) % args
+            except (KeyError, TypeError, ValueError):
+                pass
+        return text
 
     @property
     def needs_agent(self) -> bool:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from kizuna.lib.names import person_name
 from kizuna.mail import ingest
 from kizuna.mail.ingest import IngestResult
-from kizuna.mail.models import InboundMail, InboundState
+from kizuna.mail.models import DECISIONS, REASONS, InboundMail, InboundState
 from kizuna.tickets import services as ticket_services
 from kizuna.tickets.models import Contact, Organization
 from kizuna.tickets.workflow import TicketError
@@ -56,7 +56,7 @@ def inbound_accept(*, inbound: InboundMail, actor_user) -> IngestResult:
     row._state.adding = False
     row.accept_sender = True
     result = ingest.process(row)
-    _note(inbound, _("accepted by %(agent)s") % {"agent": person_name(actor_user)})
+    _note(inbound, "accepted", agent=person_name(actor_user))
     return result
 
 
@@ -97,28 +97,33 @@ def inbound_place(
     row = InboundMail(pk=inbound.pk)
     row._state.adding = False
     result = ingest.process(row)
-    _note(
-        inbound,
-        _("sender placed in %(org)s by %(agent)s")
-        % {"org": organization.name, "agent": person_name(actor_user)},
-    )
+    _note(inbound, "placed", org=organization.name, agent=person_name(actor_user))
     return result
 
 
 def inbound_ignore(*, inbound: InboundMail, actor_user) -> InboundMail:
     """Set a quarantined or held message aside for good (spam, a stray test): it stays
     stored, with who decided it."""
-    reason = _("ignored by %(agent)s") % {"agent": person_name(actor_user)}
+    args = {"agent": person_name(actor_user)}
     updated = InboundMail.objects.filter(pk=inbound.pk, state__in=(S.QUARANTINED, S.HELD)).update(
-        state=S.IGNORED, reason=reason, processed_at=timezone.now()
+        state=S.IGNORED,
+        reason=str(REASONS["ignored_by"]) % args,
+        reason_code="ignored_by",
+        reason_args=args,
+        processed_at=timezone.now(),
     )
     if not updated:
         raise TicketError(_("This message is no longer waiting for a decision."), field="state")
-    inbound.refresh_from_db(fields=["state", "reason", "processed_at"])
+    inbound.refresh_from_db(fields=["state", "reason", "reason_code", "reason_args", "processed_at"])
     return inbound
 
 
-def _note(inbound: InboundMail, text: str) -> None:
-    row = InboundMail.objects.only("reason").get(pk=inbound.pk)
-    reason = f"{row.reason}; {text}" if row.reason else text
-    InboundMail.objects.filter(pk=inbound.pk).update(reason=reason[:2000])
+def _note(inbound: InboundMail, decision: str, **args: str) -> None:
+    """Record an agent's decision beside the pipeline's reason (shown in each agent's
+    language; the text column keeps it too)."""
+    row = InboundMail.objects.only("reason", "reason_args").get(pk=inbound.pk)
+    text = str(DECISIONS[decision]) % args
+    merged = {**(row.reason_args or {}), **args, "decision": decision}
+    InboundMail.objects.filter(pk=inbound.pk).update(
+        reason=(f"{row.reason}; {text}" if row.reason else text)[:2000], reason_args=merged
+    )

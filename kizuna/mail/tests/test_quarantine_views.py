@@ -61,6 +61,19 @@ class QuarantineViewTests(BaseTestCase):
         only_held = self.client.get(reverse("mail:inbound_list") + "?state=held")
         self.assertNotContains(only_held, "故障")
 
+    def test_each_administrator_reads_the_reason_in_their_own_language(self):
+        # Held while an English-speaking process ran the pipeline…
+        row = self.hold_unknown()
+        url = reverse("mail:inbound_detail", args=[row.pk])
+        ja = self.client.get(url, HTTP_ACCEPT_LANGUAGE="ja")
+        self.assertContains(ja, "不明な差出人：new@unknown.example のメールドメインを持つ組織がありません")
+        en = self.client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(en, "unknown sender: no organization has the mail domain of")
+        # …and an agent's decision is shown the same way, with who took it.
+        self.client.post(reverse("mail:inbound_ignore", args=[row.pk]))
+        ja = self.client.get(url, HTTP_ACCEPT_LANGUAGE="ja")
+        self.assertContains(ja, "admin が無視しました")
+
     def test_the_page_is_bilingual(self):
         self.hold_unknown()
         response = self.client.get(reverse("mail:inbound_list"), HTTP_ACCEPT_LANGUAGE="ja")
