@@ -193,7 +193,11 @@ def fresh_postgres(url: str) -> None:
 
 
 def run(args, maildir: Path, expected: dict[str, str], label: str) -> None:
-    home = tempfile.mkdtemp(prefix="kizuna-bench-ingest-")
+    with tempfile.TemporaryDirectory(prefix="kizuna-bench-ingest-") as home:
+        measure(args, maildir, expected, label, home)
+
+
+def measure(args, maildir: Path, expected: dict[str, str], label: str, home: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KIZUNA_", "DJANGO_"))}
     env.update(
         KIZUNA_HOME=home,
@@ -207,7 +211,11 @@ def run(args, maildir: Path, expected: dict[str, str], label: str) -> None:
         env["KIZUNA_DATABASE_URL"] = args.database_url
     kizuna = [sys.executable, "-m", "kizuna"]
     subprocess.run([*kizuna, "migrate", "--verbosity", "0"], env=env, check=True)
-    subprocess.run([*kizuna, "shell", "-c", SETUP.format(n=ORGANIZATIONS)], env=env, check=True)
+    subprocess.run(
+        [*kizuna, "shell", "--verbosity", "0", "-c", SETUP.format(n=ORGANIZATIONS)],
+        env=env,
+        check=True,
+    )
     command = [*kizuna, "ingest", "--json", str(maildir), *args.ingest_args]
     if args.profile:
         command = [
