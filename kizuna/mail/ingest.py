@@ -40,7 +40,6 @@ from kizuna.tickets.models import (
     EmailDomain,
     EventKind,
     Message,
-    MessageKind,
     Organization,
     Status,
     Team,
@@ -484,7 +483,12 @@ def _route(
         if ticket.status == Status.CLOSED:
             return _open(row, parsed, contact, body, files, cache=cache, follows=ticket)
         message = services.ticket_customer_reply(
-            ticket=ticket, contact=contact, body=body, files=files
+            ticket=ticket,
+            contact=contact,
+            body=body,
+            files=files,
+            email_message_id=parsed.message_id[:998],
+            body_html=parsed.html,
         )
         _remember(row, parsed, ticket, message)
         return _finish(
@@ -525,50 +529,34 @@ def _open(row, parsed, contact, body, files, *, cache: RunCache, follows: Ticket
         channel=Channel.EMAIL,
         files=files,
         team=cache.team_for(row.mailbox_id),
+        email_message_id=parsed.message_id[:998],
+        body_html=parsed.html,
     )
-    # The request is the ticket's only inbound message.
-    message = _remember(row, parsed, ticket, None)
+    message = _remember(row, parsed, ticket, ticket.request_message)
     reason = Reason("follows_closed", ref=follows.reference) if follows is not None else ""
     return _finish(
         row, parsed, S.CREATED, reason, ticket=ticket, message=message, attachments=len(files)
     )
 
 
-def _remember(row, parsed: ParsedMail, ticket: Ticket, message: Message | None) -> int | None:
+def _remember(row, parsed: ParsedMail, ticket: Ticket, message: Message) -> int:
     """Record the message's own id and the ids it refers to, so later mail (and earlier mail
-    arriving late) finds this ticket; the message keeps its Message-ID for our replies.
-
-    Without `message`, the ticket's (only) inbound message is meant: its id is returned.
-    Plain statements, as this runs for every message that reaches a ticket."""
+    arriving late) finds this ticket. One plain statement, as this runs for every message
+    that reaches a ticket (the message itself already carries its Message-ID)."""
     ids = routing.thread_ids(
         message_id=parsed.message_id, in_reply_to=parsed.in_reply_to, references=parsed.references
     )
     ids = [mid for mid in ids if len(mid) <= 998]
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        if ids:
+    if ids:
+        now = timezone.now()
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {MailReference._meta.db_table} (message_id, ticket_id, created_at)"
                 f" VALUES {', '.join(['(%s, %s, %s)'] * len(ids))}"
                 " ON CONFLICT (message_id, ticket_id) DO NOTHING",
                 [value for mid in ids for value in (mid, ticket.pk, now)],
             )
-        mid = parsed.message_id[:998]
-        table = Message._meta.db_table
-        if message is not None:
-            if mid:
-                cursor.execute(
-                    f"UPDATE {table} SET email_message_id = %s WHERE id = %s", [mid, message.pk]
-                )
-                message.email_message_id = mid
-            return message.pk
-        cursor.execute(
-            f"UPDATE {table} SET email_message_id = %s WHERE ticket_id = %s AND kind = %s"
-            " RETURNING id",
-            [mid, ticket.pk, MessageKind.INBOUND],
-        )
-        found = cursor.fetchone()
-        return found[0] if found else None
+    return message.pk
 
 
 def _contact_create(parsed: ParsedMail, organization: Organization) -> Contact:

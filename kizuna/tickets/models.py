@@ -259,6 +259,9 @@ class Message(models.Model):
         Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     body = models.TextField()
+    # Mail that came as HTML: the HTML sanitised (no scripts, no remote content), shown on
+    # request beside the plain text in `body`.
+    body_html = models.TextField(blank=True)
     # Sent by Kizuna itself (acknowledgements, reopen notices): marked Auto-Submitted when mailed.
     automatic = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=now)

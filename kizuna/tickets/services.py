@@ -147,12 +147,16 @@ def ticket_open(
     files: Sequence[IncomingFile] = (),
     actor_user=None,
     team: Team | None = None,
+    email_message_id: str = "",
+    body_html: str = "",
     now: datetime | None = None,
 ) -> Ticket:
     """Open a ticket from a customer's request and acknowledge it at once (P1).
 
-    The request is stored as the customer's first message; the acknowledgement gives the
-    reference and the time by which we will respond, and that time becomes the first checkpoint.
+    The request is stored as the customer's first message (`ticket.request_message`), with
+    the Message-ID and sanitised HTML of the mail it came in, if any; the acknowledgement gives
+    the reference and the time by which we will respond, and that time becomes the first
+    checkpoint.
     """
     subject = " ".join((subject or "").split())
     body = (body or "").strip()
@@ -193,6 +197,8 @@ def ticket_open(
                 kind=MessageKind.INBOUND,
                 author_contact=requester,
                 body=body,
+                body_html=body_html,
+                email_message_id=email_message_id,
                 created_at=now,
             ),
             Message(
@@ -205,6 +211,7 @@ def ticket_open(
         ]
     )
     _store_files(request, files)
+    ticket.request_message = request
     Ticket.objects.filter(pk=ticket.pk).update(customer_note=ack_text)
     ticket.customer_note = ack_text
     TicketEvent.objects.bulk_create(
@@ -517,10 +524,13 @@ def ticket_customer_reply(
     contact: Contact,
     body: str,
     files: Sequence[IncomingFile] = (),
+    email_message_id: str = "",
+    body_html: str = "",
     now: datetime | None = None,
 ) -> Message:
-    """Record a customer's message. A reply to a resolved ticket reopens it; an answer we were
-    waiting for puts it back into investigation, with a new checkpoint (P1)."""
+    """Record a customer's message (with the Message-ID and sanitised HTML of the mail it came
+    in, if any). A reply to a resolved ticket reopens it; an answer we were waiting for puts
+    it back into investigation, with a new checkpoint (P1)."""
     body = (body or "").strip()
     if not body:
         raise TicketError(_("The message is empty."), field="body")
@@ -534,7 +544,13 @@ def ticket_customer_reply(
             field="status",
         )
     msg = Message.objects.create(
-        ticket=locked, kind=MessageKind.INBOUND, author_contact=contact, body=body, created_at=now
+        ticket=locked,
+        kind=MessageKind.INBOUND,
+        author_contact=contact,
+        body=body,
+        body_html=body_html,
+        email_message_id=email_message_id,
+        created_at=now,
     )
     _store_files(msg, files)
     TicketEvent.objects.create(

@@ -342,3 +342,43 @@ class CorpusTests(BaseTestCase):
         self.assertEqual(
             before, (Ticket.objects.count(), Message.objects.count(), InboundMail.objects.count())
         )
+
+
+class HtmlMailTests(BaseTestCase):
+    HTML_ONLY = (
+        "From: 山田 太郎 <taro@yamada.example.jp>\r\n"
+        "To: support@kizuna.example\r\n"
+        "Subject: =?UTF-8?B?6KGo56S644GM5bSp44KM44KL?=\r\n"
+        "Message-ID: <html.2@yamada.example.jp>\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/html; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+        "<html><head><script>alert(document.cookie)</script></head>"
+        '<body onload="steal()"><p>トップページの<b>表示が崩れます</b>。</p>'
+        '<ul><li>Chrome</li><li>Edge</li></ul><img src="https://tracker.example/p.gif"></body></html>'
+    ).encode()
+
+    def test_html_only_mail_reads_as_text_and_keeps_its_sanitised_html_for_the_desk(self):
+        result = ingest_raw(self.HTML_ONLY, source="test")
+        self.assertEqual(result.outcome, "created")
+        request = Message.objects.get(kind=MessageKind.INBOUND)
+        self.assertIn("トップページの表示が崩れます。", request.body)
+        self.assertIn("Chrome", request.body)
+        self.assertNotIn("<", request.body)
+        self.assertIn("<b>表示が崩れます</b>", request.body_html)
+        for unsafe in ("<script", "alert(", "onload", "tracker.example"):
+            self.assertNotIn(unsafe, request.body_html)
+        self.client.force_login(self.agent)
+        page = self.client.get(f"/desk/tickets/{request.ticket_id}/").content.decode()
+        # Shown in a sandboxed frame (no scripts, no forms, another origin), escaped into it.
+        self.assertIn('<iframe sandbox=""', page)
+        self.assertIn("&lt;b&gt;表示が崩れます&lt;/b&gt;", page)
+        self.assertNotIn("alert(document.cookie)", page)
+
+    def test_plain_text_mail_has_no_html_view(self):
+        ingest_raw(make_mail(), source="test")
+        request = Message.objects.get(kind=MessageKind.INBOUND)
+        self.assertEqual(request.body_html, "")
+        self.client.force_login(self.agent)
+        page = self.client.get(f"/desk/tickets/{request.ticket_id}/").content.decode()
+        self.assertNotIn("<iframe", page)
