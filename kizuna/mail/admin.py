@@ -1,10 +1,47 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from kizuna.mail.models import InboundMail, Mailbox, MailReference
 
 
+class MailboxForm(forms.ModelForm):
+    """The password is never sent back to the browser; left empty, it stays as it was."""
+
+    password = forms.CharField(
+        label=_("password"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to keep the current password."),
+    )
+
+    class Meta:
+        model = Mailbox
+        fields = [
+            "name",
+            "address",
+            "team",
+            "host",
+            "port",
+            "security",
+            "username",
+            "password",
+            "folder",
+            "processed_folder",
+            "flag_instead_of_move",
+            "active",
+        ]
+
+    def clean_password(self):
+        password = self.cleaned_data.get("password", "")
+        if not password and self.instance.pk:
+            return Mailbox.objects.filter(pk=self.instance.pk).values_list("password", flat=True)[0]
+        return password
+
+
 @admin.register(Mailbox)
 class MailboxAdmin(admin.ModelAdmin):
+    form = MailboxForm
     list_display = ["name", "address", "host", "folder", "team", "active", "failures", "last_error"]
     list_filter = ["active", "security"]
     # The poller owns these; editing them by hand would skip or repeat mail.
