@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
+from kizuna.lib.durability import sync_every_commit
 from kizuna.mail.imap import PollResult, mailboxes_due, mailboxes_poll
 from kizuna.mail.ingest import process_pending
 from kizuna.mail.models import Mailbox
@@ -33,6 +34,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, once: bool, mailbox: str | None, **options):
+        # Mail is moved off the IMAP server once stored: the store must survive a power cut.
+        sync_every_commit()
         chosen = None
         if mailbox:
             chosen = Mailbox.objects.filter(name=mailbox).first()

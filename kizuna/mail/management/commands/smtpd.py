@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from kizuna.lib.durability import sync_every_commit
 from kizuna.mail.smtpd import accepted_recipients, serve
 
 
@@ -23,6 +24,8 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, lmtp: bool, **options):
         if not 0 < port < 65536:
             raise CommandError(f"--port {port} is not a TCP port (1-65535).")
+        # 250 promises the sender that the message is safe, even across a power cut.
+        sync_every_commit()
         recipients = sorted(accepted_recipients())
         if not recipients:
             self.stderr.write(

@@ -16,6 +16,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
+from kizuna.lib.durability import sync_every_commit
+
 logger = logging.getLogger(__name__)
 
 
@@ -76,6 +78,9 @@ class Command(BaseCommand):
             worker_args.append("--batch")
         if worker_id:
             worker_args += ["--worker-id", worker_id]
+        # Workers poll the IMAP mailboxes too: mail moved off the server once stored must
+        # survive a power cut.
+        sync_every_commit()
         stop = threading.Event()
         if not batch:
             threading.Thread(
