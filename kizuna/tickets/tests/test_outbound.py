@@ -510,6 +510,8 @@ class ConcurrentWorkersTests(Personas, TransactionTestCase):
             try:
                 barrier.wait(timeout=10)
                 results[message_id] = mail_service.message_send(message_id=message_id)
+            except Exception as exc:
+                results[message_id] = repr(exc)
             finally:
                 connection.close()
 
