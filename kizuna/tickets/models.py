@@ -304,7 +304,8 @@ class Attachment(models.Model):
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=255, default="application/octet-stream")
     size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
+    # Indexed: every new file is looked up by its digest to store each content once.
+    sha256 = models.CharField(max_length=64, db_index=True)
 
     def __str__(self) -> str:
         return self.filename
