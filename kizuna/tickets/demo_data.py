@@ -166,6 +166,10 @@ def demo_seed(*, now: datetime | None = None) -> DemoResult:
             _play(script, now=now, agents=agents, teams=teams, contacts=contacts)
             for script in SCRIPTS
         ]
+        # Mail that has just arrived, through the real ingest pipeline (kizuna.mail.demo).
+        from kizuna.mail.demo import seed_mail
+
+        tickets += seed_mail()
         # Still inside the transaction: the deliveries queued by the services run after the
         # commit, find every message already mailed, and send nothing.
         Message.objects.filter(ticket__in=tickets).exclude(kind=MessageKind.NOTE).update(

@@ -4,6 +4,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from kizuna.mail.models import InboundMail
 from kizuna.test import PASSWORD, BaseTestCase
 from kizuna.tickets import demo_data
 from kizuna.tickets.demo_scripts import SCRIPTS
@@ -34,7 +35,28 @@ class DemoSeedTestCase(BaseTestCase):
         self.assertTrue(result.created)
         statuses = set(self.demo_tickets().values_list("status", flat=True))
         self.assertEqual(statuses, set(Status.values))
-        self.assertEqual(self.demo_tickets().count(), len(SCRIPTS))
+        # The scripted tickets, and two opened by demo mail that has just arrived.
+        self.assertEqual(self.demo_tickets().count(), len(SCRIPTS) + 2)
+
+    def test_demo_mail_shows_every_way_mail_can_go(self):
+        self.seed()
+        states = dict(InboundMail.objects.values_list("source", "state"))
+        self.assertEqual(
+            states,
+            {
+                "demo:html-request.eml": "created",
+                "demo:iso-2022-jp-request.eml": "created",
+                "demo:unknown-sender.eml": "held",
+                "demo:auto-reply.eml": "ignored",
+            },
+        )
+        legacy = InboundMail.objects.get(source="demo:iso-2022-jp-request.eml").ticket
+        self.assertEqual((legacy.channel, legacy.status), ("email", "new"))
+        self.assertEqual(legacy.subject, "①番の複合機から㈱本社へスキャンが届きません")
+        request = legacy.messages.get(kind=MessageKind.INBOUND)
+        self.assertIn("\\\\fs01\\scan", request.body)
+        html = Message.objects.get(email_message_id="<demo.vpn.1@harbourline.example.com>")
+        self.assertIn("<b>drops every 20 minutes</b>", html.body_html)
 
     def test_running_it_twice_duplicates_nothing(self):
         self.seed()
