@@ -95,15 +95,19 @@ class Envelope:
     message_id: str
     sent_at: datetime | None
     sha256: str
+    body_sha256: str
 
 
 def scan_headers(raw: bytes) -> Envelope:
-    """The dedupe key, Message-ID and Date from the header block alone; never raises."""
+    """The dedupe key, Message-ID and Date from the header block alone, and digests of the
+    whole message and of its body; never raises."""
     digest = hashlib.sha256(raw).hexdigest()
+    end = _HEADER_END.search(raw, 0, 1 << 20)
+    # The body alone: one message delivered by two routes differs only in its headers.
+    body_digest = hashlib.sha256(raw[end.end() :] if end else b"").hexdigest()
     message_id = ""
     sent_at = None
     try:
-        end = _HEADER_END.search(raw, 0, 1 << 20)
         head = raw[: end.start()] if end else raw[: 1 << 20]
         headers = BytesHeaderParser(policy=compat32).parsebytes(head)
         message_id = normalize_message_id(str(headers.get("Message-ID") or ""))
@@ -116,7 +120,7 @@ def scan_headers(raw: bytes) -> Envelope:
         key = "midsha:" + hashlib.sha256(message_id.encode()).hexdigest()
     else:
         key = f"sha256:{digest}"
-    return Envelope(key, message_id[:998], sent_at, digest)
+    return Envelope(key, message_id[:998], sent_at, digest, body_digest)
 
 
 def _date(value: str) -> datetime | None:
@@ -150,32 +154,39 @@ def store_many(
     item, in order, existing rows for messages already stored."""
     envelopes = [scan_headers(raw) for raw, _source in items]
     with transaction.atomic():
-        keys = {env.dedupe_key for env in envelopes}
-        known = {
-            row.dedupe_key: row
-            for row in InboundMail.objects.filter(dedupe_key__in=keys).defer("raw")
-        }
+        known = _known_rows({env.dedupe_key for env in envelopes})
+        # A Message-ID seen before on another message (some mailers reuse one for every
+        # mail): the new message gets a key of its own, so it is kept, not taken for a copy.
+        keys = [_own_key(env, known) for env in envelopes]
+        variants = set(keys) - set(known)
+        known.update(_known_rows(variants) if variants else {})
         fresh: dict[str, InboundMail] = {}
-        rows: list[InboundMail] = []
+        rows: list[InboundMail | str] = []
         now = timezone.now()
-        for (raw, source), env in zip(items, envelopes, strict=True):
-            if env.dedupe_key in known or env.dedupe_key in fresh:
-                rows.append(_repeat(known.get(env.dedupe_key) or fresh[env.dedupe_key]))
+        for (raw, source), env, key in zip(items, envelopes, keys, strict=True):
+            if key in fresh and _own_key(env, fresh) != key:
+                key = _own_key(env, fresh)
+            if key in known:
+                rows.append(_repeat(known[key]))
+                continue
+            if key in fresh:  # a copy within this batch: its row has no id before the insert
+                rows.append(key)
                 continue
             row = InboundMail(
                 raw=raw,
                 sha256=env.sha256,
+                body_sha256=env.body_sha256,
                 size=len(raw),
                 source=source[:1000],
                 mailbox=mailbox,
                 message_id=env.message_id,
-                dedupe_key=env.dedupe_key,
+                dedupe_key=key,
                 sent_at=env.sent_at,
                 received_at=now,
             )
             row.is_repeat = False
             row.fresh = True  # every field is in memory and the row is pending
-            fresh[env.dedupe_key] = row
+            fresh[key] = row
             rows.append(row)
         if fresh:
             try:
@@ -185,12 +196,34 @@ def store_many(
                 # Another process stored one of these meanwhile: store them one by one.
                 for row in fresh.values():
                     _store_one(row)
-    return rows
+    return [_repeat(fresh[row]) if isinstance(row, str) else row for row in rows]
+
+
+def _known_rows(keys) -> dict[str, InboundMail]:
+    return {
+        row.dedupe_key: row
+        for row in InboundMail.objects.filter(dedupe_key__in=keys).defer("raw")
+    }
+
+
+def _own_key(env: Envelope, known: dict[str, InboundMail]) -> str:
+    """The message's dedupe key: its Message-ID's, unless a message stored under that key has
+    another body, then one that also names this body."""
+    row = known.get(env.dedupe_key)
+    if (
+        row is None
+        or not env.message_id
+        or not row.body_sha256
+        or row.body_sha256 == env.body_sha256
+    ):
+        return env.dedupe_key
+    return f"{env.dedupe_key}#body:{env.body_sha256}"
 
 
 def _repeat(row: InboundMail) -> InboundMail:
     twin = copy.copy(row)
     twin.is_repeat = True
+    twin.fresh = False  # what it became is read from the database when it is processed
     return twin
 
 

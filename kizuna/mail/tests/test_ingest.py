@@ -8,7 +8,7 @@ from email import message_from_bytes
 from django.core import mail
 from django.test import override_settings
 
-from kizuna.mail.ingest import ingest_raw, process, process_pending, store_raw
+from kizuna.mail.ingest import ingest_many, ingest_raw, process, process_pending, store_raw
 from kizuna.mail.models import InboundMail, Mailbox, MailReference
 from kizuna.mail.tests.builders import make_mail
 from kizuna.test import BaseTestCase
@@ -142,6 +142,32 @@ class DuplicateTests(BaseTestCase):
         ingest_raw(first, source="imap:support#1")
         self.assertEqual(ingest_raw(relayed, source="smtp:relay").outcome, "duplicate")
         self.assertEqual(Ticket.objects.count(), 1)
+
+    def test_another_message_reusing_a_message_id_is_kept_not_taken_for_a_copy(self):
+        # Some mailers give every mail the same Message-ID; the second mail is new all the same.
+        first = make_mail(message_id="<reused@yamada.example.jp>", body="一通目: VPNが切れます。")
+        second = make_mail(
+            message_id="<reused@yamada.example.jp>", body="二通目: 今度はメールも送れません。"
+        )
+        self.assertEqual(ingest_raw(first, source="a").outcome, "created")
+        result = ingest_raw(second, source="b")
+        self.assertNotEqual(result.outcome, "duplicate")
+        self.assertEqual(InboundMail.objects.count(), 2)
+        bodies = list(Message.objects.filter(kind=MessageKind.INBOUND).values_list("body", flat=True))
+        self.assertEqual(len(bodies), 2)
+        self.assertTrue(any("二通目" in body for body in bodies))
+        # A copy of either, by any route, is still a duplicate.
+        self.assertEqual(ingest_raw(b"Received: by mx.example\r\n" + second, source="c").outcome, "duplicate")
+        self.assertEqual(ingest_raw(first, source="d").outcome, "duplicate")
+        self.assertEqual(InboundMail.objects.count(), 2)
+
+    def test_a_reused_message_id_within_one_batch_keeps_both_messages(self):
+        first = make_mail(message_id="<batch-reused@yamada.example.jp>", body="一通目")
+        second = make_mail(message_id="<batch-reused@yamada.example.jp>", body="二通目")
+        outcomes = [r.outcome for r in ingest_many([(first, "a"), (second, "b"), (second, "c")])]
+        self.assertEqual(outcomes[2], "duplicate")
+        self.assertNotIn("duplicate", outcomes[:2])
+        self.assertEqual(InboundMail.objects.count(), 2)
 
     def test_a_message_without_message_id_is_recognised_by_its_content(self):
         raw = make_mail(message_id=None)
