@@ -327,7 +327,14 @@ def process(
                 cache=cache or _NoCache(),
             )
     except _Lost:
-        return _already(_load(inbound.pk), repeat=repeat)
+        # Another process finished this message first (the same mail delivered twice at once,
+        # or two workers on one pending row): what was done here is rolled back, and this
+        # call reports a duplicate, so that of two deliveries exactly one says `created`.
+        result = _already(_load(inbound.pk), repeat=repeat)
+        if not repeat:
+            result.outcome = S.DUPLICATE
+            result.reason = _("processed at the same moment by another process")
+        return result
     except (OperationalError, InterfaceError):
         raise  # the database is unreachable or locked: not the message's fault
     except Exception as exc:

@@ -44,9 +44,10 @@ class ConcurrentIngestTests(Personas, TransactionTestCase):
     def test_one_message_delivered_twice_at_once_opens_one_ticket(self):
         raw = make_mail(message_id="<race.1@yamada.example.jp>", subject="同時に二度届いたメール")
         outcomes = self.together(lambda: ingest_raw(raw, source="race").outcome)
+        # Whichever delivery wins, exactly one reports the ticket and the other a duplicate.
         self.assertEqual(sorted(outcomes), ["created", "duplicate"])
         self.assertEqual(Ticket.objects.count(), 1)
-        self.assertEqual(InboundMail.objects.get().duplicates, 1)
+        self.assertEqual(InboundMail.objects.count(), 1)
         self.assertEqual(Message.objects.filter(kind=MessageKind.INBOUND).count(), 1)
 
     def test_two_workers_finishing_pending_mail_process_each_message_once(self):
