@@ -27,11 +27,12 @@ from kizuna.desk.forms import (
 from kizuna.desk.rows import queue_rows
 from kizuna.lib.downloads import attachment_response
 from kizuna.lib.uploads import incoming_files
+from kizuna.mail import selectors as mail_selectors
 from kizuna.standards import selectors as standard_selectors
 from kizuna.standards import services as standard_services
 from kizuna.standards.services import CheckBlocked
 from kizuna.tickets import access, selectors, services
-from kizuna.tickets.models import Attachment, Organization, Status
+from kizuna.tickets.models import Attachment, MessageKind, Organization, Status
 from kizuna.tickets.workflow import TicketError
 
 PAGE_SIZE = 50
@@ -116,10 +117,22 @@ def queue(request):
     return render(request, "desk/queue.html", context)
 
 
+def _conversation(request, ticket) -> list:
+    messages = list(access.messages_for_agent(ticket))
+    if request.user.is_staff:
+        # Administrators can open the mail exactly as it arrived (headers, raw .eml).
+        originals = mail_selectors.original_mail_ids(
+            [m.id for m in messages if m.kind == MessageKind.INBOUND]
+        )
+        for m in messages:
+            m.original_mail_id = originals.get(m.id)
+    return messages
+
+
 def _ticket_context(request, ticket, **forms):
     return {
         "ticket": ticket,
-        "conversation": list(access.messages_for_agent(ticket)),
+        "conversation": _conversation(request, ticket),
         "events": list(
             ticket.events.select_related("actor_user", "actor_contact").order_by(
                 "-created_at", "-id"

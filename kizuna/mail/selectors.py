@@ -23,6 +23,17 @@ def inbound_needing_agent(*, state: str = "") -> QuerySet[InboundMail]:
     )
 
 
+def original_mail_ids(message_ids: list[int]) -> dict[int, int]:
+    """For ticket messages that arrived by mail: message id → id of the mail as received."""
+    if not message_ids:
+        return {}
+    return dict(
+        InboundMail.objects.filter(ticket_message_id__in=message_ids).values_list(
+            "ticket_message_id", "id"
+        )
+    )
+
+
 def inbound_counts() -> dict[str, int]:
     counts = dict.fromkeys(NEEDS_AGENT, 0)
     for state in NEEDS_AGENT:

@@ -171,3 +171,22 @@ class QuarantineViewTests(BaseTestCase):
         response = self.client.get(reverse("desk:ticket", args=[ticket.pk]))
         self.assertContains(response, '<details class="quoted">')
         self.assertContains(response, "以前の本文です。")
+
+
+class OriginalMailLinkTests(BaseTestCase):
+    def test_administrators_open_the_mail_as_received_from_the_ticket_page(self):
+        result = ingest_raw(make_mail(subject="VPNに接続できない"), source="imap:support;uid=7")
+        ticket = Ticket.objects.get(pk=int(result.ticket[3:]))
+        row = InboundMail.objects.get()
+        admin = get_user_model().objects.create_user(
+            "admin", "admin@kizuna.example", PASSWORD, is_staff=True
+        )
+        self.client.force_login(admin)
+        page = self.client.get(reverse("desk:ticket", args=[ticket.pk]))
+        self.assertContains(page, reverse("mail:inbound_detail", args=[row.pk]))
+        self.assertEqual(self.client.get(reverse("mail:inbound_raw", args=[row.pk])).status_code, 200)
+        # Agents without the administrator's right see the conversation, not the link.
+        self.client.force_login(self.agent)
+        page = self.client.get(reverse("desk:ticket", args=[ticket.pk]))
+        self.assertContains(page, "VPNに接続できない")
+        self.assertNotContains(page, reverse("mail:inbound_detail", args=[row.pk]))
