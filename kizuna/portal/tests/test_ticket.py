@@ -47,6 +47,18 @@ class TicketPageTestCase(PortalTestCase):
         self.assertNotContains(r, "契約更新の交渉中")
         self.assertNotContains(r, 'class="msg note')
 
+    def test_quoted_mail_in_the_customers_own_messages_is_folded_not_removed(self):
+        services.ticket_customer_reply(
+            ticket=self.ticket,
+            contact=self.customer,
+            body="再起動しましたが、まだ送信できません。\n\n> ログを確認しております。\n> 少々お待ちください。",
+        )
+        self.sign_in(language="ja")
+        html = self.client.get(self.url).content.decode()
+        self.assertIn('<div class="body">再起動しましたが、まだ送信できません。', html)
+        folded = html[html.index('<details class="quoted">') :]
+        self.assertIn("&gt; 少々お待ちください。", folded[: folded.index("</details>")])
+
     def test_it_shows_overdue_updates_honestly(self):
         Ticket.objects.filter(pk=self.ticket.pk).update(
             next_checkpoint=timezone.now() - timedelta(hours=1)
