@@ -35,6 +35,8 @@ BACKOFF_MAX = timedelta(hours=1)
 # A poller holds a mailbox for this long (renewed after each batch), so pollers on several
 # workers never work on one mailbox at once; a poller that died frees it when this runs out.
 LEASE = timedelta(minutes=10)
+# At most this many bytes of mail fetched at once (a larger single message is fetched alone).
+BATCH_BYTES = 32 * 1024 * 1024
 
 
 class PollError(Exception):
@@ -163,8 +165,7 @@ def _poll(client: IMAPClient, mailbox: Mailbox, result: PollResult, batch_size: 
         criteria += ["UNKEYWORD", PROCESSED_KEYWORD]
     uids = sorted(client.search(criteria))  # UIDs grow with arrival: oldest first
     source_prefix = f"imap://{mailbox.username}@{mailbox.host}:{mailbox.port}/{folder}"
-    for start in range(0, len(uids), batch_size):
-        batch = uids[start : start + batch_size]
+    for batch in _batches(client, uids, batch_size):
         fetched = client.fetch(batch, [b"BODY.PEEK[]"])
         done = [uid for uid in batch if b"BODY[]" in fetched.get(uid, {})]
         result.fetched += len(done)
@@ -188,6 +189,27 @@ def _poll(client: IMAPClient, mailbox: Mailbox, result: PollResult, batch_size: 
             Mailbox.objects.filter(pk=mailbox.pk).update(
                 last_uid=max(done), uidvalidity=uidvalidity, next_attempt_at=timezone.now() + LEASE
             )
+
+
+def _batches(client: IMAPClient, uids: list[int], batch_size: int):
+    """`uids` in order, in batches of at most `batch_size` messages and BATCH_BYTES (a single
+    larger message goes alone), so a folder of large attachments never fills the memory."""
+    sizes: dict[int, int] = {}
+    for start in range(0, len(uids), 500):
+        chunk = uids[start : start + 500]
+        for uid, data in client.fetch(chunk, [b"RFC822.SIZE"]).items():
+            sizes[uid] = int(data.get(b"RFC822.SIZE") or 0)
+    batch: list[int] = []
+    total = 0
+    for uid in uids:
+        size = sizes.get(uid, 0)
+        if batch and (len(batch) >= batch_size or total + size > BATCH_BYTES):
+            yield batch
+            batch, total = [], 0
+        batch.append(uid)
+        total += size
+    if batch:
+        yield batch
 
 
 def mailbox_claim(*, mailbox: Mailbox, force: bool = False) -> bool:

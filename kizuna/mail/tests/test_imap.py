@@ -102,6 +102,33 @@ def test_a_second_poll_duplicates_nothing_and_a_redelivered_copy_is_a_duplicate(
     assert len(dovecot.messages(mail_user, PROCESSED)) == 2
 
 
+def test_large_mail_is_fetched_in_batches_bounded_by_size(
+    dovecot, mail_user, make_mailbox, monkeypatch
+):
+    # Four messages of about 40 KB each with a 100 KB budget: fetched two at a time (and a
+    # message larger than the budget alone), in order, all stored and moved.
+    monkeypatch.setattr(imap, "BATCH_BYTES", 100_000)
+    fetched_batches = []
+    original_fetch = imap.IMAPClient.fetch
+
+    def recording_fetch(self, messages, data, *args, **kwargs):
+        if b"BODY.PEEK[]" in data:
+            fetched_batches.append(list(messages))
+        return original_fetch(self, messages, data, *args, **kwargs)
+
+    monkeypatch.setattr(imap.IMAPClient, "fetch", recording_fetch)
+    mails = [make_mail(f"大きな添付 {n}", size=40_000) for n in range(4)]
+    mails.append(make_mail("とても大きな添付", size=150_000))
+    dovecot.append(mail_user, *mails)
+    make_mailbox(mail_user)
+
+    [result] = imap.mailboxes_poll()
+
+    assert [len(batch) for batch in fetched_batches] == [2, 2, 1]
+    assert (result.fetched, dict(result.outcomes)) == (5, {"created": 5})
+    assert dovecot.messages(mail_user, PROCESSED) == mails
+
+
 def test_it_reads_over_imaps_with_the_trusted_certificate(dovecot, mail_user, make_mailbox):
     dovecot.append(mail_user, make_mail("TLS test"))
     mailbox = make_mailbox(mail_user, security="tls", port=dovecot.imaps_port)
