@@ -211,7 +211,7 @@ def test_a_connection_dropped_partway_loses_and_duplicates_nothing(dovecot, make
     cuts = [{"cut_after": int(total * fraction)} for fraction in (0.05, 0.3, 0.5, 0.7, 0.9)]
     cuts += [
         {"cut_on": (b"LOGIN", 1)},
-        {"cut_on": (b"UID FETCH", 2)},
+        {"cut_on": (b"UID FETCH", 3)},  # after the sizes and the first batch of two
         {"cut_on": (b"UID MOVE", 1)},  # the first two are stored, not yet moved
         {"cut_on": (b"UID MOVE", 3)},  # everything stored, four moved
     ]
