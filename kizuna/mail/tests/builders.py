@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -62,3 +63,18 @@ def reply_to(original, *, sender: str, body: str, name: str = "", subject: str =
         in_reply_to=mid,
         references=refs,
     )
+
+
+def kizuna_env(home: str, **extra: str) -> dict[str, str]:
+    """The environment of a `kizuna` subprocess with its own installation in `home`: none of
+    this process's Kizuna or Django settings leak into it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KIZUNA_", "DJANGO_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="kizuna.settings",
+        KIZUNA_HOME=home,
+        KIZUNA_HTTPS="0",
+        KIZUNA_SECRET_KEY="test-only-" + "x" * 40,
+        KIZUNA_LOG_LEVEL="WARNING",
+    )
+    env.update(extra)
+    return env

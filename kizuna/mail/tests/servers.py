@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 
+from kizuna.mail.tests.builders import kizuna_env
+
 REPO = Path(__file__).resolve().parents[3]
 SCRIPT = REPO / "scripts" / "mailservers.sh"
 INSTALL_HINT = "scripts/test.sh installs it (or run: scripts/mailservers.sh install)"
@@ -249,14 +251,7 @@ class KizunaHome:
     def __init__(self, **env: str):
         self._dir = tempfile.TemporaryDirectory(prefix="kizuna-mail-test-")
         self.path = Path(self._dir.name)
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("KIZUNA_", "DJANGO_"))}
-        self.env.update(
-            DJANGO_SETTINGS_MODULE="kizuna.settings",
-            KIZUNA_HOME=self._dir.name,
-            KIZUNA_HTTPS="0",
-            KIZUNA_SECRET_KEY="test-only-" + "x" * 40,
-            **env,
-        )
+        self.env = kizuna_env(self._dir.name, **{"KIZUNA_LOG_LEVEL": "INFO", **env})
         self.run("migrate", "--verbosity", "0")
 
     def run(self, *args: str) -> subprocess.CompletedProcess:

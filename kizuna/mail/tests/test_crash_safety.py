@@ -20,8 +20,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.test import SimpleTestCase
 
-from kizuna.mail.tests.builders import make_mail
-from kizuna.mail.tests.test_ingest_command import SETUP, kizuna_env
+from kizuna.mail.tests.builders import kizuna_env, make_mail
+from kizuna.mail.tests.test_ingest_command import SETUP
 
 MESSAGES = 500
 KILLS = 10

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import mailbox
-import os
 import subprocess
 import sys
 import tempfile
@@ -12,25 +11,13 @@ from pathlib import Path
 
 from django.test import SimpleTestCase
 
-from kizuna.mail.tests.builders import make_mail
+from kizuna.mail.tests.builders import kizuna_env, make_mail
 
 SETUP = (
     "from kizuna.tickets.models import EmailDomain, Organization;"
     "org = Organization.objects.create(name='山田商事');"
     "EmailDomain.objects.create(organization=org, domain='yamada.example.jp')"
 )
-
-
-def kizuna_env(home: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KIZUNA_", "DJANGO_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="kizuna.settings",
-        KIZUNA_HOME=home,
-        KIZUNA_HTTPS="0",
-        KIZUNA_SECRET_KEY="test-only-" + "x" * 40,
-        KIZUNA_LOG_LEVEL="WARNING",
-    )
-    return env
 
 
 class IngestCommandTests(SimpleTestCase):
