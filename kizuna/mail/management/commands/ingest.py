@@ -53,6 +53,14 @@ class Progress:
             )
             self.stream.flush()
 
+    def clear(self) -> None:
+        """Wipe the bar before a line is printed, so the line does not run into it (the next
+        step draws the bar again below it)."""
+        if self.enabled and self.done:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = 0.0
+
     def close(self) -> None:
         if self.enabled:
             self.stream.write("\n")
@@ -90,7 +98,7 @@ class Command(BaseCommand):
         with _parse_pool(len(items)) as pool:
             results = ingest_many(stream, batch_size=batch_size, parse_pool=pool)
             for result in results:
-                self._report(result, counts, as_json, verbosity)
+                self._report(result, counts, as_json, verbosity, progress)
                 progress.step()
         progress.close()
         elapsed = time.monotonic() - started
@@ -99,11 +107,14 @@ class Command(BaseCommand):
         line = f"{total} messages in {elapsed:.1f} s" + (f": {summary}" if summary else "")
         (self.stderr if as_json else self.stdout).write(line, style_func=str)
 
-    def _report(self, result, counts: Counter, as_json: bool, verbosity: int) -> None:
+    def _report(
+        self, result, counts: Counter, as_json: bool, verbosity: int, progress: Progress
+    ) -> None:
         counts[result.outcome] += 1
         if as_json:
             self.stdout.write(_dumps(result.as_json()))
         elif verbosity > 1 or result.outcome in (InboundState.QUARANTINED, InboundState.HELD):
+            progress.clear()
             ticket = result.ticket or "-"
             reason = f"  ({result.reason})" if result.reason else ""
             self.stdout.write(f"{result.outcome:<11} {ticket:<10} {result.source}{reason}")
