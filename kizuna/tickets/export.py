@@ -112,7 +112,8 @@ def records(*, limits: dict[str, int] | None = None) -> Iterator[dict]:
         .order_by("ticket_id", "created_at", "id")
         .values(
             "id", "ticket_id", "kind", "author_user_id", "author_user__username",
-            "author_contact__email", "automatic", "created_at", "body", "email_message_id",
+            "author_contact__email", "automatic", "created_at", "body", "body_html",
+            "email_message_id",
             "mailed_at", "mail_suppressed",
         )
         .iterator(chunk_size=CHUNK)
@@ -178,6 +179,7 @@ def records(*, limits: dict[str, int] | None = None) -> Iterator[dict]:
                 "mailed_at": _time(m["mailed_at"]),
                 "mail_suppressed": m["mail_suppressed"],
                 "text": m["body"],
+                "html": m["body_html"],
             }
             while (a := attachments.peek()) is not None and a["message_id"] == m["id"]:
                 attachments.take()

@@ -83,6 +83,20 @@ class ExportTests(BaseTestCase):
         events = [r["kind"] for r in lines if r["type"] == "event" and r["ticket"] == ref]
         self.assertEqual(events, ["created", "acknowledged", "note", "reply"])
 
+    def test_a_message_that_came_as_html_mail_keeps_its_sanitised_html(self):
+        html_ticket = self.make_ticket(
+            subject="表示崩れ", body="トップページが崩れます。", body_html="<p><b>崩れます</b></p>"
+        )
+        _header, *lines = self.export()
+        [request] = [
+            r for r in lines if r["type"] == "message" and r["ticket"] == html_ticket.reference
+            and r["kind"] == "inbound"
+        ]  # fmt: skip
+        self.assertEqual(request["text"], "トップページが崩れます。")
+        self.assertEqual(request["html"], "<p><b>崩れます</b></p>")
+        plain = [r for r in lines if r["type"] == "message" and r["ticket"] == self.ticket.reference]
+        self.assertEqual({m["html"] for m in plain}, {""})
+
     def test_each_ticket_is_followed_by_its_own_messages_attachments_and_events(self):
         _header, *lines = self.export()
         kinds = [r["type"] for r in lines]
