@@ -433,7 +433,10 @@ def _serialize(inner: Message, raw: bytes) -> bytes:
         return str(inner).encode("utf-8", "replace")
 
 
-def _forward_block(inner: Message, raw: bytes, defects: list[str], depth: int) -> str:
+def _forward_block(
+    inner: Message, raw: bytes, defects: list[str], depth: int
+) -> tuple[str, list[ParsedAttachment]]:
+    """The forwarded message as a quoted block of text, and its own attachments."""
     sub = _Body()
     _walk(inner, sub, defects, depth + 1, raw)
     lines = ["---------- Forwarded message ----------"]
@@ -443,7 +446,7 @@ def _forward_block(inner: Message, raw: bytes, defects: list[str], depth: int) -
         if value:
             lines.append(f"{label}: {_collapse(decode_header_bytes(_raw_bytes(value)))}")
     text = _choose_text(sub)[0]
-    return "\n".join(lines) + "\n\n" + text
+    return "\n".join(lines) + "\n\n" + text, sub.attachments
 
 
 def _walk(msg: Message, body: _Body, defects: list[str], depth: int, raw: bytes) -> None:
@@ -460,7 +463,10 @@ def _walk(msg: Message, body: _Body, defects: list[str], depth: int, raw: bytes)
             inner = parts[0] if parts else None
             if isinstance(inner, Message):
                 _add_attachment(body, msg, ctype, params, _serialize(inner, raw), defects)
-                body.forwarded.append(_forward_block(inner, raw, defects, depth))
+                block, files = _forward_block(inner, raw, defects, depth)
+                body.forwarded.append(block)
+                # Its files can be opened one by one too; forwarded.eml keeps the whole.
+                body.attachments.extend(files)
             return
         if msg.get_content_maintype() == "message":
             # Reports (delivery-status, disposition-notification) parse as blocks of fields.

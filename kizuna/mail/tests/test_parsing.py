@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import random
 from datetime import UTC, datetime
+from email.message import EmailMessage
 
 import pytest
 
@@ -116,6 +117,25 @@ def test_it_appends_a_forwarded_message_and_keeps_it_whole():
     assert inner.subject == "保守契約の更新について"
     assert parsed.text.index("転送します。") < parsed.text.index("保守契約は12月末で満了します。")
     assert "Subject: 保守契約の更新について" in parsed.text
+
+
+def test_the_files_of_a_forwarded_message_can_be_opened_one_by_one():
+    inner = EmailMessage()
+    inner["From"] = "部長 <bucho@yamada.example.jp>"
+    inner["Subject"] = "見積書"
+    inner.set_content("見積書を添付します。")
+    inner.add_attachment(b"%PDF-1.7 quote", maintype="application", subtype="pdf",
+                         filename="見積書.pdf")  # fmt: skip
+    outer = EmailMessage()
+    outer["From"] = "taro@yamada.example.jp"
+    outer["Subject"] = "Fwd: 見積書"
+    outer.set_content("部長から届いた見積書を転送します。")
+    outer.add_attachment(inner)
+    parsed = parse_message(bytes(outer))
+    names = [a.name for a in parsed.attachments]
+    assert names == ["forwarded.eml", "見積書.pdf"]
+    assert parsed.attachments[1].data == b"%PDF-1.7 quote"
+    assert "見積書を添付します。" in parsed.text
 
 
 def test_it_decodes_an_iso_2022_jp_file_name_in_rfc_2047():
