@@ -43,6 +43,9 @@ logger = logging.getLogger(__name__)
 # thread, without a header that grows with every message of a long ticket.
 MAX_REFERENCES = 20
 
+# The longest line mail may carry, not counting its CRLF (RFC 5322).
+MAX_LINE_BYTES = 998
+
 # Minutes to wait before each retry of a failed delivery; the last value repeats.
 RETRY_MINUTES = (1, 5, 15, 60, 120, 240, 480, 720)
 
@@ -265,8 +268,15 @@ class OutboundEmail(EmailMessage):
             for name in ("Content-Type", "Content-Transfer-Encoding"):
                 del part[name]
             part["Content-Type"] = 'text/plain; charset="ISO-2022-JP"'
-            part["Content-Transfer-Encoding"] = "7bit"
-            part.set_payload(self.jis_body.decode("ascii"))
+            if max(map(len, self.jis_body.split(b"\n"))) <= MAX_LINE_BYTES:
+                part["Content-Transfer-Encoding"] = "7bit"
+                part.set_payload(self.jis_body.decode("ascii"))
+            else:
+                # SMTP allows 998 bytes a line; a long paragraph of Japanese in JIS exceeds it.
+                # Base64 carries it unchanged, without inserting line breaks into the text.
+                part["Content-Transfer-Encoding"] = "base64"
+                crlf = self.jis_body.replace(b"\n", b"\r\n")
+                part.set_payload(base64.encodebytes(crlf).decode("ascii"))
         for name, value in self.encoded_headers.items():
             if name in msg:
                 msg.replace_header(name, value)

@@ -225,6 +225,21 @@ class ISO2022JPTests(BaseTestCase):
         self.assertEqual(msg["To"].addresses[0].display_name, "山田 太郎")
         self.assertEqual(msg["Auto-Submitted"], "auto-generated")
 
+    def test_a_long_japanese_paragraph_travels_in_base64_without_breaking_its_line(self):
+        ticket, _ack, _sent = self.open("長い段落")
+        paragraph = "本日実施したメンテナンスの内容をご報告いたします。" * 30  # about 1,500 JIS bytes
+        with self.captureOnCommitCallbacks(execute=True):
+            services.ticket_reply(
+                ticket=ticket, actor_user=self.agent, body=paragraph, override_check=True
+            )
+        raw = mail.outbox[-1].message().as_bytes()
+        self.assertTrue(raw.isascii())
+        self.assertLessEqual(max(len(line) for line in raw.split(b"\n")), 998)
+        msg = parsed(mail.outbox[-1])
+        self.assertEqual(msg["Content-Transfer-Encoding"], "base64")
+        self.assertEqual(msg.get_content_charset(), "iso-2022-jp")
+        self.assertEqual(msg.get_content().rstrip("\r\n"), paragraph)
+
     def test_vendor_characters_survive_as_cp50221(self):
         subject = "①ファイルサーバー停止の件 ㈱山田商事 髙橋"
         ticket, ack, sent = self.open(subject)
