@@ -2,11 +2,13 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from kizuna.lib.sealed import seal
 from kizuna.mail.models import InboundMail, Mailbox, MailReference
 
 
 class MailboxForm(forms.ModelForm):
-    """The password is never sent back to the browser; left empty, it stays as it was."""
+    """The password is never sent back to the browser and is stored sealed; left empty, it
+    stays as it was."""
 
     password = forms.CharField(
         label=_("password"),
@@ -36,7 +38,7 @@ class MailboxForm(forms.ModelForm):
         password = self.cleaned_data.get("password", "")
         if not password and self.instance.pk:
             return Mailbox.objects.filter(pk=self.instance.pk).values_list("password", flat=True)[0]
-        return password
+        return seal(password)
 
 
 @admin.register(Mailbox)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
+from kizuna.lib.sealed import SealBroken
 from kizuna.mail.ingest import process, store_many
 from kizuna.mail.models import InboundState, Mailbox, Security
 
@@ -98,12 +99,14 @@ def _connect(mailbox: Mailbox) -> IMAPClient:
                 stage = "STARTTLS"
                 client.starttls(_ssl_context())
             stage = "login"
-            client.login(mailbox.username, mailbox.password)
+            client.login(mailbox.username, mailbox.imap_password())
         except BaseException:
             _close(client)
             raise
     except (OSError, IMAPClientError) as exc:
         raise PollError(f"{where}: {stage} failed: {_describe(exc)}") from exc
+    except SealBroken as exc:
+        raise PollError(f"{where}: {exc}") from None
     return client
 
 

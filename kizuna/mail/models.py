@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
+from kizuna.lib.sealed import seal, unseal
 from kizuna.tickets.models import Message, Team, Ticket
 
 
@@ -38,7 +39,9 @@ class Mailbox(models.Model):
         _("security"), max_length=10, choices=Security.choices, default=Security.TLS
     )
     username = models.CharField(_("user name"), max_length=200, blank=True)
-    password = models.CharField(_("password"), max_length=200, blank=True)
+    # Sealed (encrypted with a key derived from the secret key): use set_password and
+    # imap_password, never the field itself.
+    password = models.CharField(_("password"), max_length=500, blank=True)
     folder = models.CharField(_("folder"), max_length=200, default="INBOX")
     processed_folder = models.CharField(
         _("processed folder"), max_length=200, default="Kizuna/Processed"
@@ -59,6 +62,14 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def set_password(self, raw: str) -> None:
+        """Store the IMAP password sealed; call save() afterwards."""
+        self.password = seal(raw)
+
+    def imap_password(self) -> str:
+        """The IMAP password in clear, for logging in (raises SealBroken when unreadable)."""
+        return unseal(self.password)
 
 
 class InboundState(models.TextChoices):

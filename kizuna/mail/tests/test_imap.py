@@ -54,10 +54,12 @@ def make_mailbox(trust_dovecot, team):
             "port": trust_dovecot.imap_port,
             "security": "starttls",
             "username": user.name,
-            "password": user.password,
         }
         values.update(fields)
-        return Mailbox.objects.create(**values)
+        mailbox = Mailbox(**values)
+        mailbox.set_password(fields.get("password", user.password))  # stored sealed
+        mailbox.save()
+        return mailbox
 
     return make
 
@@ -137,6 +139,20 @@ def test_it_reads_over_imaps_with_the_trusted_certificate(dovecot, mail_user, ma
 
     assert (result.error, result.fetched) == ("", 1)
     assert Ticket.objects.get().subject == "TLS test"
+
+
+def test_a_password_sealed_under_another_secret_key_is_reported_not_raised(
+    dovecot, mail_user, make_mailbox, settings
+):
+    mailbox = make_mailbox(mail_user)
+    assert mail_user.password not in mailbox.password  # sealed at rest
+    settings.SECRET_KEY = "another-installation-" + "y" * 40
+
+    [result] = imap.mailboxes_poll()
+
+    assert "cannot be decrypted" in result.error
+    mailbox.refresh_from_db()
+    assert mailbox.failures == 1 and "enter the password again" in mailbox.last_error
 
 
 def test_it_refuses_a_certificate_it_was_not_told_to_trust(

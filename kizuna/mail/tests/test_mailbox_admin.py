@@ -40,9 +40,14 @@ class MailboxAdminTests(BaseTestCase):
         self.assertEqual(response.status_code, 302)
         self.mailbox.refresh_from_db()
         self.assertEqual(self.mailbox.folder, "Support")
-        self.assertEqual(self.mailbox.password, "s3cret-imap-pass")
+        self.assertEqual(self.mailbox.imap_password(), "s3cret-imap-pass")
 
-    def test_a_new_password_replaces_the_old_one(self):
+    def test_a_new_password_replaces_the_old_one_and_is_stored_sealed(self):
         self.client.post(self.url, self.form_data(password="n3w-pass"))
         self.mailbox.refresh_from_db()
-        self.assertEqual(self.mailbox.password, "n3w-pass")
+        self.assertNotIn("n3w-pass", self.mailbox.password)
+        self.assertEqual(self.mailbox.imap_password(), "n3w-pass")
+        # Saved again without a password: the sealed one stays.
+        self.client.post(self.url, self.form_data(folder="Support"))
+        self.mailbox.refresh_from_db()
+        self.assertEqual(self.mailbox.imap_password(), "n3w-pass")
