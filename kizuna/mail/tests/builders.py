@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -78,3 +80,14 @@ def kizuna_env(home: str, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+def run_kizuna(env: dict[str, str], *args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    """`kizuna ARGS` as a user runs it, in the installation `env` names (see kizuna_env)."""
+    return subprocess.run(
+        [sys.executable, "-m", "kizuna", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

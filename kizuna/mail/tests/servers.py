@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 
-from kizuna.mail.tests.builders import kizuna_env
+from kizuna.mail.tests.builders import kizuna_env, run_kizuna
 
 REPO = Path(__file__).resolve().parents[3]
 SCRIPT = REPO / "scripts" / "mailservers.sh"
@@ -255,13 +255,7 @@ class KizunaHome:
         self.run("migrate", "--verbosity", "0")
 
     def run(self, *args: str) -> subprocess.CompletedProcess:
-        result = subprocess.run(
-            [sys.executable, "-m", "kizuna", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = run_kizuna(self.env, *args)
         assert result.returncode == 0, result.stderr
         return result
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.test import SimpleTestCase
 
-from kizuna.mail.tests.builders import kizuna_env, make_mail
+from kizuna.mail.tests.builders import kizuna_env, make_mail, run_kizuna
 from kizuna.mail.tests.test_ingest_command import SETUP
 
 MESSAGES = 500
@@ -88,13 +88,7 @@ class CrashSafetyTests(SimpleTestCase):
             return conn.execute(sql).fetchall()
 
     def kizuna(self, *args):
-        done = subprocess.run(
-            [sys.executable, "-m", "kizuna", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
+        done = run_kizuna(self.env, *args, timeout=180)
         self.assertEqual(done.returncode, 0, done.stderr[-3000:])
         return done
 

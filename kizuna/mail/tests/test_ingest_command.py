@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import mailbox
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from django.test import SimpleTestCase
 
-from kizuna.mail.tests.builders import kizuna_env, make_mail
+from kizuna.mail.tests.builders import kizuna_env, make_mail, run_kizuna
 
 SETUP = (
     "from kizuna.tickets.models import EmailDomain, Organization;"
@@ -27,13 +25,7 @@ class IngestCommandTests(SimpleTestCase):
         cls.home = tempfile.TemporaryDirectory(prefix="kizuna-ingest-test-")
         cls.env = kizuna_env(cls.home.name)
         for args in (["migrate", "--verbosity", "0"], ["shell", "-c", SETUP]):
-            done = subprocess.run(
-                [sys.executable, "-m", "kizuna", *args],
-                env=cls.env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
+            done = run_kizuna(cls.env, *args)
             assert done.returncode == 0, done.stderr
 
     @classmethod
@@ -49,13 +41,7 @@ class IngestCommandTests(SimpleTestCase):
         self.tmp.cleanup()
 
     def ingest(self, *args):
-        return subprocess.run(
-            [sys.executable, "-m", "kizuna", "ingest", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_kizuna(self.env, "ingest", *args)
 
     def lines(self, done) -> list[dict]:
         self.assertEqual(done.returncode, 0, done.stderr)
