@@ -10,6 +10,10 @@ from kizuna.lib.durability import sync_every_commit
 
 
 class SyncEveryCommitTests(TransactionTestCase):
+    def setUp(self):
+        # Commands run in-process by earlier tests on this worker may have switched it on.
+        self.tearDown()
+
     def tearDown(self):
         connection_created.disconnect(dispatch_uid="kizuna-sync-every-commit")
         if connection.vendor == "sqlite":
@@ -26,7 +30,7 @@ class SyncEveryCommitTests(TransactionTestCase):
             # PostgreSQL's durability is its server's setting; nothing to change here.
             sync_every_commit()
             return
-        self.assertNotEqual(self.synchronous(), 2)  # the web server's default: NORMAL
+        self.assertNotEqual(self.synchronous(), 2)  # NORMAL, as the web server keeps it
         sync_every_commit()
         self.assertEqual(self.synchronous(), 2)  # FULL
         receivers = connection_created._live_receivers(type(connection))
