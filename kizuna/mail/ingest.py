@@ -30,7 +30,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kizuna.mail import routing
+from kizuna.mail import rawheaders, routing
 from kizuna.mail.models import REASONS, InboundMail, InboundState, Mailbox, MailReference
 from kizuna.mail.parsing import ParsedMail, normalize_message_id, parse_message
 from kizuna.tickets import services
@@ -53,7 +53,6 @@ from kizuna.tickets.workflow import TicketError
 logger = logging.getLogger(__name__)
 
 S = InboundState
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
 # Message-IDs quoted inside a bounce (the returned original or its headers).
 _QUOTED_ID = re.compile(rb"^Message-ID:[ \t]*(<[^>\r\n]{1,900}>)", re.IGNORECASE | re.MULTILINE)
 _KEY_MAX = 900
@@ -95,20 +94,30 @@ class Envelope:
     message_id: str
     sent_at: datetime | None
     sha256: str
-    body_sha256: str
+    content_sha256: str
+
+
+def content_digest(head: bytes, body: bytes) -> str:
+    """The sha256 of what the author wrote: the body and every header but those the route
+    adds (Received, Delivered-To, Return-Path, …). Two copies of one message that took other
+    routes have the same digest; a message that differs in From, Subject, Date or any other
+    header of its own has another. Line ends are left out, as a mail store may change them."""
+    digest = hashlib.sha256()
+    for line in rawheaders.authored_fields(head):
+        digest.update(line + b"\n")
+    digest.update(b"\n")
+    digest.update(re.sub(rb"\r\n?", b"\n", body))
+    return digest.hexdigest()
 
 
 def scan_headers(raw: bytes) -> Envelope:
     """The dedupe key, Message-ID and Date from the header block alone, and digests of the
-    whole message and of its body; never raises."""
+    whole message and of what its author wrote; never raises."""
     digest = hashlib.sha256(raw).hexdigest()
-    end = _HEADER_END.search(raw, 0, 1 << 20)
-    # The body alone: one message delivered by two routes differs only in its headers.
-    body_digest = hashlib.sha256(raw[end.end() :] if end else b"").hexdigest()
+    head, body = rawheaders.split(raw)
     message_id = ""
     sent_at = None
     try:
-        head = raw[: end.start()] if end else raw[: 1 << 20]
         headers = BytesHeaderParser(policy=compat32).parsebytes(head)
         message_id = normalize_message_id(str(headers.get("Message-ID") or ""))
         sent_at = _date(str(headers.get("Date") or ""))
@@ -120,7 +129,7 @@ def scan_headers(raw: bytes) -> Envelope:
         key = "midsha:" + hashlib.sha256(message_id.encode()).hexdigest()
     else:
         key = f"sha256:{digest}"
-    return Envelope(key, message_id[:998], sent_at, digest, body_digest)
+    return Envelope(key, message_id[:998], sent_at, digest, content_digest(head, body))
 
 
 def _date(value: str) -> datetime | None:
@@ -167,15 +176,15 @@ def store_many(
             if key in fresh and _own_key(env, fresh) != key:
                 key = _own_key(env, fresh)
             if key in known:
-                rows.append(_repeat(known[key]))
+                rows.append(_repeat(known[key], source))
                 continue
             if key in fresh:  # a copy within this batch: its row has no id before the insert
-                rows.append(key)
+                rows.append((key, source))
                 continue
             row = InboundMail(
                 raw=raw,
                 sha256=env.sha256,
-                body_sha256=env.body_sha256,
+                body_sha256=env.content_sha256,
                 size=len(raw),
                 source=source[:1000],
                 mailbox=mailbox,
@@ -196,7 +205,7 @@ def store_many(
                 # Another process stored one of these meanwhile: store them one by one.
                 for row in fresh.values():
                     _store_one(row)
-    return [_repeat(fresh[row]) if isinstance(row, str) else row for row in rows]
+    return [_repeat(fresh[row[0]], row[1]) if isinstance(row, tuple) else row for row in rows]
 
 
 def _known_rows(keys) -> dict[str, InboundMail]:
@@ -207,21 +216,24 @@ def _known_rows(keys) -> dict[str, InboundMail]:
 
 
 def _own_key(env: Envelope, known: dict[str, InboundMail]) -> str:
-    """The message's dedupe key: its Message-ID's, unless a message stored under that key has
-    another body, then one that also names this body."""
+    """The message's dedupe key: its Message-ID's, unless the message stored under that key
+    has other content (body, From, Subject, Date, … anything but route headers), then one
+    that also names this content."""
     row = known.get(env.dedupe_key)
     if (
         row is None
         or not env.message_id
         or not row.body_sha256
-        or row.body_sha256 == env.body_sha256
+        or row.body_sha256 == env.content_sha256
     ):
         return env.dedupe_key
-    return f"{env.dedupe_key}#body:{env.body_sha256}"
+    return f"{env.dedupe_key}#body:{env.content_sha256}"
 
 
-def _repeat(row: InboundMail) -> InboundMail:
+def _repeat(row: InboundMail, source: str) -> InboundMail:
+    """The stored row, standing for a copy that just arrived from `source`."""
     twin = copy.copy(row)
+    twin.arrived_from = source
     twin.is_repeat = True
     twin.fresh = False  # what it became is read from the database when it is processed
     return twin
@@ -233,6 +245,7 @@ def _store_one(row: InboundMail) -> None:
             row.save(force_insert=True)
     except IntegrityError:
         existing = InboundMail.objects.defer("raw").get(dedupe_key=row.dedupe_key)
+        row.arrived_from = row.source
         row.pk = existing.pk
         row._state.adding = False
         row.is_repeat = True
@@ -313,7 +326,7 @@ def process(
         with transaction.atomic():
             row = inbound if getattr(inbound, "fresh", False) else _load(inbound.pk)
             if row.state != S.PENDING:
-                return _already(row, repeat=repeat)
+                return _already(row, repeat=repeat, arrived_from=_arrived_from(inbound))
             if parsed is None:
                 if raw is None and "raw" in row.__dict__:
                     raw = row.raw
@@ -330,7 +343,7 @@ def process(
         # Another process finished this message first (the same mail delivered twice at once,
         # or two workers on one pending row): what was done here is rolled back, and this
         # call reports a duplicate, so that of two deliveries exactly one says `created`.
-        result = _already(_load(inbound.pk), repeat=repeat)
+        result = _already(_load(inbound.pk), repeat=repeat, arrived_from=_arrived_from(inbound))
         if not repeat:
             result.outcome = S.DUPLICATE
             result.reason = _("processed at the same moment by another process")
@@ -391,13 +404,20 @@ def _result(
     )
 
 
-def _already(row: InboundMail, *, repeat: bool) -> IngestResult:
+def _arrived_from(inbound: InboundMail) -> str | None:
+    return getattr(inbound, "arrived_from", None)
+
+
+def _already(row: InboundMail, *, repeat: bool, arrived_from: str | None) -> IngestResult:
+    """The result for a row processed before. A repeat delivery names the input just read
+    as its source (a caller matches results to inputs), and the earlier copy in its reason."""
+    result = _result(row, S.DUPLICATE if repeat else row.state)
+    if arrived_from is not None:
+        result.source = arrived_from
     if repeat:
         InboundMail.objects.filter(pk=row.pk).update(duplicates=F("duplicates") + 1)
-        result = _result(row, S.DUPLICATE)
         result.reason = _("already received (%(source)s)") % {"source": row.source}
-        return result
-    return _result(row, row.state)
+    return result
 
 
 def _quarantine(inbound: InboundMail, parsed: ParsedMail | None, reason: str) -> IngestResult:

@@ -110,14 +110,15 @@ class InboundMail(models.Model):
 
     `dedupe_key` is the normalised Message-ID ("mid:<…>"), or the sha256 of the raw bytes
     ("sha256:…") when the message has none: the same message twice is one row, and further
-    copies only raise `duplicates`. Another message that reuses a Message-ID (another body)
-    gets "mid:<…>#body:<sha256>" and is kept as a message of its own.
+    copies only raise `duplicates`. Another message that reuses a Message-ID (another body,
+    sender, subject, date or any header but the route's) gets "mid:<…>#body:<sha256>" and is kept as a message of its own.
     """
 
     raw = models.BinaryField()
     sha256 = models.CharField(max_length=64)
-    # The body without the headers: tells a copy of a message that came by another route
-    # (other Received lines) from another message that reuses its Message-ID.
+    # The digest of what the author wrote (the body and every header but the route's, see
+    # ingest.content_digest): tells a copy of a message that came by another route (other
+    # Received lines) from another message that reuses its Message-ID.
     body_sha256 = models.CharField(max_length=64, blank=True)
     size = models.PositiveBigIntegerField()
     source = models.CharField(max_length=1000)

@@ -169,6 +169,68 @@ class DuplicateTests(BaseTestCase):
         self.assertNotIn("duplicate", outcomes[:2])
         self.assertEqual(InboundMail.objects.count(), 2)
 
+    def test_a_duplicate_names_the_input_just_read_as_its_source(self):
+        raw = make_mail(message_id="<twice@yamada.example.jp>")
+        self.assertEqual(ingest_raw(raw, source="file:/in/first.eml").source, "file:/in/first.eml")
+        again = ingest_raw(raw, source="file:/in/second.eml")
+        self.assertEqual((again.outcome, again.source), ("duplicate", "file:/in/second.eml"))
+        # The reason names the earlier copy; the stored row keeps its first source.
+        self.assertIn("file:/in/first.eml", again.reason)
+        self.assertEqual(InboundMail.objects.get().source, "file:/in/first.eml")
+        # Copies within one batch, and a copy of a message stored in an earlier batch.
+        other = make_mail(message_id="<batch-twice@yamada.example.jp>")
+        results = list(ingest_many([(other, "mbox:/in/a#1"), (other, "mbox:/in/a#2"), (raw, "c")]))
+        self.assertEqual(
+            [(r.source, r.outcome) for r in results],
+            [("mbox:/in/a#1", "created"), ("mbox:/in/a#2", "duplicate"), ("c", "duplicate")],
+        )
+
+    def test_a_copy_by_another_route_is_a_duplicate_whatever_its_trace_headers(self):
+        head = (
+            b"From: =?UTF-8?B?5bGx55SwIOWkqumDjg==?= <taro@yamada.example.jp>\r\n"
+            b"To: support@kizuna.example\r\nSubject: VPN\r\n"
+            b"Date: Wed, 1 Apr 2026 09:00:00 +0900\r\nMessage-ID: <route@yamada.example.jp>\r\n"
+        )
+        body = b"\r\nVPN\xe3\x81\x8c\xe5\x88\x87\xe3\x82\x8c\xe3\x81\xbe\xe3\x81\x99\r\n"
+        first = b"Received: from a.example by mx1.example; Wed, 1 Apr 2026 09:00:01 +0900\r\n"
+        self.assertEqual(ingest_raw(first + head + body, source="a").outcome, "created")
+        copies = [
+            b"Return-Path: <taro@yamada.example.jp>\r\nDelivered-To: support@kizuna.example\r\n"
+            b"X-Original-To: help@kizuna.example\r\nReceived: from b.example by mx2.example;\r\n"
+            b"  Wed, 1 Apr 2026 09:00:02 +0900\r\nX-Spam-Status: No, score=0.1\r\n" + head + body,
+            # Stored by a program that writes plain LF line ends and refolds a header.
+            (head + body).replace(b"\r\n", b"\n").replace(b"Subject: VPN", b"Subject:  VPN"),
+        ]
+        for n, copy in enumerate(copies):
+            with self.subTest(n):
+                self.assertEqual(ingest_raw(copy, source=f"copy{n}").outcome, "duplicate")
+        self.assertEqual(InboundMail.objects.count(), 1)
+
+    def test_a_message_reusing_message_id_and_body_but_not_its_sender_subject_or_date_is_kept(self):
+        def mail(sender: str, subject: str, date: str) -> bytes:
+            return (
+                f"From: {sender}\r\nTo: support@kizuna.example\r\nSubject: {subject}\r\n"
+                f"Date: {date}\r\nMessage-ID: <fixed@mailer.example>\r\n\r\n"
+                "Please see the attached report.\r\n"
+            ).encode()
+
+        base = ("taro@yamada.example.jp", "Monthly report", "Wed, 1 Apr 2026 09:00:00 +0900")
+        variants = [
+            base,
+            ("hanako@yamada.example.jp", *base[1:]),
+            (base[0], "Monthly report (April)", base[2]),
+            (*base[:2], "Fri, 1 May 2026 09:00:00 +0900"),
+        ]
+        results = [ingest_raw(mail(*v), source=f"v{n}") for n, v in enumerate(variants)]
+        # The same Message-ID threads them onto one ticket: kept, each a message of its own.
+        self.assertEqual([r.outcome for r in results], ["created"] + ["appended"] * 3)
+        self.assertEqual(InboundMail.objects.count(), 4)
+        self.assertEqual(Message.objects.filter(kind=MessageKind.INBOUND).count(), 4)
+        # Each of them delivered again is a duplicate of itself.
+        again = [ingest_raw(mail(*v), source="again").outcome for v in variants]
+        self.assertEqual(again, ["duplicate"] * 4)
+        self.assertEqual(InboundMail.objects.count(), 4)
+
     def test_a_message_without_message_id_is_recognised_by_its_content(self):
         raw = make_mail(message_id=None)
         self.assertEqual(ingest_raw(raw, source="a").outcome, "created")

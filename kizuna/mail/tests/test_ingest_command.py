@@ -88,6 +88,17 @@ class IngestCommandTests(SimpleTestCase):
             [(r["outcome"], r["ticket"]) for r in again], [("duplicate", first["ticket"])]
         )
 
+    def test_a_duplicate_line_names_the_file_just_read(self):
+        raw = make_mail(message_id="<cmd.twice@yamada.example.jp>")
+        first, second = self.dir / "a.eml", self.dir / "b.eml"
+        first.write_bytes(raw)
+        second.write_bytes(raw)
+        results = self.lines(self.ingest("--json", str(first), str(second)))
+        self.assertEqual(
+            sorted((r["source"], r["outcome"]) for r in results),
+            [(f"file:{first}", "created"), (f"file:{second}", "duplicate")],
+        )
+
     def test_an_mbox_is_read_oldest_first_so_a_reply_follows_its_original(self):
         box = mailbox.mbox(self.dir / "export.mbox")
         reply = make_mail(
