@@ -118,7 +118,7 @@ def scan_headers(raw: bytes) -> Envelope:
     message_id = ""
     sent_at = None
     try:
-        headers = BytesHeaderParser(policy=compat32).parsebytes(head)
+        headers = BytesHeaderParser(policy=compat32).parsebytes(rawheaders.lenient(head)[0])
         message_id = normalize_message_id(str(headers.get("Message-ID") or ""))
         sent_at = _date(str(headers.get("Date") or ""))
     except Exception:  # a header block too broken to scan is keyed by its content

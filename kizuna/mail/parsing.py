@@ -20,7 +20,10 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
-from kizuna.mail import loops
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from kizuna.mail import loops, rawheaders
 from kizuna.mail.charsets import decode_bytes
 from kizuna.mail.html import html_to_text, sanitize_html
 
@@ -198,15 +201,26 @@ _ADDR_RE = re.compile(r"[^\s<>\"'(),;:@]+@[A-Za-z0-9.\-\[\]:]+")
 
 
 def _clean_address(addr: str) -> str:
+    """The address as a contact can be created with it (lower-cased, the trailing dot of a
+    fully qualified domain dropped), or "" when it is not a usable address."""
     addr = addr.strip().strip("<>").strip().lower()
     if addr.startswith("mailto:"):
         addr = addr[7:]
     if "@" not in addr or any(ch.isspace() for ch in addr) or addr.count("@") != 1:
         return ""
     local, domain = addr.split("@")
+    # "example.com." is the root-anchored form of "example.com": the same domain.
+    domain = domain.strip(".")
     if not local or not domain:
         return ""
-    return _to_text(addr)
+    addr = _to_text(f"{local}@{domain}")
+    if len(addr) > 254:  # longer than any mailbox can be (RFC 5321's path limit)
+        return ""
+    try:
+        validate_email(addr)
+    except ValidationError:
+        return ""
+    return addr
 
 
 def _addresses(values: list[str], defects: list[str], name: str) -> list[tuple[str, str]]:
@@ -576,12 +590,29 @@ def parse_message(raw: bytes) -> ParsedMail:
     return ParsedMail(defects=[f"unparseable: {type(failure).__name__}: {failure}"[:500]])
 
 
+def _sender(msg: Message, reply_to: list[tuple[str, str]], defects: list[str]) -> tuple[str, str]:
+    """(name, address) of who wrote the message: From, else Sender, else Reply-To (a missing
+    From, or one with no usable address such as `"me" <>`, still leaves a way to answer)."""
+    for name in ("From", "Sender"):
+        found = _addresses(_raw_headers(msg, name.lower()), defects, name)
+        if found:
+            if name != "From":
+                defects.append(f"no usable From address, {name} used")
+            return found[0]
+    if reply_to:
+        defects.append("no usable From address, Reply-To used")
+        return reply_to[0]
+    return "", ""
+
+
 def _parse(raw: bytes, policy: email_policy.Policy) -> ParsedMail:
     defects: list[str] = []
     stripped = raw.lstrip(b"\r\n\t ")
     if len(stripped) != len(raw) and stripped:
         defects.append("blank lines before the headers removed")
         raw = stripped
+    raw, repairs = rawheaders.lenient(raw)
+    defects.extend(repairs)
     msg: Message = BytesParser(policy=policy).parsebytes(raw)
 
     result = ParsedMail(defects=defects)
@@ -594,16 +625,12 @@ def _parse(raw: bytes, policy: email_policy.Policy) -> ParsedMail:
     subject = _raw_header(msg, "subject")
     result.subject = _clean_text(_collapse(decode_header_bytes(_raw_bytes(subject), defects, "Subject")))
 
-    senders = _addresses(_raw_headers(msg, "from"), defects, "From")
-    if not senders:
-        senders = _addresses(_raw_headers(msg, "sender"), defects, "Sender")
-    if senders:
-        result.from_name, result.from_address = senders[0]
-        result.from_name = _clean_text(result.from_name)
-    result.to = [addr for _, addr in _addresses(_raw_headers(msg, "to"), defects, "To")]
-    result.cc = [addr for _, addr in _addresses(_raw_headers(msg, "cc"), defects, "Cc")]
     reply_to = _addresses(_raw_headers(msg, "reply-to"), defects, "Reply-To")
     result.reply_to = reply_to[0][1] if reply_to else ""
+    result.from_name, result.from_address = _sender(msg, reply_to, defects)
+    result.from_name = _clean_text(result.from_name)
+    result.to = [addr for _, addr in _addresses(_raw_headers(msg, "to"), defects, "To")]
+    result.cc = [addr for _, addr in _addresses(_raw_headers(msg, "cc"), defects, "Cc")]
     result.date = _parse_date(_to_text(_raw_header(msg, "date")))
 
     body = _Body()

@@ -81,3 +81,82 @@ def authored_fields(head: bytes) -> list[bytes]:
         for name, value in fields(head, keep_other_lines=True)
         if not is_route_header(name)
     )
+
+
+# --- reading broken header blocks as mail clients do -------------------------------------------
+
+# Names that show a header block going on: after a stray line, one of these means the stray
+# line was inside the headers, not the start of the body. Any X- header counts too.
+_KNOWN_NAMES = frozenset(
+    {
+        b"from", b"to", b"cc", b"bcc", b"subject", b"date", b"message-id", b"sender",
+        b"reply-to", b"in-reply-to", b"references", b"mime-version", b"received",
+        b"return-path", b"delivered-to", b"importance", b"priority", b"user-agent",
+        b"organization", b"thread-topic", b"thread-index", b"precedence", b"auto-submitted",
+        b"dkim-signature", b"authentication-results", b"errors-to", b"comments", b"keywords",
+        b"disposition-notification-to", b"envelope-to", b"status",
+    }
+)  # fmt: skip
+_KNOWN_PREFIXES = (b"x-", b"content-", b"list-", b"resent-", b"arc-")
+_LINE_WITH_END = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def _is_known_field(line: bytes) -> bool:
+    match = _FIELD.match(line)
+    if not match:
+        return False
+    name = match.group(1).lower()
+    return name in _KNOWN_NAMES or name.startswith(_KNOWN_PREFIXES)
+
+
+def lenient(raw: bytes) -> tuple[bytes, list[str]]:
+    """A copy of `raw` whose header block a strict parser reads as a mail client would, and
+    what was repaired; `raw` itself when nothing needed it.
+
+    - "Subject : …" (space before the colon, an old form) becomes "Subject: …";
+    - a line that is no header, followed by more headers, is an unindented continuation of
+      the header before it, or (before the first header) stray text that is skipped;
+    - an encoded word on a line of its own right before the body continues the header
+      before it.
+
+    Without this, the standard parser ends the headers at the first such line, and Subject,
+    From and everything after it become body text.
+    """
+    end = _BLANK_LINE.search(raw, 0, _SCAN_LIMIT)
+    head_end = end.start() if end else min(len(raw), _SCAN_LIMIT)
+    lines = _LINE_WITH_END.findall(raw, 0, head_end)
+    if all(_STRICT_FIELD.match(ln) or ln[:1] in (b" ", b"\t") for ln in lines[1:]) and (
+        not lines
+        or _STRICT_FIELD.match(lines[0])
+        or (lines[0].startswith(b"From ") and not _FIELD.match(lines[0]))
+    ):
+        return raw, []
+    notes: list[str] = []
+    out: list[bytes] = []
+    seen_field = False
+    last_known = max((i for i, ln in enumerate(lines) if _is_known_field(ln)), default=-1)
+    for index, line in enumerate(lines):
+        if line[:1] in (b" ", b"\t") or _STRICT_FIELD.match(line):
+            seen_field = seen_field or line[:1] not in (b" ", b"\t")
+            out.append(line)
+            continue
+        match = _FIELD.match(line)
+        if match:
+            out.append(match.group(1) + b":" + line[match.end() :])
+            notes.append("space before a header's colon removed")
+            seen_field = True
+            continue
+        if index == 0 and line.startswith(b"From "):
+            out.append(line)  # an mbox envelope line, which the parser knows
+            continue
+        if index > last_known and not (seen_field and line.lstrip().startswith(b"=?")):
+            out.extend(lines[index:])  # the body starts here, without a blank line
+            break
+        if seen_field:
+            out.append(b" " + line)
+            notes.append("unindented header continuation line")
+        else:
+            notes.append("text before the headers skipped")
+    if not notes:
+        return raw, []
+    return b"".join(out) + raw[head_end:], notes
