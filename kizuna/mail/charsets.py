@@ -9,6 +9,8 @@ from __future__ import annotations
 import codecs
 import re
 
+from kizuna.mail import cjk
+
 # Labels seen in real mail mapped to the Python codec that decodes them. Shift_JIS is always
 # read as cp932 (its Microsoft superset, with ①, ㈱ and the IBM kanji); ISO-2022-JP goes through
 # our own decoder, which also keeps the vendor extensions of CP50220/CP50221.
@@ -41,6 +43,7 @@ _UNKNOWN = {
 }
 _SINGLE_BYTE = {"ascii", "latin-1", "cp1252", "iso8859-15", "cp1250", "cp1251"}
 _NOT_ASCII_COMPATIBLE = ("utf-16", "utf-32", "utf-7", "utf_16", "utf_32", "utf_7")
+_DETECTED = ("cp932", "euc-jp", "gbk", "big5")
 _ISO2022_ESCAPE_RE = re.compile(rb"\x1b(?:\$[@B]|\$\([DOQP]|\([BJIH])")
 
 
@@ -241,12 +244,14 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
                     if candidate and _has_kana(candidate) and japanese_score(candidate) > 0:
                         return candidate, f"charset {declared}, decoded as {other}"
                 return text, ""
+    # Undeclared (or wrongly declared) legacy bytes: each East Asian reading that decodes
+    # cleanly is scored; Japanese first, so it wins a tie.
     best: tuple[int, str, str] | None = None
-    for other in ("cp932", "euc-jp"):
+    for other in _DETECTED:
         candidate = _try(data, other)
         if candidate is None:
             continue
-        score = japanese_score(candidate)
+        score = cjk.score(candidate, other)
         if best is None or score > best[0]:
             best = (score, candidate, other)
     if best is not None:

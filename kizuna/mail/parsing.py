@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from kizuna.mail import loops, rawheaders
-from kizuna.mail.charsets import decode_bytes
+from kizuna.mail.charsets import decode_bytes, normalize_charset
 from kizuna.mail.html import html_to_text, sanitize_html
 
 
@@ -76,6 +76,7 @@ class _RawHeaderPolicy(email_policy.EmailPolicy):
 _POLICY = _RawHeaderPolicy(refold_source="none")
 _COMPAT_POLICY = email_policy.compat32
 _MAX_DEPTH = 20
+_EAST_ASIAN = {"cp932", "euc-jp", "iso-2022-jp", "gb18030", "gbk", "big5", "big5hkscs", "cp949"}
 
 # --- Message-IDs -----------------------------------------------------------------------------
 
@@ -153,8 +154,13 @@ def _decode_word(encoding: bytes, text: bytes) -> bytes:
     return _QP_HEADER_RE.sub(lambda m: bytes((int(m.group(1), 16),)), text.replace(b"_", b" "))
 
 
-def decode_header_bytes(raw: bytes, defects: list[str] | None = None, name: str = "") -> str:
+def decode_header_bytes(
+    raw: bytes, defects: list[str] | None = None, name: str = "", hint: str | None = None
+) -> str:
     """Decode a raw header value: RFC 2047 words (also broken ones), raw 8-bit and JIS text.
+
+    Raw 8-bit text is read in `hint` (the charset the message's body declares, which is what
+    the sender's client used) when it decodes in it, else in the charset detected.
 
     Adjacent encoded words in the same charset are joined as bytes before decoding, so a
     character split between two words (ISO-2022-JP and UTF-8 clients do this) survives.
@@ -163,7 +169,11 @@ def decode_header_bytes(raw: bytes, defects: list[str] | None = None, name: str 
     if b"=?" not in raw:
         if raw.isascii() and b"\x1b" not in raw:
             return raw.decode("ascii")
-        text, note = decode_bytes(raw)
+        text, note = decode_bytes(raw, hint) if hint else ("", "")
+        if not text or note:
+            text, note = decode_bytes(raw)
+        elif defects is not None:
+            note = f"read in the body's charset {hint}"
         if note and defects is not None:
             defects.append(f"{name}: raw 8-bit header, {note}")
         return text
@@ -223,7 +233,9 @@ def _clean_address(addr: str) -> str:
     return addr
 
 
-def _addresses(values: list[str], defects: list[str], name: str) -> list[tuple[str, str]]:
+def _addresses(
+    values: list[str], defects: list[str], name: str, hint: str | None = None
+) -> list[tuple[str, str]]:
     """(display name, address) pairs from raw header values; never raises."""
     result = []
     for value in values:
@@ -238,7 +250,7 @@ def _addresses(values: list[str], defects: list[str], name: str) -> list[tuple[s
             if not clean:
                 continue
             found = True
-            display_text = _collapse(decode_header_bytes(_raw_bytes(display), defects, name))
+            display_text = _collapse(decode_header_bytes(_raw_bytes(display), defects, name, hint))
             result.append((display_text.strip("\"' "), clean))
         if not found:
             for match in _ADDR_RE.finditer(_to_text(unfolded)):
@@ -246,7 +258,7 @@ def _addresses(values: list[str], defects: list[str], name: str) -> list[tuple[s
                 if clean:
                     defects.append(f"{name}: address recovered from a malformed header")
                     display = _to_text(unfolded)[: match.start()].strip().strip("<\"' ")
-                    display = _collapse(decode_header_bytes(_raw_bytes(display), defects, name))
+                    display = _collapse(decode_header_bytes(_raw_bytes(display), defects, name, hint))
                     result.append((display, clean))
     return result
 
@@ -590,11 +602,25 @@ def parse_message(raw: bytes) -> ParsedMail:
     return ParsedMail(defects=[f"unparseable: {type(failure).__name__}: {failure}"[:500]])
 
 
-def _sender(msg: Message, reply_to: list[tuple[str, str]], defects: list[str]) -> tuple[str, str]:
+def _body_charset(msg: Message) -> str | None:
+    """The charset the first text part declares, when it is a multibyte East Asian one: the
+    best guess for raw 8-bit headers, which clients write in the same charset as the body.
+    (A single-byte label such as iso-8859-1 says little: any bytes decode in it.)"""
+    for part in msg.walk() if msg.is_multipart() else [msg]:
+        raw = _raw_header(part, "content-type")
+        charset = normalize_charset(_params(raw).get("charset")) if raw else ""
+        if charset:
+            return charset if charset in _EAST_ASIAN else None
+    return None
+
+
+def _sender(
+    msg: Message, reply_to: list[tuple[str, str]], defects: list[str], hint: str | None
+) -> tuple[str, str]:
     """(name, address) of who wrote the message: From, else Sender, else Reply-To (a missing
     From, or one with no usable address such as `"me" <>`, still leaves a way to answer)."""
     for name in ("From", "Sender"):
-        found = _addresses(_raw_headers(msg, name.lower()), defects, name)
+        found = _addresses(_raw_headers(msg, name.lower()), defects, name, hint)
         if found:
             if name != "From":
                 defects.append(f"no usable From address, {name} used")
@@ -623,11 +649,14 @@ def _parse(raw: bytes, policy: email_policy.Policy) -> ParsedMail:
         result.references.extend(_message_ids(_to_text(value)))
 
     subject = _raw_header(msg, "subject")
-    result.subject = _clean_text(_collapse(decode_header_bytes(_raw_bytes(subject), defects, "Subject")))
+    hint = _body_charset(msg)
+    result.subject = _clean_text(
+        _collapse(decode_header_bytes(_raw_bytes(subject), defects, "Subject", hint))
+    )
 
-    reply_to = _addresses(_raw_headers(msg, "reply-to"), defects, "Reply-To")
+    reply_to = _addresses(_raw_headers(msg, "reply-to"), defects, "Reply-To", hint)
     result.reply_to = reply_to[0][1] if reply_to else ""
-    result.from_name, result.from_address = _sender(msg, reply_to, defects)
+    result.from_name, result.from_address = _sender(msg, reply_to, defects, hint)
     result.from_name = _clean_text(result.from_name)
     result.to = [addr for _, addr in _addresses(_raw_headers(msg, "to"), defects, "To")]
     result.cc = [addr for _, addr in _addresses(_raw_headers(msg, "cc"), defects, "Cc")]
