@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mailbox
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,6 +97,11 @@ def _maildir(path: Path, budget: list[int]) -> Iterator[Item]:
 
 
 def _mbox(path: Path, budget: list[int]) -> Iterator[Item]:
+    with path.open("rb") as fh:
+        start = fh.read(1 << 16)
+    if b"\r" in start and b"\n" not in start:
+        yield from _mbox_cr(path, budget)
+        return
     box = mailbox.mbox(path, factory=None, create=False)
     mtime = path.stat().st_mtime
     for index, key in enumerate(box.iterkeys()):
@@ -111,3 +117,40 @@ def _mbox(path: Path, budget: list[int]) -> Iterator[Item]:
 
 def _mbox_loader(box: mailbox.mbox, key) -> Callable[[], bytes]:
     return lambda: box.get_bytes(key)
+
+
+# A line starting "From " in a file whose lines end in CR alone (old Mac OS mail programs),
+# which the standard library's mbox reader, splitting on LF, takes for a single message.
+_CR_FROM_LINE = re.compile(rb"(?:\A|\r)From [^\r]*\r")
+
+
+def _mbox_cr(path: Path, budget: list[int]) -> Iterator[Item]:
+    """The messages of an mbox file with CR-only line ends, split as mbox readers split LF
+    files: at each "From " line; the blank line before it belongs to no message. The
+    messages' bytes are kept as they are in the file."""
+    data = path.read_bytes()
+    mtime = path.stat().st_mtime
+    lines = list(_CR_FROM_LINE.finditer(data))
+    for index, match in enumerate(lines):
+        begin = match.end()
+        # Up to the CR ending the message's last line, without the blank line mbox writers
+        # put after each message.
+        stop = lines[index + 1].start() + 1 if index + 1 < len(lines) else len(data)
+        if data[begin:stop].endswith(b"\r\r"):
+            stop -= 1
+        raw = data[begin:stop]
+        yield Item(
+            f"mbox:{path}#{index + 1}",
+            _key(raw, mtime, f"{path}#{index:08d}"),
+            _slice_loader(path, begin, stop),
+            _keep(raw, budget),
+        )
+
+
+def _slice_loader(path: Path, begin: int, stop: int) -> Callable[[], bytes]:
+    def load() -> bytes:
+        with path.open("rb") as fh:
+            fh.seek(begin)
+            return fh.read(stop - begin)
+
+    return load
