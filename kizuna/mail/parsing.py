@@ -674,7 +674,7 @@ def _parse(raw: bytes, policy: email_policy.Policy) -> ParsedMail:
     result.attachments = body.attachments
 
     result.auto_reason, result.is_bounce = loops.classify(
-        msg, subject=result.subject, from_address=result.from_address
+        msg, subject=result.subject, from_address=result.from_address, text=result.text
     )
     for part in msg.walk() if msg.is_multipart() else [msg]:
         for defect in getattr(part, "defects", []):
