@@ -83,6 +83,9 @@ _EAST_ASIAN = {"cp932", "euc-jp", "iso-2022-jp", "gb18030", "gbk", "big5", "big5
 _COMMENT_RE = re.compile(r"\([^()]*\)")
 _ANGLE_RE = re.compile(r"<([^<>]*)>")
 _WS_RE = re.compile(r"\s+")
+# Control characters have no place in an id or a type, and NUL cannot be stored at all.
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_CTYPE_RE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+\-]*/[a-z0-9][a-z0-9!#$&^_.+\-]*")
 
 
 def _strip_comments(value: str) -> str:
@@ -98,12 +101,16 @@ def _message_ids(value: str) -> list[str]:
     value = _strip_comments(value)
     ids = []
     for inner in _ANGLE_RE.findall(value):
-        inner = _WS_RE.sub("", inner)
+        inner = _CONTROL_RE.sub("", _WS_RE.sub("", inner))
         if inner and len(inner) < 990:
             ids.append(f"<{inner}>")
     if not ids:
         # Some clients drop the angle brackets; take bare ids that look like addr-specs.
-        ids = [f"<{token}>" for token in value.split() if "@" in token and len(token) < 990]
+        ids = [
+            f"<{token}>"
+            for token in (_CONTROL_RE.sub("", t) for t in value.split())
+            if "@" in token and len(token) < 990
+        ]
     return ids
 
 
@@ -146,11 +153,13 @@ def _to_text(value: str) -> str:
 def _decode_word(encoding: bytes, text: bytes) -> bytes:
     if encoding in (b"b", b"B"):
         text = re.sub(rb"[^A-Za-z0-9+/]", b"", text)
+        if len(text) % 4 == 1:  # a dangling character holds no whole byte
+            text = text[:-1]
         text += b"=" * (-len(text) % 4)
         try:
             return base64.b64decode(text)
         except (binascii.Error, ValueError):
-            return base64.b64decode(text[: len(text) // 4 * 4] or b"")
+            return b""
     return _QP_HEADER_RE.sub(lambda m: bytes((int(m.group(1), 16),)), text.replace(b"_", b" "))
 
 
@@ -325,6 +334,8 @@ def _content_type(msg: Message) -> tuple[str, dict[str, str]]:
         ctype = msg.get_content_type()
     except Exception:  # noqa: BLE001
         ctype = "text/plain"
+    if not _CTYPE_RE.fullmatch(ctype):  # damaged beyond use: a file of unknown type
+        ctype = "application/octet-stream"
     return ctype, _params(raw) if raw else {}
 
 
@@ -443,20 +454,44 @@ def _add_attachment(body: _Body, msg: Message, ctype: str, params: dict[str, str
     name = name or _filename(msg, params, defects)
     cid = _ANGLE_RE.sub(r"\1", _raw_header(msg, "content-id").strip()).strip()
     inline = _disposition(msg) == "inline" or (bool(cid) and _disposition(msg) != "attachment")
+    name = _CONTROL_RE.sub("", _to_text(name))
     if not name:
         name = _guess_name(ctype, len(body.attachments) + 1, inline)
     body.attachments.append(
         ParsedAttachment(name=name, content_type=ctype, data=data, inline=inline,
-                         content_id=_to_text(cid))  # fmt: skip
+                         content_id=_CONTROL_RE.sub("", _to_text(cid)))  # fmt: skip
     )
 
 
 def _serialize(inner: Message, raw: bytes) -> bytes:
+    """A part as bytes (a forwarded message, a report block). The generators refuse some
+    damaged parts (an undecodable charset label, 8-bit bytes where they expect ASCII): then
+    the headers and payloads as they were read."""
     linesep = "\r\n" if b"\r\n" in raw[:2000] else "\n"
+    for policy in (_POLICY, _COMPAT_POLICY):
+        try:
+            return inner.as_bytes(policy=policy.clone(linesep=linesep))
+        except Exception:  # noqa: BLE001 - next, a plainer way
+            continue
+    return _plain_bytes(inner, linesep.encode())
+
+
+def _plain_bytes(part: Message, linesep: bytes, depth: int = 0) -> bytes:
+    out = [_raw_bytes(f"{name}: {value}") + linesep for name, value in part.raw_items()]
+    out.append(linesep)
     try:
-        return inner.as_bytes(policy=_POLICY.clone(linesep=linesep))
-    except Exception:  # noqa: BLE001 - fall back to a lossy but readable copy
-        return str(inner).encode("utf-8", "replace")
+        payload = part.get_payload()
+    except Exception:  # noqa: BLE001 - it decodes 8-bit text in the part's own (bogus) charset
+        payload = part._payload  # the text as read, which is all we want here
+    if isinstance(payload, list) and depth < _MAX_DEPTH:
+        boundary = _raw_bytes(part.get_param("boundary", "") or "") if part.is_multipart() else b""
+        for sub in payload:
+            if isinstance(sub, Message):
+                out += [b"--" + boundary + linesep, _plain_bytes(sub, linesep, depth + 1)]
+        out.append(b"--" + boundary + b"--" + linesep)
+    elif isinstance(payload, str):
+        out.append(_raw_bytes(payload))
+    return b"".join(out)
 
 
 def _forward_block(
@@ -676,6 +711,8 @@ def _parse(raw: bytes, policy: email_policy.Policy) -> ParsedMail:
     result.auto_reason, result.is_bounce = loops.classify(
         msg, subject=result.subject, from_address=result.from_address, text=result.text
     )
+    # The reason may quote a header's value (Auto-Submitted), damaged bytes and all.
+    result.auto_reason = _CONTROL_RE.sub("", _to_text(result.auto_reason))
     for part in msg.walk() if msg.is_multipart() else [msg]:
         for defect in getattr(part, "defects", []):
             defects.append(type(defect).__name__)

@@ -53,14 +53,20 @@ def clean_subject(subject: str) -> str:
     return _PREFIX_RE.sub("", subject or "").strip()
 
 
+_MAX_REFERENCES = 50
+
+
 def thread_ids(*, message_id: str, in_reply_to: list[str], references: list[str]) -> list[str]:
     """The ids to look up, most telling first: In-Reply-To, References newest first, then
-    the message's own id (recorded when a reply to it arrived first)."""
-    ordered: list[str] = []
-    for mid in [*in_reply_to, *reversed(references), message_id]:
-        if mid and mid not in ordered:
-            ordered.append(mid)
-    return ordered
+    the message's own id (recorded when a reply to it arrived first).
+
+    A long References header is cut to its first id (the thread's start) and the newest
+    ones, as mail clients trim it themselves: thousands of ids would make every lookup and
+    the ids recorded for the ticket grow without bound."""
+    if len(references) > _MAX_REFERENCES:
+        references = references[:1] + references[-(_MAX_REFERENCES - 1) :]
+    ids = [*in_reply_to[:_MAX_REFERENCES], *reversed(references), message_id]
+    return [mid for mid in dict.fromkeys(ids) if mid]
 
 
 def ticket_for_ids(ids: list[str], *, own_id: str = "") -> Ticket | None:
