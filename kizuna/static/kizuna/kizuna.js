@@ -1,0 +1,24 @@
+/* Kizuna's own behaviour, kept out of the pages so that the Content-Security-Policy can forbid
+   inline scripts. Pages mark elements with data attributes; nothing here is page-specific. */
+(function () {
+  "use strict";
+
+  // <select data-autosubmit>: choosing an option submits its form (the language switch, the
+  // organization picker of the communication standard). A <noscript> button does the same
+  // without scripts.
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (!(target instanceof HTMLSelectElement) || !target.hasAttribute("data-autosubmit")) {
+      return;
+    }
+    var form = target.form;
+    if (!form) {
+      return;
+    }
+    if (typeof form.requestSubmit === "function") {
+      form.requestSubmit();
+    } else {
+      form.submit();
+    }
+  });
+})();
