@@ -47,12 +47,86 @@ def browser():
         browser.close()
 
 
+# Runs in every document before the page's own scripts: records each Content-Security-Policy
+# violation on the page (window.__cspViolations) and reports it to the test at once, so that
+# violations on pages navigated away from are not lost.
+CSP_LISTENER = """
+(() => {
+  if (window.__cspViolations) return;
+  window.__cspViolations = [];
+  document.addEventListener("securitypolicyviolation", (event) => {
+    const violation = {
+      directive: event.effectiveDirective || event.violatedDirective,
+      blocked: event.blockedURI,
+      source: event.sourceFile,
+      line: event.lineNumber,
+      sample: event.sample,
+      page: document.location.href,
+    };
+    window.__cspViolations.push(violation);
+    if (typeof window.__reportCspViolation === "function") {
+      window.__reportCspViolation(violation);
+    }
+  });
+})();
+"""
+
+
+class CspWatch:
+    """Collects Content-Security-Policy violations in browser contexts during a test."""
+
+    def __init__(self) -> None:
+        self.violations: list[dict] = []
+        self.contexts: list = []
+
+    def watch(self, context):
+        context.expose_binding(
+            "__reportCspViolation", lambda source, violation: self.violations.append(violation)
+        )
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", self._console)
+        self.contexts.append(context)
+        return context
+
+    def _console(self, message) -> None:
+        text = message.text
+        if "content security policy" in text.lower() or "content-security-policy" in text.lower():
+            page = message.page.url if message.page else ""
+            self.violations.append({"console": text, "page": page})
+
+    def sync(self) -> None:
+        """Add what the pages still open have recorded themselves (normally reported already)."""
+        for context in self.contexts:
+            for open_page in context.pages:
+                if open_page.is_closed():
+                    continue
+                try:
+                    recorded = open_page.evaluate("window.__cspViolations || []")
+                except Exception:  # a page in the middle of navigating: its reports came already
+                    continue
+                self.violations.extend(v for v in recorded if v not in self.violations)
+
+    def assert_clean(self) -> None:
+        self.sync()
+        assert self.violations == [], f"Content-Security-Policy violations: {self.violations}"
+
+
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
+def csp():
+    """Watch browser contexts for Content-Security-Policy violations (``csp.watch(context)``);
+    the test fails if any occurred."""
+    watch = CspWatch()
+    yield watch
+    watch.assert_clean()
+
+
+@pytest.fixture
+def page(browser, csp):
+    context = csp.watch(browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo"))
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
+    csp.sync()  # checked by the csp fixture when the test ends
     context.close()
 
 
