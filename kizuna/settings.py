@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kizuna.api",
     "kizuna.replycheck",
     "kizuna.standards",
+    "kizuna.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,13 +1,24 @@
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.test import SimpleTestCase, TestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from kizuna.demo.models import DemoDatabase
 from kizuna.mail.models import InboundMail
-from kizuna.test import PASSWORD, BaseTestCase
-from kizuna.tickets import demo_data
+from kizuna.test import Personas
+from kizuna.tickets import demo_data, services
 from kizuna.tickets.demo_scripts import SCRIPTS
+from kizuna.tickets.management.commands.demo import (
+    demo_allowed_hosts,
+    host_header,
+    is_loopback,
+)
 from kizuna.tickets.models import (
     Contact,
     EventKind,
@@ -15,15 +26,29 @@ from kizuna.tickets.models import (
     MessageKind,
     Organization,
     Status,
+    Team,
     Ticket,
     TicketEvent,
 )
+from kizuna.tickets.tests.test_serve import free_port
 
 
-class DemoSeedTestCase(BaseTestCase):
-    def seed(self):
+def row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model._base_manager.count()
+        for model in [*demo_data._data_models(), DemoDatabase]
+    }
+
+
+def sign_in(client, username, password) -> bool:
+    response = client.post(reverse("desk:login"), {"username": username, "password": password})
+    return response.status_code == 302 and response["Location"] == reverse("desk:queue")
+
+
+class DemoSeedTestCase(TestCase):
+    def seed(self, **kwargs):
         with self.captureOnCommitCallbacks(execute=True):
-            return demo_data.demo_seed()
+            return demo_data.demo_seed(**kwargs)
 
     def demo_tickets(self):
         return Ticket.objects.filter(
@@ -78,19 +103,120 @@ class DemoSeedTestCase(BaseTestCase):
             ),
         )
 
-    def test_it_keeps_existing_agents_and_their_passwords(self):
-        # The personas "sato" and "alice" already exist here: the demo joins them to its teams.
-        self.seed()
-        self.agent.refresh_from_db()
-        self.assertTrue(self.agent.check_password(PASSWORD))
-        self.assertTrue(self.agent.teams.filter(name="Hosting").exists())
-
     def test_new_demo_agents_sign_in_with_the_printed_password(self):
-        self.seed()
+        result = self.seed()
+        self.assertEqual(result.passwords, {})
+        self.assertEqual(set(result.fixed), {a[0] for a in demo_data.AGENTS})
         response = self.client.post(
             reverse("desk:login"), {"username": "tanaka", "password": demo_data.DEMO_PASSWORD}
         )
         self.assertRedirects(response, reverse("desk:queue"), fetch_redirect_response=False)
+
+    # --- only an empty database, or the demo's own ----------------------------------------
+
+    def test_a_database_holding_other_data_is_refused_and_left_alone(self):
+        people = Personas()
+        people.make_personas()  # an installation in use: agents, organizations, contacts
+        people.make_ticket()
+        before = row_counts()
+        with self.assertRaises(demo_data.DemoRefused) as refused:
+            self.seed()
+        self.assertIn("did not create", str(refused.exception))
+        self.assertIn("users", str(refused.exception))
+        self.assertEqual(row_counts(), before)
+        self.assertFalse(Organization.objects.filter(name=demo_data.ORGANIZATIONS[0]["name"]))
+        self.assertFalse(get_user_model().objects.filter(username="kimura").exists())
+
+    def test_any_single_foreign_row_is_enough_to_refuse(self):
+        makers = {
+            "a user": lambda: get_user_model().objects.create_user("admin", password="x" * 12),
+            "an organization": lambda: Organization.objects.create(name="Acme"),
+            "a team": lambda: Team.objects.create(name="Hosting"),
+        }
+        for what, make in makers.items():
+            with self.subTest(what):
+                with self.assertRaises(demo_data.DemoRefused), transaction.atomic():
+                    make()
+                    self.seed()
+                self.assertEqual(DemoDatabase.objects.count(), 0)
+                self.assertEqual(Ticket.objects.count(), 0)
+
+    def test_the_command_refuses_before_migrating_and_writes_nothing(self):
+        get_user_model().objects.create_superuser("root", "root@example.com", "x" * 12)
+        Organization.objects.create(name=demo_data.ORGANIZATIONS[0]["name"])
+        before = row_counts()
+        with self.assertRaises(CommandError) as refused:
+            call_command("demo", "--port", str(free_port()))
+        self.assertIn("nothing was changed", str(refused.exception))
+        self.assertEqual(row_counts(), before)
+
+    def test_the_demo_marks_its_database_and_a_rerun_after_use_still_works(self):
+        self.seed()
+        self.assertEqual(DemoDatabase.objects.count(), 1)
+        self.assertEqual(demo_data.check_database().kind, "demo")
+        # What someone trying the demo does: a new agent, a new organization, a new ticket.
+        get_user_model().objects.create_user("trial", password="x" * 12)
+        Organization.objects.create(name="Trial Org")
+        services.ticket_open(
+            requester=Contact.objects.get(email=demo_data.CONTACTS[0][2]),
+            subject="試しの問い合わせ",
+            body="試しています。",
+        )
+        before = row_counts()
+        again = self.seed()
+        self.assertFalse(again.created)
+        self.assertEqual(row_counts(), before)
+
+    def test_demo_data_loaded_before_the_mark_is_recognised(self):
+        self.seed()
+        DemoDatabase.objects.all().delete()
+        self.assertEqual(demo_data.check_database().kind, "earlier-demo")
+        self.assertFalse(self.seed().created)
+        self.assertEqual(DemoDatabase.objects.count(), 1)
+        DemoDatabase.objects.all().delete()
+        Organization.objects.create(name="A real customer")
+        self.assertEqual(demo_data.check_database().kind, "foreign")
+
+    def test_an_empty_database_is_fine(self):
+        self.assertEqual(demo_data.check_database(), demo_data.DatabaseCheck("empty"))
+
+    # --- passwords when the demo is reachable from the network -------------------------------
+
+    def test_off_loopback_every_agent_gets_a_generated_password(self):
+        result = self.seed(generate_passwords=True)
+        usernames = [a[0] for a in demo_data.AGENTS]
+        self.assertEqual(sorted(result.passwords), sorted(usernames))
+        passwords = list(result.passwords.values())
+        self.assertEqual(len(set(passwords)), len(passwords))
+        self.assertEqual(result.fixed, [])
+        for username, password in result.passwords.items():
+            self.assertNotEqual(password, demo_data.DEMO_PASSWORD)
+            self.assertGreaterEqual(len(password), 20)
+            user = get_user_model().objects.get(username=username)
+            self.assertNotIn(password, user.password)  # only the hash is stored
+            self.assertFalse(user.check_password(demo_data.DEMO_PASSWORD))
+            self.assertTrue(sign_in(self.client_class(), username, password), username)
+        self.assertFalse(sign_in(self.client_class(), "kimura", demo_data.DEMO_PASSWORD))
+
+    def test_opening_a_loopback_demo_to_the_network_replaces_the_known_password(self):
+        self.seed()
+        sato = get_user_model().objects.get(username="sato")
+        sato.set_password("chosen by sato 2026")
+        sato.save()
+        result = self.seed(generate_passwords=True)
+        self.assertFalse(result.created)
+        # sato chose a password of their own: kept; the others still had the known one.
+        self.assertEqual(sorted(result.passwords), ["alice", "kimura", "tanaka"])
+        self.assertTrue(sign_in(self.client_class(), "sato", "chosen by sato 2026"))
+        self.assertTrue(sign_in(self.client_class(), "kimura", result.passwords["kimura"]))
+        # A later run shows no password again: none is known any more.
+        self.assertEqual(self.seed(generate_passwords=True).passwords, {})
+        self.assertEqual(self.seed().fixed, [])
+
+    def test_generated_passwords_differ_every_time(self):
+        made = {demo_data.generate_password() for _ in range(200)}
+        self.assertEqual(len(made), 200)
+        self.assertTrue(all(len(p) == 23 for p in made))
 
     def test_every_open_ticket_has_a_checkpoint_and_some_are_overdue(self):
         self.seed()
@@ -173,3 +299,22 @@ class DemoSeedTestCase(BaseTestCase):
                 if step.kind == "status" and step.to != Status.CLOSED:
                     self.assertGreater(step.due, step.at, script.subject)
                     self.assertIn("{due}", step.text, script.subject)
+
+
+class DemoHostsTests(SimpleTestCase):
+    def test_loopback_addresses_and_names(self):
+        for host in ("127.0.0.1", "127.0.1.1", "::1", "localhost", "[::1]"):
+            self.assertTrue(is_loopback(host), host)
+        for host in ("0.0.0.0", "::", "", "192.0.2.10", "2001:db8::5"):
+            self.assertFalse(is_loopback(host), host)
+
+    def test_allowed_hosts_never_allow_every_host(self):
+        for host in ("0.0.0.0", "::", "192.0.2.10", "2001:db8::5", "demo.example.lan"):
+            allowed = demo_allowed_hosts(host)
+            self.assertNotIn("*", allowed, host)
+            self.assertFalse(any(h.startswith(".") for h in allowed), host)
+            self.assertIn("127.0.0.1", allowed)
+        self.assertEqual(demo_allowed_hosts("192.0.2.10")[0], "192.0.2.10")
+        self.assertEqual(demo_allowed_hosts("2001:db8::5")[0], "[2001:db8::5]")
+        self.assertEqual(demo_allowed_hosts("demo.example.lan")[0], "demo.example.lan")
+        self.assertEqual(host_header("::1"), "[::1]")
