@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kizuna.lib import timefmt
 from kizuna.lib.uploads import MultipleFileField
 from kizuna.tickets import workflow
 from kizuna.tickets.models import CloseReason, Priority, Status, Team
@@ -31,6 +32,32 @@ class CheckpointInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+class CheckpointField(forms.DateTimeField):
+    """A next checkpoint typed in the agent's time zone, within the dates Kizuna accepts."""
+
+    widget = CheckpointInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except (OverflowError, ValueError):
+            # A date at the very end of the calendar cannot even be placed in a time zone.
+            raise forms.ValidationError(
+                _("Give a date and time between %(first)s and %(last)s.")
+                % {"first": timefmt.EARLIEST.year, "last": timefmt.LATEST.year - 1},
+                code="invalid",
+            ) from None
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not timefmt.in_range(value):
+            raise forms.ValidationError(workflow.checkpoint_range_message(value), code="range")
+
+
 class ReplyForm(_UniqueIds, forms.Form):
     id_prefix = "reply"
     body = forms.CharField(
@@ -40,11 +67,9 @@ class ReplyForm(_UniqueIds, forms.Form):
         label=_("Send anyway, despite the errors above (recorded for your manager)"), required=False
     )
     attachments = MultipleFileField(label=_("Attachments"))
-    checkpoint = forms.DateTimeField(
+    checkpoint = CheckpointField(
         label=_("Next update by (optional)"),
         required=False,
-        widget=CheckpointInput(),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         help_text=_("When this reply is an update: the date and time of the next one (P1)."),
     )
 
@@ -73,11 +98,9 @@ class StatusForm(_UniqueIds, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What is happening now and what comes next (P1). Sent to the customer."),
     )
-    checkpoint = forms.DateTimeField(
+    checkpoint = CheckpointField(
         label=_("Next update by"),
         required=False,
-        widget=CheckpointInput(),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         help_text=_("In your time zone. The customer sees it in theirs."),
     )
     close_reason = forms.ChoiceField(

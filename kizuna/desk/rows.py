@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kizuna.lib.names import person_name
+from kizuna.lib.timefmt import localtime_or_utc
 from kizuna.tickets.models import Priority, Status
 
 
@@ -42,7 +43,7 @@ def queue_rows(tickets) -> list[QueueRow]:
     prefix = reverse("desk:ticket", args=[0]).removesuffix("0/")
     rows = []
     for t in tickets:
-        local = t.next_checkpoint.astimezone(tz) if t.next_checkpoint else None
+        local = localtime_or_utc(t.next_checkpoint, tz) if t.next_checkpoint else None
         rows.append(
             QueueRow(
                 id=t.id,

@@ -7,6 +7,7 @@ changed instead of a whole page.
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from django.contrib.auth import get_user_model
@@ -26,6 +27,7 @@ from kizuna.desk.forms import (
 )
 from kizuna.desk.rows import queue_rows
 from kizuna.lib.downloads import attachment_response
+from kizuna.lib.ids import MAX_ID, parse_id
 from kizuna.lib.uploads import incoming_files
 from kizuna.mail import selectors as mail_selectors
 from kizuna.standards import selectors as standard_selectors
@@ -36,6 +38,9 @@ from kizuna.tickets.models import Attachment, MessageKind, Organization, Status
 from kizuna.tickets.workflow import TicketError
 
 PAGE_SIZE = 50
+# Beyond this a page's offset would not fit the database's integers.
+MAX_PAGE = MAX_ID // PAGE_SIZE - 1
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def agent_required(view):
@@ -51,10 +56,13 @@ def agent_required(view):
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    """An id from a query parameter; None (the filter is left out) when it is not one."""
+    return parse_id(value)
+
+
+def _query_text(value: str) -> str:
+    # Words to look for: characters no stored text holds (NUL, controls) cannot match.
+    return _CONTROLS.sub("", value or "")
 
 
 @require_GET
@@ -65,14 +73,15 @@ def queue(request):
         status = ""
     assignee = request.GET.get("assignee", "")
     organization_id = _int(request.GET.get("organization"))
-    page_number = _int(request.GET.get("page")) or 1
+    page_number = min(_int(request.GET.get("page")) or 1, MAX_PAGE)
+    q = _query_text(request.GET.get("q", ""))
     qs = selectors.queue(
         access.tickets_for_agent(request.user),
         status=status,
         assignee_id=request.user.id if assignee == "me" else _int(assignee),
         unassigned=assignee == "none",
         organization_id=organization_id,
-        q=request.GET.get("q", ""),
+        q=q,
     )
     # Only the columns a queue row shows: the page is read far more often than anything else.
     qs = qs.only(
@@ -101,7 +110,7 @@ def queue(request):
             "status": status,
             "assignee": assignee,
             "organization": organization_id,
-            "q": request.GET.get("q", ""),
+            "q": q,
         },
     }
     if request.htmx and request.htmx.target == "queue-table":

@@ -30,6 +30,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kizuna.lib.text import is_blank
 from kizuna.mail import rawheaders, routing
 from kizuna.mail.models import REASONS, InboundMail, InboundState, Mailbox, MailReference
 from kizuna.mail.parsing import ParsedMail, normalize_message_id, parse_message
@@ -575,7 +576,7 @@ def _open(row, parsed, contact, body, files, *, cache: RunCache, follows: Ticket
         with translation.override(contact.language):
             note = _("This message answers %(ref)s, which is closed.") % {"ref": follows.reference}
         body = f"{note}\n\n{body}"
-    if not subject:
+    if is_blank(subject):  # none, or one that shows nothing (only invisible characters)
         with translation.override(contact.language):
             subject = _("(no subject)")
     if not contact.is_active:

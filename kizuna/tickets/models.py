@@ -17,9 +17,12 @@ from django.utils import timezone
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
+from kizuna.lib.ids import looks_like_id, parse_id
 from kizuna.lib.names import person_name
 
-REFERENCE_RE = re.compile(r"\bKZ-(\d{6,})\b", re.IGNORECASE)
+# ASCII digits only: "\d" would also take full-width and other scripts' digits.
+REFERENCE_RE = re.compile(r"\bKZ-([0-9]{6,})\b", re.IGNORECASE)
+_EXACT_REFERENCE_RE = re.compile(r"KZ-([0-9]{6,})", re.IGNORECASE)
 
 
 class Language(models.TextChoices):
@@ -235,12 +238,24 @@ def format_reference(pk: int | None) -> str:
 
 
 def parse_reference(text: str) -> int | None:
-    """The ticket id in a reference such as 'KZ-000123' (or a plain number), else None."""
+    """The ticket id in a reference such as 'KZ-000123' (or a plain number) found in
+    `text`, else None."""
     text = (text or "").strip()
-    if text.isdigit():
-        return int(text)
+    if looks_like_id(text):
+        return parse_id(text)
     match = REFERENCE_RE.fullmatch(text) or REFERENCE_RE.search(text)
-    return int(match.group(1)) if match else None
+    return parse_id(match.group(1)) if match else None
+
+
+def parse_ticket_id(text: str) -> int | None:
+    """The ticket id that `text` names exactly: its number ('123') or its reference
+    ('KZ-000123'), in ASCII digits, with nothing around it; else None. For URLs and API
+    fields, where " 1" or a full-width "１２" must not open ticket 1 or 12."""
+    text = text or ""
+    if looks_like_id(text):
+        return parse_id(text)
+    match = _EXACT_REFERENCE_RE.fullmatch(text)
+    return parse_id(match.group(1)) if match else None
 
 
 class MessageKind(models.TextChoices):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from kizuna.lib.ids import parse_id
 from kizuna.tickets.models import REFERENCE_RE, Status, Ticket
 
 
@@ -34,7 +35,8 @@ def queue(
     if organization_id:
         qs = qs.filter(organization_id=organization_id)
     if reference:
-        qs = qs.filter(pk=int(reference.group(1)))
+        ticket_id = parse_id(reference.group(1))
+        qs = qs.filter(pk=ticket_id) if ticket_id else qs.none()
     elif q:
         qs = qs.filter(subject__icontains=q)
     order = ("-closed_at", "-id") if status == Status.CLOSED else ("next_checkpoint", "id")

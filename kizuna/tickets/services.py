@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kizuna.lib.text import is_blank
 from kizuna.lib.timefmt import format_when
 from kizuna.tickets import workflow
 from kizuna.tickets.models import (
@@ -160,7 +161,7 @@ def ticket_open(
     """
     subject = " ".join((subject or "").split())
     body = (body or "").strip()
-    if not subject:
+    if is_blank(subject):
         raise TicketError(_("A request needs a subject."), field="subject")
     if len(subject) > 250:
         raise TicketError(_("The subject is too long (at most 250 characters)."), field="subject")

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kizuna.lib import timefmt
 from kizuna.tickets.models import CloseReason, Status
 
 S = Status
@@ -151,9 +152,22 @@ def check_checkpoint(
         )
     if timezone.is_naive(checkpoint):
         raise error(_("The checkpoint needs a time zone."), field="checkpoint")
+    if not timefmt.in_range(checkpoint):
+        raise error(checkpoint_range_message(checkpoint), field="checkpoint")
     if checkpoint <= now:
         raise error(
             _("The next checkpoint must be in the future; %(when)s has passed.")
-            % {"when": timezone.localtime(checkpoint).strftime("%Y-%m-%d %H:%M %Z")},
+            % {"when": timefmt.localtime_or_utc(checkpoint).strftime("%Y-%m-%d %H:%M %Z")},
             field="checkpoint",
         )
+
+
+def checkpoint_range_message(checkpoint: datetime) -> str:
+    return _(
+        "The checkpoint %(when)s is out of range: give a date and time between %(first)s and "
+        "%(last)s."
+    ) % {
+        "when": checkpoint.isoformat(timespec="minutes"),
+        "first": timefmt.EARLIEST.year,
+        "last": timefmt.LATEST.year - 1,
+    }
