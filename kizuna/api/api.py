@@ -107,8 +107,17 @@ def on_http_error(request, exc: HttpError):
 _LOCATIONS = {"body", "query", "path", "header", "cookie", "form", "file"}
 
 
+# Where a field accepts one of several types, pydantic adds the type it tried to the error's
+# location ("requester.int", "timezone.function-after[...]"); the client named no such thing.
+_TYPE_TAGS = {"int", "str", "bool", "float", "none", "list", "dict"}
+
+
+def _is_type_tag(part) -> bool:
+    return isinstance(part, str) and (part in _TYPE_TAGS or any(c in part for c in "[(-"))
+
+
 def _field(loc) -> str:
-    parts = [str(p) for p in loc]
+    parts = [str(p) for p in loc if not _is_type_tag(p)]
     if parts and parts[0] in _LOCATIONS:
         where = parts.pop(0)
         # A body schema sits under the view's parameter name; the client never sees it.
@@ -128,6 +137,25 @@ def _body_is_not_an_object(request, err) -> bool:
         return True
 
 
+def _too_long(err) -> str:
+    limit = (err.get("ctx") or {}).get("max_length")
+    return _("At most %(limit)s characters.") % {"limit": limit}
+
+
+# Pydantic's wording where a plainer one helps; any other message is passed on as it is.
+_MESSAGES = {
+    "missing": lambda err: _("This field is required."),
+    "extra_forbidden": lambda err: _(
+        "Not a field of this request: unknown, or one that cannot be set here."
+    ),
+    "string_too_long": _too_long,
+    "string_unicode": lambda err: _(
+        "It is not valid Unicode text: it holds half of a surrogate pair (such as \\ud800) "
+        "on its own."
+    ),
+}
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
     """Pydantic's errors, said plainly: which field, and why."""
@@ -137,8 +165,8 @@ def on_validation_error(request, exc: ValidationError):
         msg = err.get("msg", "")
         if not field or (field and _body_is_not_an_object(request, err)):
             field, msg = "", _("The request body must be a JSON object.")
-        elif err.get("type") == "missing":
-            msg = _("This field is required.")
+        else:
+            msg = _MESSAGES.get(err.get("type"), lambda e: e.get("msg", ""))(err)
         problems.append({"field": field, "message": msg})
     if any(not p["field"] for p in problems):
         problems = [p for p in problems if not p["field"]][:1]

@@ -2,19 +2,51 @@
 
 Rows are turned into dicts by hand (no per-field resolvers): it keeps the shapes in one
 readable place and the request path short.
+
+Request bodies derive from `In`: a field the request does not define (unknown, or one that
+cannot be set, such as `id` or `email` when changing a contact) is refused rather than
+silently ignored, and every string is checked for what no field may hold (kizuna.lib.text).
+Closed sets of values (statuses, priorities, languages…) are listed as enums in the OpenAPI
+document; the services say which value is wrong when another one is sent.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from typing import Annotated
+from typing import Annotated, Any
 
-from django.utils import timezone
 from ninja import Schema
-from pydantic import PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from kizuna.lib import files
+from kizuna.lib.ids import MAX_ID, looks_like_id, parse_id
 from kizuna.lib.names import person_name
-from kizuna.tickets.models import Contact, Message, Organization, Ticket
+from kizuna.lib.text import is_blank, text_problem
+from kizuna.lib.timefmt import localtime_or_utc
+from kizuna.replycheck.findings import AUDIENCES, CATEGORIES, PURPOSES, SEVERITIES
+from kizuna.tickets.models import (
+    Channel,
+    CloseReason,
+    Contact,
+    Language,
+    MailCharset,
+    Message,
+    MessageKind,
+    Organization,
+    Priority,
+    Status,
+    TechnicalLevel,
+    Ticket,
+)
 
 # Always "+00:00" rather than pydantic's "Z", so every date reads the same way.
 Instant = Annotated[
@@ -24,18 +56,142 @@ Instant = Annotated[
 ]
 
 
+def one_of(*values: str) -> Any:
+    """A string from a closed set, listed as an enum in the OpenAPI document. The value is
+    checked by the service that uses it, which names the field and the allowed values."""
+    return Annotated[str, WithJsonSchema({"type": "string", "enum": list(values)})]
+
+
+StatusName = one_of(*Status.values)
+PriorityName = one_of(*Priority.values)
+ChannelName = one_of(*Channel.values)
+LanguageName = one_of(*Language.values)
+TechnicalLevelName = one_of(*TechnicalLevel.values)
+MailCharsetName = one_of(*MailCharset.values)
+CloseReasonName = one_of(*CloseReason.values)
+
+
+# --- Checked input --------------------------------------------------------------------------
+
+
+def _invalid(reason: str) -> PydanticCustomError:
+    return PydanticCustomError("invalid_text", "{reason}", {"reason": reason})
+
+
+def _text(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise _invalid(problem)
+    return value
+
+
+def _line(value: str) -> str:
+    problem = text_problem(value, single_line=True)
+    if problem:
+        raise _invalid(problem)
+    return value
+
+
+def _subject(value: str) -> str:
+    if is_blank(value):
+        raise _invalid("It is empty, or made only of spaces and invisible characters.")
+    return value
+
+
+def _visible_or_empty(value: str) -> str:
+    # Only invisible characters reads as nothing: the service then says the text is empty.
+    return "" if is_blank(value) else value
+
+
+def _filename(value: str) -> str:
+    if not value.strip():
+        raise _invalid("A file needs a name.")
+    return value
+
+
+def _content_type(value: str) -> str:
+    if not files.is_content_type(value):
+        raise _invalid(
+            "Give a media type such as text/plain or application/pdf (type/subtype, "
+            "without parameters)."
+        )
+    return value.lower()
+
+
+def _id(value: Any) -> Any:
+    # JSON true is not the id 1, and "１２", "³" or " 1" are not ids either.
+    if isinstance(value, bool) or (isinstance(value, str) and not looks_like_id(value)):
+        raise PydanticCustomError("invalid_id", "Give an id: a whole number such as 12.")
+    if looks_like_id(value) and parse_id(value) is None:
+        raise PydanticCustomError(
+            "invalid_id", "No such id: ids are whole numbers from 1 to {max}.", {"max": MAX_ID}
+        )
+    return value
+
+
+def _id_or_name(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise PydanticCustomError("invalid_id", "Give an id (a whole number) or a name.")
+    return value
+
+
+# Multi-line text (a message body, a note); no upper bound of its own.
+Text = Annotated[str, AfterValidator(_text)]
+# Text that only invisible characters would leave looking empty: treated as empty.
+Body = Annotated[str, AfterValidator(_text), AfterValidator(_visible_or_empty)]
+
+
+def Line(max_length: int) -> Any:  # noqa: N802 (a type, used like one)
+    """One line of text of at most `max_length` characters (the column's size)."""
+    return Annotated[str, Field(max_length=max_length), AfterValidator(_line)]
+
+
+Subject = Annotated[str, Field(max_length=250), AfterValidator(_line), AfterValidator(_subject)]
+FileName = Annotated[
+    str, Field(max_length=files.MAX_NAME), AfterValidator(_line), AfterValidator(_filename)
+]
+ContentType = Annotated[
+    str,
+    Field(max_length=files.MAX_TYPE),
+    AfterValidator(_content_type),
+    WithJsonSchema(
+        {"type": "string", "maxLength": files.MAX_TYPE, "pattern": files.CONTENT_TYPE_PATTERN}
+    ),
+]
+# A row's id: a whole number that fits the database (1 … 2**63-1).
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_id)]
+IdOrName = Annotated[int | str, BeforeValidator(_id_or_name)]
+# A query parameter's text: checked like any input, single line.
+QueryText = Annotated[str, Field(max_length=1000), AfterValidator(_line)]
+
+
+class In(Schema):
+    """A request body: fields it does not define are refused (422, naming the field), and
+    every string in it is checked, whatever its declared type says."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _strings(cls, value: Any) -> Any:
+        for item in value if isinstance(value, list) else (value,):
+            if isinstance(item, str):
+                _text(item)
+        return value
+
+
 def _local(value: datetime | None, tz: tzinfo | None) -> datetime | None:
     # ISO 8601 with the offset of the agent's own time zone (see auth.AgentToken).
     if value is None:
         return None
-    return value.astimezone(tz) if tz is not None else timezone.localtime(value)
+    return localtime_or_utc(value, tz)
 
 
 class FindingOut(Schema):
     rule: str
-    category: str
+    category: one_of(*CATEGORIES)
     principle: str
-    severity: str
+    severity: one_of(*SEVERITIES)
     start: int
     end: int
     text: str
@@ -50,17 +206,17 @@ class ErrorOut(Schema):
     findings: list[FindingOut] | None = None
 
 
-class ReplyCheckIn(Schema):
-    text: str
-    lang: str = "auto"
-    audience: str = "general"
-    purpose: str = "any"
+class ReplyCheckIn(In):
+    text: Text
+    lang: one_of("auto", *Language.values) = "auto"
+    audience: one_of(*AUDIENCES) = "general"
+    purpose: one_of(*PURPOSES) = "any"
     # With a ticket: its organization's standard and its contact's technical level apply.
-    ticket: str | None = None
+    ticket: Line(40) | None = None
 
 
 class ReplyCheckOut(Schema):
-    lang: str
+    lang: LanguageName
     findings: list[FindingOut]
 
 
@@ -89,10 +245,10 @@ class TicketOut(Schema):
     id: int
     reference: str
     subject: str
-    status: str
-    priority: str
-    channel: str
-    language: str
+    status: StatusName
+    priority: PriorityName
+    channel: ChannelName
+    language: LanguageName
     organization: Ref
     requester: PersonOut
     assignee: AgentOut | None
@@ -105,7 +261,7 @@ class TicketOut(Schema):
     first_response_at: Instant | None
     resolved_at: Instant | None
     closed_at: Instant | None
-    close_reason: str
+    close_reason: one_of("", *CloseReason.values)
 
 
 class TicketPage(Schema):
@@ -115,32 +271,35 @@ class TicketPage(Schema):
     results: list[TicketOut]
 
 
-class TicketCreateIn(Schema):
-    requester: int | str
-    subject: str
-    body: str
-    priority: str = "normal"
-    channel: str = "api"
-    language: str | None = None
-    team: int | None = None
+class TicketCreateIn(In):
+    # The contact's id or email address.
+    requester: IdOrName
+    subject: Subject
+    body: Body
+    priority: PriorityName = "normal"
+    channel: ChannelName = "api"
+    language: LanguageName | None = None
+    team: Id | None = None
 
 
-class TransitionIn(Schema):
-    to_status: str
-    customer_note: str = ""
-    checkpoint: str | None = None
-    close_reason: str = ""
+class TransitionIn(In):
+    to_status: StatusName
+    customer_note: Body = ""
+    # ISO 8601 with an offset, e.g. 2026-11-24T15:00:00+09:00.
+    checkpoint: Line(64) | None = None
+    close_reason: one_of("", *CloseReason.values) = ""
     override_check: bool = False
 
 
-class AssignmentIn(Schema):
-    assignee: int | str | None = None
-    team: int | None = None
-    priority: str | None = None
+class AssignmentIn(In):
+    # An agent's id or username; null clears it.
+    assignee: IdOrName | None = None
+    team: Id | None = None
+    priority: PriorityName | None = None
 
 
 class AuthorOut(Schema):
-    type: str
+    type: one_of("contact", "agent", "system")
     id: int | None
     name: str
 
@@ -155,16 +314,16 @@ class AttachmentOut(Schema):
     url: str
 
 
-class AttachmentIn(Schema):
-    filename: str
-    content_type: str = "application/octet-stream"
+class AttachmentIn(In):
+    filename: FileName
+    content_type: ContentType = files.FALLBACK_TYPE
     # The file's bytes, base64-encoded (standard alphabet, padding optional).
     data: str
 
 
 class MessageOut(Schema):
     id: int
-    kind: str
+    kind: one_of(*MessageKind.values)
     customer_visible: bool
     automatic: bool
     author: AuthorOut
@@ -173,12 +332,12 @@ class MessageOut(Schema):
     attachments: list[AttachmentOut]
 
 
-class MessageIn(Schema):
-    body: str
+class MessageIn(In):
+    body: Body
     # Files to send with a reply (internal notes take none).
     attachments: list[AttachmentIn] = []
     # Optional for replies: the next checkpoint this update promises (ISO 8601 with offset).
-    checkpoint: str | None = None
+    checkpoint: Line(64) | None = None
     # Send despite error-level findings of the team's standard; recorded for managers.
     override_check: bool = False
 
@@ -198,10 +357,10 @@ class OrganizationPage(Schema):
     results: list[OrganizationOut]
 
 
-class OrganizationIn(Schema):
-    name: str
-    domains: list[str] = []
-    timezone: str = "Asia/Tokyo"
+class OrganizationIn(In):
+    name: Line(200)
+    domains: list[Line(253)] = []
+    timezone: Line(64) = "Asia/Tokyo"
 
 
 class ContactOut(Schema):
@@ -209,11 +368,11 @@ class ContactOut(Schema):
     organization: Ref
     name: str
     email: str
-    language: str
-    technical_level: str
+    language: LanguageName
+    technical_level: TechnicalLevelName
     role: str
     timezone: str
-    mail_charset: str
+    mail_charset: MailCharsetName
     is_active: bool
     created_at: Instant
 
@@ -225,24 +384,24 @@ class ContactPage(Schema):
     results: list[ContactOut]
 
 
-class ContactIn(Schema):
-    organization: int
-    name: str
-    email: str
-    language: str = "ja"
-    technical_level: str = "general"
-    role: str = ""
-    timezone: str | None = None
-    mail_charset: str = "utf-8"
+class ContactIn(In):
+    organization: Id
+    name: Line(200)
+    email: Line(254)
+    language: LanguageName = "ja"
+    technical_level: TechnicalLevelName = "general"
+    role: Line(100) = ""
+    timezone: Line(64) | None = None
+    mail_charset: MailCharsetName = "utf-8"
 
 
-class ContactPatch(Schema):
-    name: str | None = None
-    language: str | None = None
-    technical_level: str | None = None
-    role: str | None = None
-    timezone: str | None = None
-    mail_charset: str | None = None
+class ContactPatch(In):
+    name: Line(200) | None = None
+    language: LanguageName | None = None
+    technical_level: TechnicalLevelName | None = None
+    role: Line(100) | None = None
+    timezone: Line(64) | None = None
+    mail_charset: MailCharsetName | None = None
 
 
 def _agent(user) -> dict | None:

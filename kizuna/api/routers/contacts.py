@@ -13,8 +13,11 @@ from kizuna.api.schemas import (
     ContactOut,
     ContactPage,
     ContactPatch,
+    Id,
+    QueryText,
     contact_dict,
 )
+from kizuna.lib.ids import parse_id
 from kizuna.tickets import services
 from kizuna.tickets.models import Contact, Organization
 from kizuna.tickets.workflow import TicketError
@@ -23,10 +26,15 @@ router = Router(tags=["contacts"])
 
 
 def _contact(contact_id: int) -> Contact:
-    contact = Contact.objects.select_related("organization").filter(pk=contact_id).first()
+    pk = parse_id(contact_id)
+    contact = Contact.objects.select_related("organization").filter(pk=pk).first() if pk else None
     if contact is None:
         raise Http404(_("No contact with id %(id)s.") % {"id": contact_id})
     return contact
+
+
+_ORGANIZATION = Query(None, description="An organization's id.")
+_Q = Query("", description="Words in the name or email address.")
 
 
 @router.get(
@@ -37,8 +45,8 @@ def _contact(contact_id: int) -> Contact:
 )
 def contact_list(
     request,
-    organization: int | None = None,
-    q: str = Query("", description="Words in the name or email address."),
+    organization: Id | None = _ORGANIZATION,
+    q: QueryText = _Q,
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     offset: int = Query(0, ge=0),
 ):

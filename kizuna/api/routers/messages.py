@@ -12,6 +12,7 @@ from ninja import Router, Status
 from kizuna.api.routers.tickets import get_ticket, parse_checkpoint
 from kizuna.api.schemas import ERRORS, AttachmentIn, MessageIn, MessageOut, message_dict
 from kizuna.lib.downloads import attachment_response
+from kizuna.lib.ids import parse_id
 from kizuna.tickets import access, services
 from kizuna.tickets.models import Attachment
 from kizuna.tickets.workflow import TicketError
@@ -94,14 +95,15 @@ attachments_router = Router(tags=["messages"])
 
 
 @attachments_router.get(
-    "/{attachment_id}",
+    "/{int:attachment_id}",
     response={200: None, **ERRORS},
     url_name="attachment_download",
     operation_id="attachment_download",
 )
 def attachment_download(request, attachment_id: int):
     """The file itself, as an attachment download, with its original name."""
-    attachment = Attachment.objects.select_related("message").filter(pk=attachment_id).first()
+    pk = parse_id(attachment_id)
+    attachment = Attachment.objects.select_related("message").filter(pk=pk).first() if pk else None
     if attachment is None:
         raise Http404(_("No attachment %(id)s.") % {"id": attachment_id})
     access.get_ticket_for_agent(request.auth, attachment.message.ticket_id)

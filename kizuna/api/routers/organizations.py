@@ -12,12 +12,17 @@ from kizuna.api.schemas import (
     OrganizationIn,
     OrganizationOut,
     OrganizationPage,
+    QueryText,
     organization_dict,
 )
+from kizuna.lib.ids import parse_id
 from kizuna.tickets import services
 from kizuna.tickets.models import Organization
 
 router = Router(tags=["organizations"])
+
+
+_Q = Query("", description="Words in the name.")
 
 
 @router.get(
@@ -28,7 +33,7 @@ router = Router(tags=["organizations"])
 )
 def organization_list(
     request,
-    q: str = Query("", description="Words in the name."),
+    q: QueryText = _Q,
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     offset: int = Query(0, ge=0),
 ):
@@ -66,7 +71,8 @@ def organization_create(request, data: OrganizationIn):
     operation_id="organization_read",
 )
 def organization_read(request, organization_id: int):
-    org = Organization.objects.prefetch_related("domains").filter(pk=organization_id).first()
+    pk = parse_id(organization_id)
+    org = Organization.objects.prefetch_related("domains").filter(pk=pk).first() if pk else None
     if org is None:
         raise Http404(_("No organization with id %(id)s.") % {"id": organization_id})
     return organization_dict(org, tz=request.agent_tz)

@@ -10,17 +10,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja import Status as Reply
+from ninja.errors import ValidationError
 
 from kizuna.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from kizuna.api.schemas import (
     ERRORS,
     AssignmentIn,
+    Id,
+    QueryText,
+    StatusName,
     TicketCreateIn,
     TicketOut,
     TicketPage,
     TransitionIn,
     ticket_dict,
 )
+from kizuna.lib import timefmt
+from kizuna.lib.ids import looks_like_id, parse_id
 from kizuna.tickets import access, selectors, services
 from kizuna.tickets.models import (
     Channel,
@@ -28,16 +34,16 @@ from kizuna.tickets.models import (
     Status,
     Team,
     Ticket,
-    parse_reference,
+    parse_ticket_id,
 )
-from kizuna.tickets.workflow import TicketError
+from kizuna.tickets.workflow import TicketError, checkpoint_range_message
 
 router = Router(tags=["tickets"])
 
 
 def get_ticket(request, ticket: str) -> Ticket:
     """The ticket named by a number or a reference such as KZ-000123, for this agent."""
-    ticket_id = parse_reference(ticket)
+    ticket_id = parse_ticket_id(ticket)
     if ticket_id is None:
         raise Http404(
             _("No ticket “%(ref)s”: give its number or a reference such as KZ-000123.")
@@ -51,8 +57,9 @@ def get_ticket(request, ticket: str) -> Ticket:
 
 def _user_id(value: int | str, *, field: str) -> int:
     User = get_user_model()
-    if isinstance(value, int) or str(value).isdigit():
-        found = User.objects.filter(pk=int(value)).values_list("pk", flat=True).first()
+    if looks_like_id(value):
+        pk = parse_id(value)
+        found = User.objects.filter(pk=pk).values_list("pk", flat=True).first() if pk else None
     else:
         found = (
             User.objects.filter(**{User.USERNAME_FIELD: value}).values_list("pk", flat=True).first()
@@ -60,6 +67,12 @@ def _user_id(value: int | str, *, field: str) -> int:
     if found is None:
         raise TicketError(_("No agent “%(who)s”.") % {"who": value}, field=field)
     return found
+
+
+_STATUS = Query(None, description="A status; open tickets when left out.")
+_ASSIGNEE = Query("", description="An agent's id or username, or `me`.")
+_ORGANIZATION = Query(None, description="An organization's id.")
+_Q = Query("", description="Words in the subject, or a reference such as KZ-000123.")
 
 
 @router.get(
@@ -70,15 +83,16 @@ def _user_id(value: int | str, *, field: str) -> int:
 )
 def ticket_list(
     request,
-    status: str = Query("", description="A status; open tickets when empty."),
-    assignee: str = Query("", description="An agent's id or username, or `me`."),
+    status: StatusName | None = _STATUS,
+    assignee: QueryText = _ASSIGNEE,
     unassigned: bool = False,
-    organization: int | None = None,
-    q: str = Query("", description="Words in the subject, or a reference such as KZ-000123."),
+    organization: Id | None = _ORGANIZATION,
+    q: QueryText = _Q,
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     offset: int = Query(0, ge=0),
 ):
     """Tickets, the one whose next update falls due first on top (closed ones: latest first)."""
+    status = status or ""
     if status and status not in Status.values:
         raise TicketError(
             _("Unknown status “%(status)s”. Known statuses: %(known)s.")
@@ -112,11 +126,13 @@ def ticket_list(
 )
 def ticket_create(request, data: TicketCreateIn):
     """Open a ticket for a contact (by id or email address); it is acknowledged at once (P1)."""
-    if isinstance(data.requester, int) or data.requester.isdigit():
-        lookup = {"pk": int(data.requester)}
+    if looks_like_id(data.requester):
+        lookup = {"pk": parse_id(data.requester)}
     else:
         lookup = {"email": data.requester.strip().lower()}
     try:
+        if None in lookup.values():
+            raise Contact.DoesNotExist
         requester = Contact.objects.select_related("organization").get(**lookup)
     except Contact.DoesNotExist:
         raise TicketError(
@@ -161,7 +177,7 @@ def parse_checkpoint(value: str | None) -> datetime | None:
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
-        return datetime.fromisoformat(text)
+        when = datetime.fromisoformat(text)
     except ValueError:
         raise TicketError(
             _(
@@ -170,6 +186,19 @@ def parse_checkpoint(value: str | None) -> datetime | None:
             % {"value": value},
             field="checkpoint",
         ) from None
+    if when.tzinfo is not None and not timefmt.in_range(when):
+        # A date the calendar cannot carry into every time zone (years 1 or 9999): a value
+        # out of the field's range, refused like any other malformed field.
+        raise ValidationError(
+            [
+                {
+                    "loc": ("body", "data", "checkpoint"),
+                    "msg": checkpoint_range_message(when),
+                    "type": "value_error",
+                }
+            ]
+        )
+    return when
 
 
 @router.post(

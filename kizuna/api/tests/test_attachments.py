@@ -82,3 +82,43 @@ class AttachmentApiTests(ApiTestCase):
         self.assertFalse(
             self.ticket.messages.filter(kind=MessageKind.OUTBOUND, automatic=False).exists()
         )
+
+    def test_a_name_or_type_no_header_can_carry_is_refused_naming_the_field(self):
+        cases = [
+            ({"filename": "log\r\nX-Evil: yes.txt"}, "attachments.0.filename", "line break"),
+            ({"filename": "log\x00.txt"}, "attachments.0.filename", "NUL"),
+            ({"filename": " "}, "attachments.0.filename", "needs a name"),
+            ({"filename": "a" * 256}, "attachments.0.filename", "At most 255"),
+            (
+                {"content_type": "text/plain\r\nX-Evil: yes"},
+                "attachments.0.content_type",
+                "type/subtype",
+            ),
+            ({"content_type": "text/" + "x" * 395}, "attachments.0.content_type", "At most 255"),
+            ({"content_type": "text plain"}, "attachments.0.content_type", "type/subtype"),
+            ({"content_type": "text/plain; charset=utf-8"}, "attachments.0.content_type", ""),
+        ]
+        for overrides, field, says in cases:
+            with self.subTest(field=field, overrides=overrides):
+                item = {"filename": "log.txt", "content_type": "text/plain", "data": b64(b"550")}
+                r = self.post(
+                    self.url, {"body": "記録を添付します。", "attachments": [item | overrides]}
+                )
+                self.assertEqual(r.status_code, 422, r.content)
+                self.assertEqual(r.json()["field"], field)
+                self.assertIn(says, r.json()["detail"])
+        self.assertFalse(Attachment.objects.exists())
+        self.assertFalse(
+            self.ticket.messages.filter(kind=MessageKind.OUTBOUND, automatic=False).exists()
+        )
+
+    def test_a_type_in_capitals_is_kept_in_lower_case(self):
+        r = self.post(
+            self.url,
+            {
+                "body": "画面の記録を添付します。",
+                "attachments": [{"filename": "a.png", "content_type": "Image/PNG", "data": "YQ"}],
+            },
+        )
+        self.assertEqual(r.status_code, 201, r.content)
+        self.assertEqual(r.json()["attachments"][0]["content_type"], "image/png")

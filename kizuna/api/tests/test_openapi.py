@@ -44,3 +44,54 @@ class OpenApiTestCase(SimpleTestCase):
         else:
             self.assertEqual(r.status_code, 200)
             self.assertNotIn(b"cdn.", r.content)
+
+    def test_closed_sets_are_listed_as_enums(self):
+        schemas = self.client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+
+        def enum(schema, name):
+            prop = schemas[schema]["properties"][name]
+            for option in prop.get("anyOf", [prop]):
+                if "enum" in option:
+                    return option["enum"]
+            self.fail(f"{schema}.{name} lists no values")
+
+        statuses = [
+            "new",
+            "acknowledged",
+            "investigating",
+            "waiting_customer",
+            "waiting_third_party",
+            "resolved",
+            "closed",
+        ]
+        priorities = ["low", "normal", "high", "urgent"]
+        channels = ["email", "portal", "api", "phone", "desk"]
+        for schema, name, values in [
+            ("TicketOut", "status", statuses),
+            ("TransitionIn", "to_status", statuses),
+            ("TicketOut", "priority", priorities),
+            ("TicketCreateIn", "priority", priorities),
+            ("AssignmentIn", "priority", priorities),
+            ("TicketOut", "channel", channels),
+            ("TicketCreateIn", "channel", channels),
+            ("TicketOut", "language", ["ja", "en"]),
+            ("TicketCreateIn", "language", ["ja", "en"]),
+            ("ContactIn", "language", ["ja", "en"]),
+            ("ContactPatch", "technical_level", ["general", "technical"]),
+            ("ContactOut", "mail_charset", ["utf-8", "iso-2022-jp"]),
+            ("MessageOut", "kind", ["inbound", "outbound", "note"]),
+            ("AuthorOut", "type", ["contact", "agent", "system"]),
+            ("ReplyCheckIn", "lang", ["auto", "ja", "en"]),
+            ("ReplyCheckIn", "purpose", ["any", "update", "resolution", "bad-news", "closing"]),
+            ("FindingOut", "severity", ["error", "warning", "info"]),
+        ]:
+            with self.subTest(schema=schema, name=name):
+                self.assertEqual(enum(schema, name), values)
+
+    def test_request_bodies_refuse_fields_they_do_not_define(self):
+        schemas = self.client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+        inputs = [name for name in schemas if name.endswith(("In", "Patch"))]
+        self.assertGreaterEqual(len(inputs), 9)
+        for name in inputs:
+            with self.subTest(schema=name):
+                self.assertIs(schemas[name].get("additionalProperties"), False)
