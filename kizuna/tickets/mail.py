@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from kizuna.lib.files import clean_content_type, clean_filename
 from kizuna.tickets.models import (
     AutoReplyLog,
     Channel,
@@ -341,8 +342,12 @@ def build_email(message: Message) -> EmailMessage:
         jis_body=jis_body,
     )
     for att in message.attachments.all():
+        # Cleaned again here: a row stored before names and types were checked on the way in
+        # may hold a line break, and a header cannot carry one (the mail could never leave).
         with att.file.open("rb") as fh:
-            email.attach(att.filename, fh.read(), att.content_type)
+            email.attach(
+                clean_filename(att.filename), fh.read(), clean_content_type(att.content_type)
+            )
     return email
 
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kizuna.lib.files import clean_content_type, clean_filename
 from kizuna.lib.text import is_blank
 from kizuna.lib.timefmt import format_when
 from kizuna.tickets import workflow
@@ -81,10 +82,12 @@ def _check_files(files: Sequence[IncomingFile]) -> None:
 def _store_files(message: Message, files: Sequence[IncomingFile]) -> None:
     for f in files:
         digest = Attachment.digest(f.data)
+        # A name or type that would break a header (a line break, a control character, a
+        # type that is not type/subtype) is made safe here, whichever way the file came.
         att = Attachment(
             message=message,
-            filename=(f.name or "attachment")[:255],
-            content_type=f.content_type or "application/octet-stream",
+            filename=clean_filename(f.name),
+            content_type=clean_content_type(f.content_type),
             size=len(f.data),
             sha256=digest,
         )
