@@ -60,4 +60,5 @@ for pattern in urlpatterns:
         pattern.callback = not_found
     else:
         pattern.callback = _json_not_allowed(pattern.callback)
-urlpatterns.append(re_path(r"^(?P<path>.*)$", not_found, name="not_found"))
+# [\s\S], not ".": a path may hold an encoded line break.
+urlpatterns.append(re_path(r"^(?P<path>[\s\S]*)$", not_found, name="not_found"))

@@ -19,6 +19,8 @@ class NotFoundTestCase(ApiTestCase):
             "/api/v1/organizations/-1",
             "/api/v1/attachments/１",
             "/api/v1/tickets/",
+            "/api/v1/contacts/5%0A",  # a line break after the id
+            "/api/v1/nothing%0A",
         ]:
             with self.subTest(url=url):
                 body = self.assert_json_error(self.get(url), 404)
