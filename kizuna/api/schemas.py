@@ -135,20 +135,40 @@ def _id_or_name(value: Any) -> Any:
     return value
 
 
+# What `_text` and `_line` accept, as the OpenAPI document says it (ECMA-262 patterns): no
+# control characters but tab and line breaks, and none at all in a single line. (Neither
+# can say "no lone surrogate"; no JSON text that is valid Unicode holds one.)
+TEXT_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+LINE_PATTERN = "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]*$"
+_DOC_TEXT = Field(json_schema_extra={"pattern": TEXT_PATTERN})
+_DOC_LINE = Field(json_schema_extra={"pattern": LINE_PATTERN})
+
 # Multi-line text (a message body, a note); no upper bound of its own.
-Text = Annotated[str, AfterValidator(_text)]
+Text = Annotated[str, AfterValidator(_text), _DOC_TEXT]
 # Text that only invisible characters would leave looking empty: treated as empty.
-Body = Annotated[str, AfterValidator(_text), AfterValidator(_visible_or_empty)]
+Body = Annotated[str, AfterValidator(_text), AfterValidator(_visible_or_empty), _DOC_TEXT]
 
 
-def Line(max_length: int) -> Any:  # noqa: N802 (a type, used like one)
-    """One line of text of at most `max_length` characters (the column's size)."""
-    return Annotated[str, Field(max_length=max_length), AfterValidator(_line)]
+def Line(max_length: int, **doc: Any) -> Any:  # noqa: N802 (a type, used like one)
+    """One line of text of at most `max_length` characters (the column's size); `doc` adds
+    to its description in the OpenAPI document (a format, an example)."""
+    return Annotated[
+        str,
+        Field(max_length=max_length),
+        AfterValidator(_line),
+        Field(json_schema_extra={"pattern": LINE_PATTERN, **doc}),
+    ]
 
 
-Subject = Annotated[str, Field(max_length=250), AfterValidator(_line), AfterValidator(_subject)]
+Subject = Annotated[
+    str, Field(max_length=250), AfterValidator(_line), AfterValidator(_subject), _DOC_LINE
+]
 FileName = Annotated[
-    str, Field(max_length=files.MAX_NAME), AfterValidator(_line), AfterValidator(_filename)
+    str,
+    Field(max_length=files.MAX_NAME),
+    AfterValidator(_line),
+    AfterValidator(_filename),
+    _DOC_LINE,
 ]
 ContentType = Annotated[
     str,
@@ -162,7 +182,7 @@ ContentType = Annotated[
 Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_id)]
 IdOrName = Annotated[int | str, BeforeValidator(_id_or_name)]
 # A query parameter's text: checked like any input, single line.
-QueryText = Annotated[str, Field(max_length=1000), AfterValidator(_line)]
+QueryText = Annotated[str, Field(max_length=1000), AfterValidator(_line), _DOC_LINE]
 
 
 class In(Schema):
@@ -286,7 +306,7 @@ class TransitionIn(In):
     to_status: StatusName
     customer_note: Body = ""
     # ISO 8601 with an offset, e.g. 2026-11-24T15:00:00+09:00.
-    checkpoint: Line(64) | None = None
+    checkpoint: Line(64, format="date-time") | None = None
     close_reason: one_of("", *CloseReason.values) = ""
     override_check: bool = False
 
@@ -337,7 +357,7 @@ class MessageIn(In):
     # Files to send with a reply (internal notes take none).
     attachments: list[AttachmentIn] = []
     # Optional for replies: the next checkpoint this update promises (ISO 8601 with offset).
-    checkpoint: Line(64) | None = None
+    checkpoint: Line(64, format="date-time") | None = None
     # Send despite error-level findings of the team's standard; recorded for managers.
     override_check: bool = False
 
@@ -387,7 +407,7 @@ class ContactPage(Schema):
 class ContactIn(In):
     organization: Id
     name: Line(200)
-    email: Line(254)
+    email: Line(254, format="email")
     language: LanguageName = "ja"
     technical_level: TechnicalLevelName = "general"
     role: Line(100) = ""

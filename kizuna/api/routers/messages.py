@@ -99,6 +99,16 @@ attachments_router = Router(tags=["messages"])
     response={200: None, **ERRORS},
     url_name="attachment_download",
     operation_id="attachment_download",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The file's bytes, with the type it was stored with "
+                "(application/octet-stream when that is not a valid type) and its name in "
+                "Content-Disposition.",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
 )
 def attachment_download(request, attachment_id: int):
     """The file itself, as an attachment download, with its original name."""
