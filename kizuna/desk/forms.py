@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kizuna.lib import timefmt
+from kizuna.lib.ids import parse_id
 from kizuna.lib.uploads import MultipleFileField
 from kizuna.tickets import workflow
 from kizuna.tickets.models import CloseReason, Priority, Status, Team
@@ -119,12 +120,24 @@ class StatusForm(_UniqueIds, forms.Form):
             self.initial.setdefault("checkpoint", default_checkpoint())
 
 
+class IdChoiceField(forms.ModelChoiceField):
+    """A choice of row by its id, written in ASCII digits: Django would also read "１" or
+    "٣" as a number and pick that row."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and parse_id(str(value)) is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
 class AssignForm(_UniqueIds, forms.Form):
     id_prefix = "assign"
-    assignee = forms.ModelChoiceField(
+    assignee = IdChoiceField(
         label=_("Assignee"), queryset=None, required=False, empty_label=_("Nobody")
     )
-    team = forms.ModelChoiceField(
+    team = IdChoiceField(
         label=_("Team"), queryset=Team.objects.all(), required=False, empty_label="—"
     )
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, required=False)

@@ -79,3 +79,21 @@ class DeskBadInputTests(BaseTestCase):
         self.assertContains(
             self.client.get(reverse("desk:ticket", args=[self.ticket.id])), "9999-12-31"
         )
+
+    def test_assignment_takes_ids_in_ascii_digits_only(self):
+        before = (self.ticket.assignee_id, self.ticket.team_id)
+        for data in [
+            {"team": "１"},  # full-width: not team 1
+            {"team": HUGE},
+            {"assignee": "٣"},
+            {"assignee": HUGE},
+        ]:
+            with self.subTest(data=data):
+                r = self.client.post(reverse("desk:assign", args=[self.ticket.id]), data)
+                self.assertEqual(r.status_code, 400)
+                self.ticket.refresh_from_db()
+                self.assertEqual((self.ticket.assignee_id, self.ticket.team_id), before)
+        r = self.client.post(reverse("desk:assign", args=[self.ticket.id]), {"team": self.team.id})
+        self.assertEqual(r.status_code, 302)
+        self.ticket.refresh_from_db()
+        self.assertEqual(self.ticket.team_id, self.team.id)
