@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Annotated, Any
 
+from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import (
     AfterValidator,
@@ -75,7 +76,7 @@ CloseReasonName = one_of(*CloseReason.values)
 
 
 def _invalid(reason: str) -> PydanticCustomError:
-    return PydanticCustomError("invalid_text", "{reason}", {"reason": reason})
+    return PydanticCustomError("invalid_value", "{reason}", {"reason": reason})
 
 
 def _text(value: str) -> str:
@@ -94,7 +95,7 @@ def _line(value: str) -> str:
 
 def _subject(value: str) -> str:
     if is_blank(value):
-        raise _invalid("It is empty, or made only of spaces and invisible characters.")
+        raise _invalid(_("It is empty, or made only of spaces and invisible characters."))
     return value
 
 
@@ -105,15 +106,17 @@ def _visible_or_empty(value: str) -> str:
 
 def _filename(value: str) -> str:
     if not value.strip():
-        raise _invalid("A file needs a name.")
+        raise _invalid(_("A file needs a name."))
     return value
 
 
 def _content_type(value: str) -> str:
     if not files.is_content_type(value):
         raise _invalid(
-            "Give a media type such as text/plain or application/pdf (type/subtype, "
-            "without parameters)."
+            _(
+                "Give a media type such as text/plain or application/pdf (type/subtype, "
+                "without parameters)."
+            )
         )
     return value.lower()
 
@@ -121,17 +124,15 @@ def _content_type(value: str) -> str:
 def _id(value: Any) -> Any:
     # JSON true is not the id 1, and "１２", "³" or " 1" are not ids either.
     if isinstance(value, bool) or (isinstance(value, str) and not looks_like_id(value)):
-        raise PydanticCustomError("invalid_id", "Give an id: a whole number such as 12.")
+        raise _invalid(_("Give an id: a whole number such as 12."))
     if looks_like_id(value) and parse_id(value) is None:
-        raise PydanticCustomError(
-            "invalid_id", "No such id: ids are whole numbers from 1 to {max}.", {"max": MAX_ID}
-        )
+        raise _invalid(_("No such id: ids are whole numbers from 1 to %(max)s.") % {"max": MAX_ID})
     return value
 
 
 def _id_or_name(value: Any) -> Any:
     if isinstance(value, bool):
-        raise PydanticCustomError("invalid_id", "Give an id (a whole number) or a name.")
+        raise _invalid(_("Give an id (a whole number) or a name."))
     return value
 
 

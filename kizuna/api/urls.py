@@ -28,7 +28,7 @@ def _json_not_allowed(view):
             answer = JsonResponse(
                 {
                     "detail": _("%(method)s is not offered here; use %(allowed)s.")
-                    % {"method": request.method, "allowed": allowed or "another method"}
+                    % {"method": request.method, "allowed": allowed or _("another method")}
                 },
                 status=405,
             )
