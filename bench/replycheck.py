@@ -2,9 +2,11 @@
 
     python bench/replycheck.py                      # in process, plus first check in a fresh process
     python bench/replycheck.py --api URL --token T  # through POST /api/v1/replycheck
+    python bench/replycheck.py --long               # 200,000 characters of one class each
 
 Targets (issue "Reply checker"): p95 <= 15 ms at 1,000 characters in process; the first check
-after start <= 1 s.
+after start <= 1 s. Issue "Hardening": linear time on any input, shown by `--long` (a draft of
+one class of character at 100,000 and 200,000 characters: time and growth when doubled).
 """
 
 from __future__ import annotations
@@ -125,6 +127,27 @@ def first_check_seconds(runs: int = 5) -> list[float]:
     return results
 
 
+def long_drafts() -> None:
+    """Time to check 200,000 characters of one class, and the growth from 100,000."""
+    from kizuna.replycheck import check
+    from kizuna.replycheck.tests.long_inputs import UNITS, repeated
+
+    def best_of(text: str, runs: int = 3) -> float:
+        timings = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            check(text, lang="auto", purpose="update")
+            timings.append(time.perf_counter() - t0)
+        return min(timings)
+
+    check("warm-up")
+    print("one class of character, checked in process (best of 3):")
+    print(f"  {'input':<32} {'100k ms':>9} {'200k ms':>9} {'growth':>7}")
+    for name, unit in UNITS.items():
+        half, full = best_of(repeated(unit, 100_000)), best_of(repeated(unit, 200_000))
+        print(f"  {name:<32} {half * 1000:>9.1f} {full * 1000:>9.1f} {full / half:>6.2f}x")
+
+
 def print_table(title: str, rows) -> None:
     print(title)
     print(f"  {'lang':<4} {'chars':>6} {'p50 ms':>8} {'p95 ms':>8}")
@@ -137,7 +160,11 @@ def main() -> int:
     parser.add_argument("--api", metavar="URL", help="base URL of a running Kizuna")
     parser.add_argument("--token", help="API token (kizuna apitoken USERNAME)")
     parser.add_argument("--repeat", type=int, default=200, help="checks per size and language")
+    parser.add_argument("--long", action="store_true", help="drafts of 200,000 characters")
     args = parser.parse_args()
+    if args.long:
+        long_drafts()
+        return 0
     if args.api:
         if not args.token:
             parser.error("--api needs --token")

@@ -169,6 +169,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(envstr("KIZUNA_ATTACHMENTS_DIR", str(KIZUNA_HOME / "attachments")))
 MEDIA_URL = "/attachments/"
 KIZUNA_MAX_ATTACHMENT_BYTES = envint("KIZUNA_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+# The longest reply or status note an agent may send (and the reply checker will check).
+KIZUNA_MAX_DRAFT_CHARS = envint("KIZUNA_MAX_DRAFT_CHARS", 50_000)
 # A request body (not counting form file uploads) may hold an API reply with a base64
 # attachment of the largest allowed size, and then some.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2 * 1024 * 1024, KIZUNA_MAX_ATTACHMENT_BYTES * 2)

@@ -304,11 +304,12 @@ def draft_check(request, ticket_id: int):
         purpose = "any"
     context = {"text": text, "purpose": purpose}
     if text.strip():
-        context.update(
-            _findings_context(
-                text, standard_services.draft_check(ticket=ticket, text=text, purpose=purpose)
-            )
-        )
+        try:
+            result = standard_services.draft_check(ticket=ticket, text=text, purpose=purpose)
+        except TicketError as e:  # too long to send, so not checked either
+            context["problem"] = e.message
+        else:
+            context.update(_findings_context(text, result))
     return render(request, "desk/_findings.html", context)
 
 

@@ -46,6 +46,10 @@ class Draft:
         return paragraphs(self.masked)
 
     @cached_property
+    def _paragraph_starts(self) -> list[int]:
+        return [p.start for p in self.paragraphs]
+
+    @cached_property
     def body(self) -> Span | None:
         """The whole checked text, for findings about the message as a whole."""
         stripped = self.masked.strip()
@@ -70,9 +74,9 @@ class Draft:
         if kind == "message" or not self.sentences:
             return 0, len(self.masked)
         if kind == "paragraph":
-            for p in self.paragraphs:
-                if p.start <= offset < p.end:
-                    return p.start, p.end
+            i = bisect.bisect_right(self._paragraph_starts, offset) - 1
+            if i >= 0 and offset < self.paragraphs[i].end:
+                return self.paragraphs[i].start, self.paragraphs[i].end
             return 0, len(self.masked)
         i = self.sentence_index(offset)
         if kind == "neighbours":
@@ -168,17 +172,38 @@ _WORD = re.compile(r"[A-Za-z0-9](?:[\w'’-]|[.,](?=\d))*")
 
 def _phrases(rule: Rule, draft: Draft) -> Iterator[Hit]:
     masked = draft.masked
+    # Exceptions come back non-overlapping and ordered, so each hit needs one look at the
+    # exception starting before its end (by bisection), not a scan of all of them.
     excluded = rule.exceptions.finditer(masked) if rule.exceptions else []
+    excluded_starts = [s for s, _ in excluded]
+    # The "unless" words are found once in the whole draft; each hit then asks whether one
+    # lies inside its window. Searching the window per hit is quadratic when a long draft
+    # repeats a phrase in one long sentence or message.
+    unless = _SpanIndex(rule.unless.spans_by_pattern(masked)) if rule.unless else None
     for start, end in rule.tokens.finditer(masked):
-        if any(s < end and start < e for s, e in excluded):
+        i = bisect.bisect_left(excluded_starts, end) - 1
+        if i >= 0 and excluded[i][1] > start:
             continue
         if rule.position == "sentence-start" and not draft.starts_sentence(start):
             continue
-        if rule.unless:
-            ws, we = draft.window(start, rule.window)
-            if rule.unless.search(masked, ws, we):
-                continue
+        if unless is not None and unless.any_within(*draft.window(start, rule.window)):
+            continue
         yield start, end, {}
+
+
+class _SpanIndex:
+    """Matches of several patterns, asked whether any lies wholly inside a range."""
+
+    def __init__(self, spans_by_pattern: list[list[tuple[int, int]]]):
+        self._lists = [(spans, [s for s, _ in spans]) for spans in spans_by_pattern if spans]
+
+    def any_within(self, lo: int, hi: int) -> bool:
+        for spans, starts in self._lists:
+            # The first match starting in range has the smallest end of those that do.
+            i = bisect.bisect_left(starts, lo)
+            if i < len(spans) and spans[i][1] <= hi:
+                return True
+        return False
 
 
 def _substitution(rule: Rule, draft: Draft) -> Iterator[Hit]:
@@ -223,7 +248,7 @@ def _jargon(rule: Rule, draft: Draft) -> Iterator[Hit]:
         first = None
         for start, end in tokens.finditer(masked):
             if (after and _explained_after(after, masked, end)) or (
-                before and before.search(masked[max(0, start - 40) : start])
+                before and before.search(masked, max(0, start - 40), start)
             ):
                 first = None
                 break

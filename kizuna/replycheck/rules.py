@@ -115,19 +115,35 @@ class Tokens:
     def __init__(self, patterns: list[re.Pattern]):
         self.patterns = [(p, required_literals(p)) for p in patterns]
 
-    def _candidates(self, text: str):
+    def _candidates(self, text: str, pos: int = 0, endpos: int | None = None):
         """The patterns that can match at all: most messages contain none of a rule's words,
-        and `in` on a string is far cheaper than running the regex."""
+        and `find` on a string is far cheaper than running the regex. Only the searched range
+        is looked at, so asking about each sentence of a long draft stays linear."""
         lowered = _lowered(text)
+        endpos = len(text) if endpos is None else endpos
+        if len(lowered) != len(text):  # a few letters lower-case to two ("İ"): offsets shift
+            pos, endpos = 0, len(lowered)
         for pattern, literals in self.patterns:
-            if literals is None or any(lit in lowered for lit in literals):
+            if literals is None or any(lowered.find(lit, pos, endpos) >= 0 for lit in literals):
                 yield pattern
+
+    def spans_by_pattern(self, text: str) -> list[list[tuple[int, int]]]:
+        """Every match of each pattern, one ordered list per pattern (a pattern's own matches
+        never overlap, so their ends rise with their starts)."""
+        return [
+            [
+                (m.start(), m.end())
+                for m in pattern.finditer(text)
+                if _on_word_boundaries(text, m.start(), m.end())
+            ]
+            for pattern in self._candidates(text)
+        ]
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> list[tuple[int, int]]:
         """Non-overlapping (start, end) spans, leftmost first, longest on ties."""
         endpos = len(text) if endpos is None else endpos
         spans = []
-        for pattern in self._candidates(text):
+        for pattern in self._candidates(text, pos, endpos):
             for m in pattern.finditer(text, pos, endpos):
                 if m.start() < m.end() and _on_word_boundaries(text, m.start(), m.end()):
                     spans.append((m.start(), m.end()))
@@ -140,7 +156,7 @@ class Tokens:
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> bool:
         endpos = len(text) if endpos is None else endpos
-        for pattern in self._candidates(text):
+        for pattern in self._candidates(text, pos, endpos):
             for m in pattern.finditer(text, pos, endpos):
                 if _on_word_boundaries(text, m.start(), m.end()):
                     return True
@@ -242,9 +258,26 @@ def _flexible_spaces(token: str) -> str:
     return "".join(out)
 
 
+# A token that does not begin with a literal may start at every character of a long run
+# (`[A-Z]{2,}...` tries each position of a pasted key), and each try can scan to the run's
+# end: quadratic. A match inside an ASCII word is refused anyway (`_on_word_boundaries`),
+# so such tokens may only start where no ASCII word character precedes, or on a character
+# that is not one: every run is then entered once.
+_WORD_START = r"(?:(?<![A-Za-z0-9_])|(?![A-Za-z0-9_]))"
+
+
 def token_regex(tokens: list[str], *, ignore_case: bool) -> Tokens:
     flags = re.IGNORECASE if ignore_case else 0
-    return Tokens([re.compile(_flexible_spaces(t), flags) for t in tokens])
+    return Tokens([_compile_token(_flexible_spaces(t), flags) for t in tokens])
+
+
+def _compile_token(source: str, flags: int) -> re.Pattern:
+    pattern = re.compile(source, flags)
+    parsed = _parser.parse(source, flags)
+    if len(parsed) and parsed[0][0] is _constants.LITERAL:
+        # A literal first character is found by a fast prefix scan; keep it.
+        return pattern
+    return re.compile(f"{_WORD_START}(?:{source})", flags)
 
 
 @cache

@@ -48,12 +48,14 @@ _MACHINE_LINE = re.compile(
     r"|^\s*\d{3}[ -]\d\.\d\.\d{1,3}\s",  # SMTP reply line
 )
 _INDENTED = re.compile(r"^(?: {4}|\t)\S")
-# Inline spans that are not prose either.
+# Inline spans that are not prose either. Each branch may start only where its run of
+# characters starts (lookbehind) and never gives characters back (possessive), so a pasted
+# key or a line of ten thousand letters is scanned once, not once per position.
 _INLINE = re.compile(
-    r"`[^`\n]+`"
-    r"|https?://[^\s<>()（）「」]+"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-    r"|(?<![\w/])/(?:[\w.-]+/)+[\w.-]*"
+    r"`[^`\n]++`"
+    r"|https?://[^\s<>()（）「」]++"
+    r"|(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)+"
+    r"|(?<![\w/.-])/(?:[\w.-]++/)+[\w.-]*+"
 )
 
 

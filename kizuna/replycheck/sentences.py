@@ -88,13 +88,30 @@ def _split_line(content: str, lang: str):
         yield _first_nonspace(content, cursor), None
 
 
+_NONSPACE = re.compile(r"\S")
+_LONGEST_ABBREVIATION = max(map(len, _EN_ABBREVIATIONS))
+_TRAILING_WORD = re.compile(r"[A-Za-z.]+$")
+
+
 def _first_nonspace(content: str, cursor: int) -> int:
-    return cursor + (len(content[cursor:]) - len(content[cursor:].lstrip()))
+    # Searching from the cursor, never slicing the rest of the line: a long line holds many
+    # sentences, and copying its tail for each of them would make the split quadratic.
+    m = _NONSPACE.search(content, cursor)
+    return m.start() if m else len(content)
 
 
 def _is_abbreviation(content: str, dot: int) -> bool:
-    word = re.search(r"([A-Za-z.]+)$", content[:dot])
-    return bool(word) and word.group(1).lower() in _EN_ABBREVIATIONS
+    # Only the few characters before the dot can form an abbreviation; the letters before
+    # them decide only whether the word is longer than any abbreviation.
+    start = max(0, dot - _LONGEST_ABBREVIATION - 1)
+    word = _TRAILING_WORD.search(content, start, dot)
+    if not word or (word.start() == start and start > 0 and _is_word_char(content[start - 1])):
+        return False
+    return word.group().lower() in _EN_ABBREVIATIONS
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch == "." or ("a" <= ch.lower() <= "z")
 
 
 def _continues(content: str, lines: list[str], idx: int, lang: str) -> bool:

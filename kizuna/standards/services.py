@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,9 +53,25 @@ def purpose_for(to_status: str | None) -> str:
     return "resolution" if to_status == Status.RESOLVED else "any"
 
 
-def draft_check(*, ticket: Ticket, text: str, purpose: str = "any") -> Result:
+def draft_size_check(text: str, *, field: str) -> None:
+    """Refuse a draft longer than KIZUNA_MAX_DRAFT_CHARS (see docs/security.md): a message to
+    a customer is read, not searched, and the checker's time grows with the text."""
+    limit = settings.KIZUNA_MAX_DRAFT_CHARS
+    if len(text) > limit:
+        raise TicketError(
+            _(
+                "The text is %(length)s characters long; a message to a customer may have at "
+                "most %(limit)s. Send long logs or documents as attachments."
+            )
+            % {"length": f"{len(text):,}", "limit": f"{limit:,}"},
+            field=field,
+        )
+
+
+def draft_check(*, ticket: Ticket, text: str, purpose: str = "any", field: str = "body") -> Result:
     """Check a draft to this ticket's customer against the standard for their organization,
     at their technical level (P5, P6)."""
+    draft_size_check(text, field=field)
     audience = "technical" if ticket.requester.technical_level == "technical" else "general"
     return check(
         text,
@@ -65,9 +82,11 @@ def draft_check(*, ticket: Ticket, text: str, purpose: str = "any") -> Result:
     )
 
 
-def draft_enforce(*, ticket: Ticket, text: str, purpose: str, override: bool) -> Result:
+def draft_enforce(
+    *, ticket: Ticket, text: str, purpose: str, override: bool, field: str = "body"
+) -> Result:
     """Raise CheckBlocked when the draft has errors and no override was given."""
-    result = draft_check(ticket=ticket, text=text, purpose=purpose)
+    result = draft_check(ticket=ticket, text=text, purpose=purpose, field=field)
     if result.has_errors and not override:
         raise CheckBlocked(result)
     return result

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from kizuna.lib.files import clean_content_type, clean_filename
 from kizuna.lib.text import is_blank
 from kizuna.lib.timefmt import format_when
+from kizuna.standards import services as standard
 from kizuna.tickets import workflow
 from kizuna.tickets.models import (
     Attachment,
@@ -242,7 +243,6 @@ def ticket_open(
     return ticket
 
 
-@transaction.atomic
 def ticket_transition(
     *,
     ticket: Ticket,
@@ -261,32 +261,40 @@ def ticket_transition(
     (when resolving, as a resolution report, P2); error findings block the change unless
     `override_check` is set, and an override is recorded for managers.
     """
-    from kizuna.standards import services as standard
-
     now = now or timezone.now()
-    locked = _locked(ticket)
-    change = workflow.check_transition(
-        from_status=locked.status,
-        to_status=to_status,
-        customer_note=customer_note,
-        checkpoint=checkpoint,
-        close_reason=close_reason,
-        now=now,
-    )
-    locked.requester = ticket.requester
+
+    def checked_change(status: str) -> workflow.Transition:
+        return workflow.check_transition(
+            from_status=status,
+            to_status=to_status,
+            customer_note=customer_note,
+            checkpoint=checkpoint,
+            close_reason=close_reason,
+            now=now,
+        )
+
+    # The note is checked before the ticket is locked: checking takes time in proportion
+    # to the text, and no transaction (on SQLite: no write lock) may wait for it.
+    change = checked_change(ticket.status)
     result = None
     if change.customer_note:
         result = standard.draft_enforce(
-            ticket=locked,
+            ticket=ticket,
             text=change.customer_note,
             purpose=standard.purpose_for(change.to_status),
             override=override_check,
+            field="customer_note",
         )
-    msg = _apply(
-        locked, change, actor_user=actor_user, now=now, automatic=False, kind=EventKind.STATUS
-    )
-    if result is not None:
-        standard.override_record(ticket=locked, message=msg, user=actor_user, result=result)
+    with transaction.atomic():
+        locked = _locked(ticket)
+        # Someone may have moved the ticket meanwhile: the rules apply to its status now.
+        change = checked_change(locked.status)
+        locked.requester = ticket.requester
+        msg = _apply(
+            locked, change, actor_user=actor_user, now=now, automatic=False, kind=EventKind.STATUS
+        )
+        if result is not None:
+            standard.override_record(ticket=locked, message=msg, user=actor_user, result=result)
     _copy(locked, ticket)
     return ticket
 
@@ -379,7 +387,6 @@ def _copy(src: Ticket, dst: Ticket) -> None:
         setattr(dst, field, getattr(src, field))
 
 
-@transaction.atomic
 def ticket_reply(
     *,
     ticket: Ticket,
@@ -397,8 +404,6 @@ def ticket_reply(
     A reply that is an update may promise the next one: with `checkpoint`, the ticket's next
     checkpoint moves there and the message ends with that date and time (P1, P13).
     """
-    from kizuna.standards import services as standard
-
     body = (body or "").strip()
     if not body:
         raise TicketError(_("The reply is empty."), field="body")
@@ -406,43 +411,54 @@ def ticket_reply(
     now = now or timezone.now()
     if checkpoint is not None:
         workflow.check_checkpoint(checkpoint, now=now)
-    locked = _locked(ticket)
-    if locked.status == Status.CLOSED:
+    _refuse_closed(ticket)
+    # Checked before the ticket is locked: no transaction waits for the checker.
+    result = standard.draft_enforce(
+        ticket=ticket, text=body, purpose="any", override=override_check, field="body"
+    )
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _refuse_closed(locked)
+        locked.requester = ticket.requester
+        sent = body
+        if checkpoint is not None:
+            sent = f"{body}\n\n{next_update_line(locked, checkpoint, resolved=False)}"
+        msg = Message.objects.create(
+            ticket=locked,
+            kind=MessageKind.OUTBOUND,
+            author_user=actor_user,
+            body=sent,
+            created_at=now,
+        )
+        _store_files(msg, files)
+        fields = ["updated_at"]
+        locked.updated_at = now
+        if checkpoint is not None:
+            locked.next_checkpoint = checkpoint
+            fields.append("next_checkpoint")
+        if locked.first_response_at is None:
+            locked.first_response_at = now
+            fields.append("first_response_at")
+        locked.save(update_fields=fields)
+        TicketEvent.objects.create(
+            ticket=locked,
+            kind=EventKind.REPLY,
+            actor_user=actor_user,
+            created_at=now,
+            checkpoint=checkpoint,
+            data={"message": msg.id},
+        )
+        standard.override_record(ticket=locked, message=msg, user=actor_user, result=result)
+        _deliver_after_commit(msg)
+    _copy(locked, ticket)
+    return msg
+
+
+def _refuse_closed(ticket: Ticket) -> None:
+    if ticket.status == Status.CLOSED:
         raise TicketError(
             _("This ticket is closed; open a new one to write to the customer."), field="status"
         )
-    locked.requester = ticket.requester
-    result = standard.draft_enforce(
-        ticket=locked, text=body, purpose="any", override=override_check
-    )
-    sent = body
-    if checkpoint is not None:
-        sent = f"{body}\n\n{next_update_line(locked, checkpoint, resolved=False)}"
-    msg = Message.objects.create(
-        ticket=locked, kind=MessageKind.OUTBOUND, author_user=actor_user, body=sent, created_at=now
-    )
-    _store_files(msg, files)
-    fields = ["updated_at"]
-    locked.updated_at = now
-    if checkpoint is not None:
-        locked.next_checkpoint = checkpoint
-        fields.append("next_checkpoint")
-    if locked.first_response_at is None:
-        locked.first_response_at = now
-        fields.append("first_response_at")
-    locked.save(update_fields=fields)
-    TicketEvent.objects.create(
-        ticket=locked,
-        kind=EventKind.REPLY,
-        actor_user=actor_user,
-        created_at=now,
-        checkpoint=checkpoint,
-        data={"message": msg.id},
-    )
-    standard.override_record(ticket=locked, message=msg, user=actor_user, result=result)
-    _deliver_after_commit(msg)
-    _copy(locked, ticket)
-    return msg
 
 
 @transaction.atomic

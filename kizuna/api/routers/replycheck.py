@@ -20,6 +20,7 @@ def replycheck(request, data: ReplyCheckIn):
     """Check a draft (P2–P8, P11) and return its findings with character offsets, as
     `kizuna replycheck --format json` does. With `ticket`, the standard of that ticket's
     organization and the technical level of its contact apply."""
+    standard.draft_size_check(data.text, field="text")
     overrides = None
     audience = data.audience
     if data.ticket:

@@ -1,0 +1,47 @@
+"""The checker's time grows in proportion to the draft, whatever the draft holds.
+
+A quadratic regex or a per-hit rescan shows as a fourfold time when the draft doubles; linear
+work shows as about twice. The test compares the two rather than asserting a duration, which
+would depend on the machine.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from kizuna.replycheck import check
+from kizuna.replycheck.tests.long_inputs import UNITS, repeated
+
+SIZE = 100_000
+
+
+def _seconds(text: str) -> float:
+    started = time.perf_counter()
+    check(text, purpose="update")
+    return time.perf_counter() - started
+
+
+def _growth(unit: str) -> float:
+    small, large = repeated(unit, SIZE), repeated(unit, 2 * SIZE)
+    # The smaller run is floored at 5 ms so that a near-instant check does not make the ratio
+    # meaningless; the best of a few runs keeps a busy machine from faking a regression.
+    ratios = []
+    for _ in range(3):
+        ratios.append(_seconds(large) / max(_seconds(small), 0.005))
+        if ratios[-1] < 3:
+            break
+    return min(ratios)
+
+
+@pytest.mark.parametrize("name", list(UNITS))
+def test_doubling_a_draft_of_one_class_about_doubles_the_time(name):
+    assert _growth(UNITS[name]) < 3, f"checking grows faster than the draft for {name}"
+
+
+def test_the_long_pasted_key_from_the_report_is_checked_and_answered():
+    # 200,000 characters of a base64 key: findings come back (here: none), no hang.
+    result = check("key:\n" + "QUJD" * 50_000)
+    assert result.lang in ("en", "ja")
+    assert not [f for f in result.findings if f.rule == "en.alarm.shouting"]
