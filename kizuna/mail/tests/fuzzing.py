@@ -17,6 +17,9 @@ from kizuna.mail.tests.corpus import CORPUS, FIXTURES
 
 Mutation = Callable[[random.Random, bytes], bytes]
 
+# The most one mutation adds to an input (mail servers refuse messages of tens of megabytes).
+MAX_GROWTH_BYTES = 4 * 1024 * 1024
+
 _BOUNDARY_RE = re.compile(rb'boundary="?([^";\r\n]+)"?', re.IGNORECASE)
 _CHARSET_RE = re.compile(rb'charset="?([A-Za-z0-9_\-:.]+)"?', re.IGNORECASE)
 CHARSET_LABELS = [
@@ -76,7 +79,12 @@ def duplicate_header(rng: random.Random, raw: bytes) -> bytes:
     if not count:
         return raw
     index = rng.randrange(count)
-    lines.insert(rng.randint(0, count), lines[index] * rng.choice([1, 1, 2, 50]))
+    times = rng.choice([1, 1, 2, 50])
+    if len(lines[index]) * times > MAX_GROWTH_BYTES:
+        # Chained duplications of an unterminated last line would grow it fiftyfold each
+        # time, to gigabytes: no mail server passes on such a message.
+        times = 1
+    lines.insert(rng.randint(0, count), lines[index] * times)
     return b"".join(lines)
 
 
