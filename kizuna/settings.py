@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "kizuna.background",
     "kizuna.tickets",
     "kizuna.mail",
     "kizuna.desk",
@@ -110,6 +111,10 @@ if _db_url:
     }
 else:
     KIZUNA_HOME.mkdir(parents=True, exist_ok=True)
+    # How long a writer waits for another's lock before "database is locked".
+    KIZUNA_SQLITE_BUSY_SECONDS = envint("KIZUNA_SQLITE_BUSY_SECONDS", 20)
+    if KIZUNA_SQLITE_BUSY_SECONDS < 1:
+        raise ConfigError("KIZUNA_SQLITE_BUSY_SECONDS must be at least 1")
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -122,7 +127,7 @@ else:
                 # BEGIN so concurrent writers queue on busy_timeout instead of failing.
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                "timeout": KIZUNA_SQLITE_BUSY_SECONDS,
             },
         }
     }
@@ -130,6 +135,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work --------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": envstr("KIZUNA_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# A worker renews its lease every third of this; the tasks of a worker whose lease expired
+# (killed, machine lost) run again on another. A task whose workers died under it this many
+# times is marked failed instead (docs/configuration.md, "Workers").
+KIZUNA_TASK_LEASE_SECONDS = envint("KIZUNA_TASK_LEASE_SECONDS", 60)
+if KIZUNA_TASK_LEASE_SECONDS < 1:
+    raise ConfigError("KIZUNA_TASK_LEASE_SECONDS must be at least 1")
+KIZUNA_TASK_MAX_RUNS = envint("KIZUNA_TASK_MAX_RUNS", 5)
+if KIZUNA_TASK_MAX_RUNS < 1:
+    raise ConfigError("KIZUNA_TASK_MAX_RUNS must be at least 1")
 
 # --- Authentication -------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import tempfile
 from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 from django.contrib.auth import get_user_model
 from django.test import TestCase
 from django.utils import timezone
@@ -71,3 +77,57 @@ class BaseTestCase(Personas, TestCase):
     def setUp(self) -> None:
         super().setUp()
         self.make_personas()
+
+
+class SeparateInstallation:
+    """A Kizuna installation of its own for tests that run `kizuna` processes: a temporary
+    KIZUNA_HOME with its SQLite file or, when the suite runs on PostgreSQL (KIZUNA_DATABASE_URL
+    set), a fresh PostgreSQL database dropped afterwards. `self.env` is the processes'
+    environment (add settings to it); `self.query` reads the installation's database."""
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = tempfile.TemporaryDirectory(prefix="kizuna-installation-")
+        self.home = Path(self.tmp.name)
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("KIZUNA_", "DJANGO_"))}
+        self.env.update(
+            DJANGO_SETTINGS_MODULE="kizuna.settings",
+            KIZUNA_HOME=self.tmp.name,
+            KIZUNA_HTTPS="0",
+            KIZUNA_SECRET_KEY="test-only-" + "x" * 40,
+            KIZUNA_LOG_LEVEL="WARNING",
+        )
+        self.pg_url = ""
+        suite_url = os.environ.get("KIZUNA_DATABASE_URL", "")
+        if suite_url:
+            parts = urlsplit(suite_url)
+            name = f"kizuna_sep_{os.getpid()}_{id(self) % 100000}"
+            self.pg_admin = urlunsplit(parts._replace(path="/postgres"))
+            self.pg_url = urlunsplit(parts._replace(path=f"/{name}"))
+            self._pg(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+            self.env["KIZUNA_DATABASE_URL"] = self.pg_url
+        self.addCleanup(self._drop)
+
+    def _drop(self):
+        if self.pg_url:
+            self._pg(f'DROP DATABASE IF EXISTS "{urlsplit(self.pg_url).path[1:]}" WITH (FORCE)')
+        self.tmp.cleanup()
+
+    def _pg(self, *statements):
+        with psycopg.connect(self.pg_admin, autocommit=True) as conn:
+            for sql in statements:
+                conn.execute(sql)
+
+    @property
+    def database(self) -> str:
+        return "PostgreSQL" if self.pg_url else "SQLite"
+
+    def query(self, sql: str) -> list[tuple]:
+        if self.pg_url:
+            with psycopg.connect(self.pg_url) as conn:
+                return conn.execute(sql).fetchall()
+        conn = sqlite3.connect(self.home / "kizuna.sqlite3", timeout=30)
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()

@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from kizuna.background.services import tasks_pending
 from kizuna.lib.files import clean_content_type, clean_filename
 from kizuna.tickets.models import (
     AutoReplyLog,
@@ -55,6 +56,12 @@ SENT, SUPPRESSED, SKIPPED = "sent", "suppressed", "skipped"
 # Far longer than one SMTP conversation (EMAIL_TIMEOUT is 30 s): a claim this old means the
 # worker that took it is gone.
 CLAIM_TIMEOUT = timedelta(minutes=10)
+
+# Unclaimed mail older than this is not recovered by the sweep (see messages_to_recover).
+RECOVER_WITHIN = timedelta(days=2)
+
+# The delivery task as the queue names it (tasks.py imports this module, not the reverse).
+DELIVER_TASK_PATH = "kizuna.tickets.tasks.message_deliver"
 
 
 def subject_for(ticket: Ticket) -> str:
@@ -96,7 +103,8 @@ def thread_ids(message: Message) -> list[str]:
     earlier = (
         Message.objects.filter(ticket_id=message.ticket_id)
         .filter(
-            Q(created_at__lt=message.created_at) | Q(created_at=message.created_at, id__lt=message.id)
+            Q(created_at__lt=message.created_at)
+            | Q(created_at=message.created_at, id__lt=message.id)
         )
         .exclude(email_message_id="")
         .exclude(kind=MessageKind.NOTE)
@@ -368,7 +376,8 @@ def answers_mail(message: Message) -> bool:
     latest = (
         Message.objects.filter(ticket_id=message.ticket_id, kind=MessageKind.INBOUND)
         .filter(
-            Q(created_at__lt=message.created_at) | Q(created_at=message.created_at, id__lt=message.id)
+            Q(created_at__lt=message.created_at)
+            | Q(created_at=message.created_at, id__lt=message.id)
         )
         .order_by("-created_at", "-id")
         .values_list("email_message_id", flat=True)
@@ -408,7 +417,47 @@ def stale_claims(*, now: datetime | None = None):
     return _unsent().filter(mail_claimed_at__lt=(now or timezone.now()) - CLAIM_TIMEOUT)
 
 
-def message_send(*, message_id: int, now: datetime | None = None) -> str:
+def messages_to_recover(*, now: datetime | None = None, limit: int = 1000) -> list[int]:
+    """Ids of outbound messages nothing will mail unless they are queued again.
+
+    Two kinds: a claim that expired (its worker died mid-send), and a message that was never
+    claimed, is not given up on, and has no delivery task queued or running, older than
+    CLAIM_TIMEOUT (its task was lost, e.g. with a queue restored from an older backup) and
+    younger than RECOVER_WITHIN (older mail would surprise the customer more than help).
+    A worker killed after taking a delivery task but before claiming the message is covered
+    by the task's lease (kizuna/background): the task itself runs again.
+    """
+    now = now or timezone.now()
+    ids = list(stale_claims(now=now).order_by("id").values_list("id", flat=True)[:limit])
+    unclaimed = (
+        _unsent()
+        .filter(
+            mail_claimed_at=None,
+            mail_failed_at=None,
+            mail_attempts__lte=settings.KIZUNA_MAIL_RETRIES,
+            created_at__lt=now - CLAIM_TIMEOUT,
+            created_at__gte=now - RECOVER_WITHIN,
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    if len(ids) < limit and unclaimed.exists():
+        queued = _queued_deliveries()
+        ids += [i for i in unclaimed[: limit * 2] if i not in queued][: limit - len(ids)]
+    return ids
+
+
+def _queued_deliveries() -> set[int]:
+    """Message ids with a delivery task queued (now or later) or running."""
+    queued = set()
+    for task in tasks_pending(DELIVER_TASK_PATH):
+        args = task.args_kwargs.get("args") if isinstance(task.args_kwargs, dict) else None
+        if args and isinstance(args[0], int):
+            queued.add(args[0])
+    return queued
+
+
+def message_send(*, message_id: int, now: datetime | None = None, claimant: str = "") -> str:
     """Mail one outbound message to the ticket's requester.
 
     Returns `sent`, `suppressed` (an automatic message inside the address's automatic-reply
@@ -418,19 +467,31 @@ def message_send(*, message_id: int, now: datetime | None = None) -> str:
 
     Two workers never send at the same time (the claim is a conditional update), and a
     message is marked mailed only once the server has accepted it. A worker that dies
-    mid-send leaves a claim that expires after CLAIM_TIMEOUT, and `mail_recover` sends the
-    message again with the same Message-ID: at worst the customer's client sees the same
-    mail twice (and most clients fold it into one), never no mail at all.
+    mid-send leaves a claim behind: the same delivery task, run again once the dead worker's
+    lease expired, recognises its `claimant` (the task's id) and sends at once; any other
+    claim expires after CLAIM_TIMEOUT, and `mail_recover` sends the message again. Either way
+    with the same Message-ID: at worst (the worker died after the server accepted the mail but
+    before recording it) the customer's client sees the same mail twice and folds it into
+    one; never no mail at all.
     """
     now = now or timezone.now()
+    free = Q(mail_claimed_at=None) | Q(mail_claimed_at__lt=now - CLAIM_TIMEOUT)
+    if claimant:
+        free |= Q(mail_claimed_by=claimant)
     claimed = (
         _unsent()
         .filter(id=message_id)
-        .filter(Q(mail_claimed_at=None) | Q(mail_claimed_at__lt=now - CLAIM_TIMEOUT))
-        .update(mail_claimed_at=now, mail_attempts=F("mail_attempts") + 1)
+        .filter(free)
+        .update(
+            mail_claimed_at=now,
+            mail_claimed_by=claimant[:64],
+            mail_attempts=F("mail_attempts") + 1,
+        )
     )
     if not claimed:
         return SKIPPED
+    released = {"mail_claimed_at": None, "mail_claimed_by": ""}
+    connection = None
     try:
         msg = Message.objects.select_related("ticket__requester").get(id=message_id)
         if not msg.email_message_id:
@@ -442,20 +503,33 @@ def message_send(*, message_id: int, now: datetime | None = None) -> str:
                 f"Not mailed: {msg.ticket.requester.email} already received an automatic "
                 f"message in the last {settings.KIZUNA_AUTO_REPLY_WINDOW_MINUTES} minutes."
             )
-            Message.objects.filter(id=msg.id).update(
-                mail_claimed_at=None, mail_suppressed=reason[:200]
-            )
+            Message.objects.filter(id=msg.id).update(**released, mail_suppressed=reason[:200])
             return SUPPRESSED
-        build_email(msg).send()
+        email = build_email(msg)
+        connection = email.get_connection()
+        connection.open()
+        connection.send_messages([email])
     except BaseException as exc:
-        Message.objects.filter(id=message_id).update(
-            mail_claimed_at=None, mail_error=_describe(exc)
-        )
+        Message.objects.filter(id=message_id).update(**released, mail_error=_describe(exc))
+        _close_quietly(connection)
         raise
+    # Recorded before saying goodbye to the server: the moment in which a worker's death
+    # would send the mail twice is only this one write.
     Message.objects.filter(id=message_id).update(
-        mailed_at=timezone.now(), mail_claimed_at=None, mail_error=""
+        **released, mailed_at=timezone.now(), mail_error=""
     )
+    _close_quietly(connection)
     return SENT
+
+
+def _close_quietly(connection) -> None:
+    """Ends the SMTP session; an error on QUIT changes nothing about what was sent."""
+    if connection is None:
+        return
+    try:
+        connection.close()
+    except Exception as exc:
+        logger.info("SMTP session did not close cleanly: %s", _describe(exc))
 
 
 def _describe(exc: BaseException) -> str:
@@ -489,6 +563,7 @@ def message_delivery_failed(*, message_id: int, error: str) -> None:
     """Record for agents that a message could not be mailed after every attempt: a
     `mail_failed` event on the ticket (the message stays in the ticket, unmailed)."""
     msg = Message.objects.only("id", "ticket_id", "mail_attempts").get(id=message_id)
+    Message.objects.filter(id=msg.id).update(mail_failed_at=timezone.now())
     TicketEvent.objects.create(
         ticket_id=msg.ticket_id,
         kind=EventKind.MAIL_FAILED,

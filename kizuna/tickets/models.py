@@ -286,9 +286,14 @@ class Message(models.Model):
     # A worker is sending it since then. A claim older than mail.CLAIM_TIMEOUT belongs to a
     # worker that died mid-send: the message is sent again rather than lost.
     mail_claimed_at = models.DateTimeField(null=True, blank=True)
+    # The delivery task holding the claim: the same task, run again after its worker died,
+    # takes the claim back at once instead of waiting for it to expire.
+    mail_claimed_by = models.CharField(max_length=64, blank=True)
     # Outbound delivery: attempts so far and the last error; a retry runs later (tasks.py).
     mail_attempts = models.PositiveSmallIntegerField(default=0)
     mail_error = models.TextField(blank=True)
+    # When Kizuna gave up mailing it (refused for good, or every retry failed).
+    mail_failed_at = models.DateTimeField(null=True, blank=True)
     # Why the message was kept in the ticket but not mailed (the automatic-reply window).
     mail_suppressed = models.CharField(max_length=200, blank=True)
 

@@ -6,7 +6,7 @@ import logging
 
 from django.conf import settings
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskContext, task
 
 from kizuna.tickets import mail
 from kizuna.tickets.models import Message
@@ -14,16 +14,18 @@ from kizuna.tickets.models import Message
 logger = logging.getLogger(__name__)
 
 
-@task()
-def message_deliver(message_id: int) -> str:
+@task(takes_context=True)
+def message_deliver(context: TaskContext, message_id: int) -> str:
     """Mail one message; when sending fails, try again later with growing delays.
 
     The queue has no retries of its own: a failed attempt enqueues the next one to run after
     1, 5, 15, 60 … minutes. After KIZUNA_MAIL_RETRIES retries, or at once when the server
     refuses the mail for good (5xx), the failure is recorded on the ticket for agents.
+    The task's id is its claim on the message, so that this task run again (its worker died
+    mid-send) picks the message up where it was left.
     """
     try:
-        return mail.message_send(message_id=message_id)
+        return mail.message_send(message_id=message_id, claimant=str(context.task_result.id))
     except Exception as exc:
         attempts = Message.objects.filter(id=message_id).values_list("mail_attempts", flat=True)
         attempts = attempts.first() or 1
@@ -33,7 +35,11 @@ def message_deliver(message_id: int) -> str:
             return "failed"
         delay = mail.retry_delay(attempts)
         logger.warning(
-            "message %s: attempt %s failed (%s); next attempt in %s", message_id, attempts, error, delay
+            "message %s: attempt %s failed (%s); next attempt in %s",
+            message_id,
+            attempts,
+            error,
+            delay,
         )
         if message_deliver.get_backend().supports_defer:
             message_deliver.using(run_after=timezone.now() + delay).enqueue(message_id)
@@ -46,11 +52,11 @@ def message_deliver(message_id: int) -> str:
 
 @task()
 def mail_recover() -> int:
-    """Queue again every message whose sending worker died mid-send (its claim expired);
+    """Queue again every message nothing would mail otherwise (mail.messages_to_recover);
     `kizuna worker` runs this every KIZUNA_POLL_SECONDS when there are any."""
-    ids = list(mail.stale_claims().values_list("id", flat=True)[:1000])
+    ids = mail.messages_to_recover()
     for message_id in ids:
         message_deliver.enqueue(message_id)
     if ids:
-        logger.warning("re-queued %s message(s) whose worker stopped while sending", len(ids))
+        logger.warning("re-queued %s message(s) that no worker would have mailed", len(ids))
     return len(ids)

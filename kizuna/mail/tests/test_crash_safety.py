@@ -10,18 +10,16 @@ import mailbox
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from django.test import SimpleTestCase
 
-from kizuna.mail.tests.builders import kizuna_env, make_mail, run_kizuna
+from kizuna.mail.tests.builders import make_mail, run_kizuna
 from kizuna.mail.tests.test_ingest_command import SETUP
+from kizuna.test import SeparateInstallation
 
 MESSAGES = 500
 KILLS = 10
@@ -52,41 +50,7 @@ def write_maildir(path: Path, rng: random.Random) -> tuple[set[str], set[str], i
     return wanted, noise, len(roots)
 
 
-class CrashSafetyTests(SimpleTestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="kizuna-crash-test-")
-        self.env = kizuna_env(self.tmp.name)
-        self.pg_url = ""
-        suite_url = os.environ.get("KIZUNA_DATABASE_URL", "")
-        if suite_url:
-            parts = urlsplit(suite_url)
-            name = f"kizuna_crash_{os.getpid()}"
-            self.pg_admin = urlunsplit(parts._replace(path="/postgres"))
-            self.pg_url = urlunsplit(parts._replace(path=f"/{name}"))
-            self._pg(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
-            self.env["KIZUNA_DATABASE_URL"] = self.pg_url
-
-    def tearDown(self):
-        if self.pg_url:
-            self._pg(f'DROP DATABASE IF EXISTS "{urlsplit(self.pg_url).path[1:]}" WITH (FORCE)')
-        self.tmp.cleanup()
-
-    def _pg(self, *statements):
-        import psycopg
-
-        with psycopg.connect(self.pg_admin, autocommit=True) as conn:
-            for sql in statements:
-                conn.execute(sql)
-
-    def query(self, sql: str) -> list[tuple]:
-        if self.pg_url:
-            import psycopg
-
-            with psycopg.connect(self.pg_url) as conn:
-                return conn.execute(sql).fetchall()
-        with sqlite3.connect(Path(self.tmp.name) / "kizuna.sqlite3") as conn:
-            return conn.execute(sql).fetchall()
-
+class CrashSafetyTests(SeparateInstallation, SimpleTestCase):
     def kizuna(self, *args):
         done = run_kizuna(self.env, *args, timeout=180)
         self.assertEqual(done.returncode, 0, done.stderr[-3000:])
@@ -95,7 +59,7 @@ class CrashSafetyTests(SimpleTestCase):
     def test_killed_at_random_points_and_run_again_every_message_is_there_exactly_once(self):
         seed = random.randrange(1 << 30)
         rng = random.Random(seed)
-        maildir = Path(self.tmp.name) / "Maildir"
+        maildir = self.home / "Maildir"
         wanted, noise, threads = write_maildir(maildir, rng)
         self.kizuna("migrate", "--verbosity", "0")
         self.kizuna("shell", "-c", SETUP)

@@ -65,9 +65,9 @@ def raw_header(email, name: str) -> str:
 
 def decoded_jis_header(email, name: str) -> str:
     return "".join(
-        cp50221_decode(part) if charset == "iso-2022-jp" else (
-            part.decode("ascii") if isinstance(part, bytes) else part
-        )
+        cp50221_decode(part)
+        if charset == "iso-2022-jp"
+        else (part.decode("ascii") if isinstance(part, bytes) else part)
         for part, charset in decode_header(raw_header(email, name))
     )
 
@@ -77,7 +77,9 @@ class OutboundHeaderTests(BaseTestCase):
         with self.captureOnCommitCallbacks(execute=True):
             return self.make_ticket(**overrides)
 
-    def reply(self, ticket, body="ログを確認しました。設定を修正しましたので、送信をお試しください。"):
+    def reply(
+        self, ticket, body="ログを確認しました。設定を修正しましたので、送信をお試しください。"
+    ):
         with self.captureOnCommitCallbacks(execute=True):
             return services.ticket_reply(
                 ticket=ticket, actor_user=self.agent, body=body, override_check=True
@@ -220,14 +222,18 @@ class ISO2022JPTests(BaseTestCase):
         self.assertEqual(msg.get_content_charset(), "iso-2022-jp")
         self.assertEqual(msg["Content-Transfer-Encoding"], "7bit")
         # Plain JIS X 0208 text reads back with nothing but Python's own codecs.
-        self.assertEqual(msg["Subject"], f"[{ticket.reference}] メールサーバーの設定変更について（至急）")
+        self.assertEqual(
+            msg["Subject"], f"[{ticket.reference}] メールサーバーの設定変更について（至急）"
+        )
         self.assertEqual(msg.get_content().rstrip("\n"), ack.body)
         self.assertEqual(msg["To"].addresses[0].display_name, "山田 太郎")
         self.assertEqual(msg["Auto-Submitted"], "auto-generated")
 
     def test_a_long_japanese_paragraph_travels_in_base64_without_breaking_its_line(self):
         ticket, _ack, _sent = self.open("長い段落")
-        paragraph = "本日実施したメンテナンスの内容をご報告いたします。" * 30  # about 1,500 JIS bytes
+        paragraph = (
+            "本日実施したメンテナンスの内容をご報告いたします。" * 30
+        )  # about 1,500 JIS bytes
         with self.captureOnCommitCallbacks(execute=True):
             services.ticket_reply(
                 ticket=ticket, actor_user=self.agent, body=paragraph, override_check=True
@@ -252,7 +258,9 @@ class ISO2022JPTests(BaseTestCase):
         self.assertIn("髙橋", body)
 
     def test_a_long_japanese_subject_is_split_into_complete_encoded_words(self):
-        subject = "【障害報告】本日午前九時頃より発生しているメール送受信障害の原因と今後の対応について"
+        subject = (
+            "【障害報告】本日午前九時頃より発生しているメール送受信障害の原因と今後の対応について"
+        )
         ticket, _ack, sent = self.open(subject)
         words = re.findall(r"=\?[^?]+\?[bB]\?[^?]*\?=", raw_header(sent, "Subject"))
         self.assertGreater(len(words), 1)
@@ -337,7 +345,9 @@ class AutoReplyWindowTests(BaseTestCase):
     def test_other_addresses_have_their_own_window(self):
         self.open()
         self.open(requester=self.outsider, subject="Mail is down")
-        self.assertEqual([m.to for m in mail.outbox], [[self.customer.email], [self.outsider.email]])
+        self.assertEqual(
+            [m.to for m in mail.outbox], [[self.customer.email], [self.outsider.email]]
+        )
 
     def test_after_the_window_the_next_automatic_mail_goes_out(self):
         self.open()
@@ -422,8 +432,9 @@ class SMTPServerMixin:
 class DeliveryFailureTests(SMTPServerMixin, BaseTestCase):
     def test_a_temporary_failure_is_retried_and_the_mail_delivered_once(self):
         server = FlakySMTP(failures=1)
-        with self.smtp_settings(self.start_smtp(server)), self.captureOnCommitCallbacks(
-            execute=True
+        with (
+            self.smtp_settings(self.start_smtp(server)),
+            self.captureOnCommitCallbacks(execute=True),
         ):
             ticket = self.make_ticket()
         ack = ticket.messages.get(kind=MessageKind.OUTBOUND)
@@ -437,8 +448,9 @@ class DeliveryFailureTests(SMTPServerMixin, BaseTestCase):
 
     def test_a_permanent_refusal_is_recorded_for_agents_at_once(self):
         server = FlakySMTP(refuse=True)
-        with self.smtp_settings(self.start_smtp(server)), self.captureOnCommitCallbacks(
-            execute=True
+        with (
+            self.smtp_settings(self.start_smtp(server)),
+            self.captureOnCommitCallbacks(execute=True),
         ):
             ticket = self.make_ticket()
         ack = ticket.messages.get(kind=MessageKind.OUTBOUND)
@@ -573,6 +585,73 @@ class WorkerDiedMidSendTests(BaseTestCase):
 
     def test_a_message_refused_for_good_is_not_resent(self):
         ack = self.claimed_ack(minutes_ago=11)
-        Message.objects.filter(id=ack.id).update(mail_claimed_at=None, mail_error="550 no such user")
+        Message.objects.filter(id=ack.id).update(
+            mail_claimed_at=None, mail_error="550 no such user"
+        )
         self.assertEqual(mail_recover.enqueue().return_value, 0)
         self.assertEqual(len(mail.outbox), 0)
+
+    def test_the_delivery_task_run_again_takes_back_its_own_claim_at_once(self):
+        # Its worker died mid-send a minute ago; the lease put the same task back in the queue.
+        ack = self.claimed_ack(minutes_ago=1)
+        Message.objects.filter(id=ack.id).update(mail_claimed_by="task-7")
+        self.assertEqual(mail_service.message_send(message_id=ack.id, claimant="task-8"), "skipped")
+        self.assertEqual(mail_service.message_send(message_id=ack.id, claimant="task-7"), "sent")
+        ack.refresh_from_db()
+        self.assertEqual((ack.mail_claimed_by, ack.mail_claimed_at), ("", None))
+        self.assertEqual(len(mail.outbox), 1)
+
+
+class LostDeliveryTests(BaseTestCase):
+    """Mail nothing would send any more (no claim, no queued task) is found and sent; mail a
+    task will still send, mail given up on and old mail are left alone."""
+
+    def unsent_ack(self, minutes_ago: float) -> Message:
+        ticket = self.make_ticket()  # its delivery task is never run here
+        ack = ticket.messages.get(kind=MessageKind.OUTBOUND)
+        Message.objects.filter(id=ack.id).update(
+            created_at=timezone.now() - timedelta(minutes=minutes_ago)
+        )
+        return ack
+
+    def queue_task_for(self, message: Message, status: str) -> DBTaskResult:
+        return DBTaskResult.objects.create(
+            status=status,
+            task_path=message_deliver.module_path,
+            args_kwargs={"args": [message.id], "kwargs": {}},
+            backend_name="default",
+            run_after=timezone.now() + timedelta(minutes=5),
+        )
+
+    def test_the_queue_knows_the_delivery_task_by_the_name_the_sweep_looks_for(self):
+        self.assertEqual(message_deliver.module_path, mail_service.DELIVER_TASK_PATH)
+
+    def test_a_message_whose_task_was_lost_is_sent_once(self):
+        ack = self.unsent_ack(minutes_ago=11)
+        self.assertEqual(mail_service.messages_to_recover(), [ack.id])
+        self.assertEqual(mail_recover.enqueue().return_value, 1)
+        ack.refresh_from_db()
+        self.assertIsNotNone(ack.mailed_at)
+        self.assertEqual(len(mail.outbox), 1)
+        self.assertEqual(mail_recover.enqueue().return_value, 0)
+        self.assertEqual(len(mail.outbox), 1)
+
+    def test_a_message_with_a_delivery_waiting_or_running_is_left_to_it(self):
+        for status in ("READY", "RUNNING"):
+            with self.subTest(status=status):
+                ack = self.unsent_ack(minutes_ago=30)
+                task = self.queue_task_for(ack, status)
+                self.assertNotIn(ack.id, mail_service.messages_to_recover())
+                task.delete()
+                self.assertIn(ack.id, mail_service.messages_to_recover())
+                Message.objects.filter(id=ack.id).update(mailed_at=timezone.now())
+
+    def test_fresh_given_up_and_old_messages_are_not_recovered(self):
+        fresh = self.unsent_ack(minutes_ago=2)
+        given_up = self.unsent_ack(minutes_ago=30)
+        mail_service.message_delivery_failed(message_id=given_up.id, error="550 no such user")
+        self.unsent_ack(minutes_ago=3 * 24 * 60)
+        self.assertEqual(mail_service.messages_to_recover(), [])
+        given_up.refresh_from_db()
+        self.assertIsNotNone(given_up.mail_failed_at)
+        self.assertIsNone(fresh.mailed_at)

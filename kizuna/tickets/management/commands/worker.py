@@ -1,7 +1,9 @@
 """`kizuna worker`: runs background tasks (outgoing mail and the rest) from the database queue.
 
 Workers claim tasks from the database, so any number of them may run, on one machine or many,
-against the same PostgreSQL database. While mailboxes exist, each worker also enqueues a poll
+against the same PostgreSQL database. Each holds a lease it renews while alive; the tasks of a
+worker that died run again on another once its lease expires, and a busy or briefly
+unreachable database is waited out (kizuna/background/runner.py). While mailboxes exist, each worker also enqueues a poll
 of the IMAP mailboxes every KIZUNA_POLL_SECONDS; each mailbox is claimed by one poller at a
 time, so more workers never poll a mailbox twice (docs/email.md).
 """
@@ -12,28 +14,32 @@ import logging
 import threading
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
+from django.utils.crypto import get_random_string
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
+from kizuna.background.runner import LeasedWorker
 from kizuna.lib.durability import sync_every_commit
+from kizuna.mail.tasks import mailboxes_poll, polling_needed
+from kizuna.tickets.mail import messages_to_recover
+from kizuna.tickets.tasks import mail_recover
 
 logger = logging.getLogger(__name__)
 
 
 def schedule_mail_polls(stop: threading.Event) -> None:
     """Every KIZUNA_POLL_SECONDS: enqueue a poll of the mailboxes while there are any, and
-    the recovery of outgoing mail whose worker died mid-send when there is such mail."""
-    from kizuna.mail.tasks import mailboxes_poll, polling_needed
-    from kizuna.tickets.mail import stale_claims
-    from kizuna.tickets.tasks import mail_recover
-
+    the recovery of outgoing mail that no queued task will send (its worker died mid-send, or
+    its task was lost) when there is such mail."""
     while True:
         try:
             close_old_connections()
             if polling_needed():
                 mailboxes_poll.enqueue()
-            if stale_claims().exists():
+            if messages_to_recover():
                 mail_recover.enqueue()
         except Exception:
             # A database hiccup must not end the schedule; the next round tries again.
@@ -67,17 +73,27 @@ class Command(BaseCommand):
     ):
         if interval < 0:
             raise CommandError("--interval cannot be negative.")
-        worker_args = [
-            "--interval",
-            str(interval),
-            "--queue-name",
-            queue_name,
-            "--no-startup-delay",
-        ]
-        if batch:
-            worker_args.append("--batch")
-        if worker_id:
-            worker_args += ["--worker-id", worker_id]
+        if worker_id is not None and not 0 < len(worker_id) <= 64:
+            raise CommandError("--worker-id must be 1 to 64 characters long.")
+        if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
+            raise CommandError(
+                "kizuna worker runs tasks from the database queue, but KIZUNA_TASK_BACKEND names "
+                "another backend."
+            )
+        queue_names = [name.strip() for name in queue_name.split(",") if name.strip()] or ["*"]
+        worker = LeasedWorker(
+            queue_names=queue_names,
+            interval=interval,
+            batch=batch,
+            backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker_id or get_random_string(32),
+            excluded_queue_names=[],
+        )
+        DatabaseWorkerCommand(stdout=self.stdout, stderr=self.stderr).configure_logging(
+            options["verbosity"]
+        )
         # Workers poll the IMAP mailboxes too: mail moved off the server once stored must
         # survive a power cut.
         sync_every_commit()
@@ -87,6 +103,7 @@ class Command(BaseCommand):
                 target=schedule_mail_polls, args=(stop,), name="mail-poll-schedule", daemon=True
             ).start()
         try:
-            call_command("db_worker", *worker_args, verbosity=options["verbosity"])
+            worker.configure_signals()
+            worker.run()
         finally:
             stop.set()

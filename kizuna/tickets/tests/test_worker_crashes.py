@@ -1,0 +1,309 @@
+"""Background work survives its workers: `kizuna worker` processes killed with SIGKILL while
+mail and timers are pending, and a database locked for longer than the busy timeout.
+
+Real worker processes against an installation of their own (SQLite, or PostgreSQL when the
+suite runs there) and a real SMTP server on loopback that records what it accepted."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+
+from aiosmtpd.controller import Controller
+from django.test import SimpleTestCase
+
+from kizuna.test import SeparateInstallation
+from kizuna.tickets.tests.test_serve import free_port
+
+LEASE_SECONDS = 3
+
+# Customers, each with a ticket: its acknowledgement and an agent's reply are mailed.
+SEED = """
+import random
+from datetime import timedelta
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+from kizuna.tickets import services
+from kizuna.tickets.models import Contact, EmailDomain, Organization
+org = Organization.objects.create(name="山田商事")
+EmailDomain.objects.create(organization=org, domain="yamada.example.jp")
+agent = get_user_model().objects.create_user("sato", "sato@kizuna.example", "x" * 20)
+for n in range({tickets}):
+    contact = Contact.objects.create(
+        organization=org, name=f"顧客 {{n}}", email=f"c{{n}}@yamada.example.jp", language="ja"
+    )
+    ticket = services.ticket_open(
+        requester=contact, subject=f"メールが届かない {{n}}", body="今朝から受信できません。",
+        channel="email",
+    )
+    services.ticket_reply(
+        ticket=ticket, actor_user=agent, override_check=True,
+        body="ご連絡ありがとうございます。原因を調べており、本日17時までに状況をお知らせします。",
+    )
+# Timers: part of the deliveries wait for a moment later on.
+rng = random.Random({seed})
+for task in DBTaskResult.objects.all():
+    if rng.random() < {deferred}:
+        task.run_after = timezone.now() + timedelta(seconds=rng.uniform(1, {spread}))
+        task.save(update_fields=["run_after"])
+"""
+
+MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
+
+
+class RecordingSMTP:
+    """A real SMTP server's handler: takes a while to accept each recipient (as a busy relay
+    does) and records which port received which Message-ID when the whole message had
+    arrived. Like a real server, it keeps a message whose sender vanished before the 250."""
+
+    def __init__(self, port: int, log: list, lock: threading.Lock, delay: tuple[float, float]):
+        self.port, self.log, self.lock, self.delay = port, log, lock, delay
+        self.started = threading.Event()
+        self.hold_first = False
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await asyncio.sleep(random.uniform(*self.delay))  # noqa: S311
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        arrived = time.monotonic()
+        self.started.set()
+        if self.hold_first:
+            # The first message never completes: its worker is killed while it waits.
+            self.hold_first = False
+            await asyncio.sleep(120)
+            return "451 4.3.0 Try again later"
+        match = MESSAGE_ID.search(envelope.content)
+        with self.lock:
+            self.log.append((self.port, match.group(1).decode() if match else "", arrived))
+        return "250 OK: queued"
+
+
+class WorkerCrashTests(SeparateInstallation, SimpleTestCase):
+    def setUp(self):
+        super().setUp()
+        self.accepted: list[tuple[int, str, float]] = []
+        self.lock = threading.Lock()
+        self.workers: list[tuple[subprocess.Popen, int]] = []
+        self.env.update(
+            KIZUNA_TASK_LEASE_SECONDS=str(LEASE_SECONDS),
+            KIZUNA_SMTP_HOST="127.0.0.1",
+            KIZUNA_SMTP_STARTTLS="0",
+            KIZUNA_POLL_SECONDS="3600",
+        )
+        self.addCleanup(self._stop_all)
+
+    def kizuna(self, *args: str) -> subprocess.CompletedProcess:
+        done = subprocess.run(
+            [sys.executable, "-m", "kizuna", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        self.assertEqual(done.returncode, 0, done.stderr[-3000:])
+        return done
+
+    def smtp(self, delay=(0.0, 0.0)) -> RecordingSMTP:
+        port = free_port()
+        handler = RecordingSMTP(port, self.accepted, self.lock, delay)
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        self.addCleanup(controller.stop)
+        return handler
+
+    def start_worker(self, smtp: RecordingSMTP, **env: str) -> subprocess.Popen:
+        log = open(self.home / f"worker-{len(self.workers)}.log", "w")  # noqa: SIM115
+        self.addCleanup(log.close)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kizuna", "worker"],
+            env={**self.env, "KIZUNA_SMTP_PORT": str(smtp.port), **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.workers.append((proc, smtp.port))
+        return proc
+
+    def _stop_all(self):
+        for proc, _port in self.workers:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {path.name}\n{path.read_text()[-2000:]}"
+            for path in sorted(self.home.glob("*.log"))
+        )
+
+    def wait_until(self, condition, timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            time.sleep(0.2)
+        self.fail(f"{what} after {timeout} s ({self.database})\n{self.logs()}")
+
+    def unsent(self) -> int:
+        return self.query(
+            "SELECT COUNT(*) FROM tickets_message WHERE kind = 'outbound' AND mailed_at IS NULL"
+        )[0][0]
+
+    def tasks(self) -> Counter:
+        rows = self.query(
+            "SELECT status, COUNT(*) FROM django_tasks_database_dbtaskresult GROUP BY status"
+        )
+        return Counter(dict(rows))
+
+    def seed(self, *, tickets: int, deferred: float = 0.0, spread: float = 1.0, seed: int = 0):
+        self.kizuna("migrate", "--verbosity", "0")
+        code = SEED.format(tickets=tickets, deferred=deferred, spread=spread, seed=seed)
+        self.kizuna("shell", "-c", code)
+
+    # --- the tests ------------------------------------------------------------------------
+
+    def test_a_worker_killed_while_sending_leaves_the_mail_to_another_which_sends_it_once(self):
+        self.seed(tickets=1)
+        stalled = self.smtp()
+        stalled.hold_first = True
+        first = self.start_worker(stalled)
+        self.assertTrue(stalled.started.wait(60), self.logs())
+        # The worker has claimed a task and the message, and is inside the SMTP conversation.
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        self.assertEqual(self.tasks()["RUNNING"], 1)
+        self.start_worker(self.smtp())
+        self.wait_until(lambda: self.unsent() == 0, 60, "mail still unsent")
+        self.wait_until(lambda: set(self.tasks()) == {"SUCCESSFUL"}, 30, "tasks left over")
+        ids = [mid for _port, mid, _at in self.accepted]
+        self.assertEqual(len(ids), 2)  # the acknowledgement and the reply
+        self.assertEqual(len(set(ids)), 2, "a message was mailed twice")
+        rows = self.query(
+            "SELECT email_message_id, mail_attempts FROM tickets_message WHERE kind = 'outbound'"
+        )
+        self.assertEqual({mid for mid, _ in rows}, set(ids))
+        # The task that died with the first worker ran again on the second.
+        runs = [
+            json.loads(ids) if isinstance(ids, str) else ids
+            for (ids,) in self.query("SELECT worker_ids FROM django_tasks_database_dbtaskresult")
+        ]
+        self.assertEqual(sorted(len(ids) for ids in runs), [1, 2], runs)
+
+    def test_workers_killed_twenty_times_at_random_points_send_every_message_exactly_once(self):
+        seed = random.randrange(1 << 30)
+        rng = random.Random(seed)
+        self.seed(tickets=50, deferred=0.3, spread=12, seed=seed)
+        total = self.query("SELECT COUNT(*) FROM tickets_message WHERE kind = 'outbound'")[0][0]
+        self.assertEqual(total, 100)
+        slots = [self.start_worker(self.smtp(delay=(0.02, 0.2))) for _ in range(3)]
+        kills: list[tuple[int, float]] = []  # (SMTP port of the killed worker, when)
+        pending_at_kill = []
+        for _ in range(20):
+            time.sleep(rng.uniform(0.1, 0.7))
+            victim = rng.randrange(len(slots))
+            proc = slots[victim]
+            port = next(p for w, p in self.workers if w is proc)
+            proc.send_signal(signal.SIGKILL)
+            kills.append((port, time.monotonic()))
+            proc.wait()
+            pending_at_kill.append(self.unsent())
+            slots[victim] = self.start_worker(self.smtp(delay=(0.02, 0.2)))
+        info = f"seed {seed}, {self.database}, unsent at each kill: {pending_at_kill}"
+        # The kills happened while mail was waiting to go.
+        self.assertGreater(pending_at_kill[0], 0, info)
+
+        self.wait_until(lambda: self.unsent() == 0, 120, f"mail still unsent ({info})")
+        self.wait_until(
+            lambda: not (self.tasks()["READY"] or self.tasks()["RUNNING"]),
+            60,
+            f"tasks still queued or running ({info}): {self.tasks()}",
+        )
+        self.assertEqual(set(self.tasks()), {"SUCCESSFUL"}, info)
+
+        copies = Counter(mid for _port, mid, _at in self.accepted)
+        stored = {
+            mid
+            for (mid,) in self.query(
+                "SELECT email_message_id FROM tickets_message WHERE kind = 'outbound'"
+            )
+        }
+        self.assertEqual(set(copies), stored, info)
+        for mid in copies:
+            # The one case no mail system can rule out: the worker died after its whole
+            # message had reached the server and before it could record so (the server keeps
+            # what it received). Such a copy must be the last thing its worker sent, with the
+            # worker killed afterwards; the copy sent again carries the same Message-ID, so
+            # mail clients show one message. Any other second copy is a bug.
+            sent = [(port, at) for port, m, at in self.accepted if m == mid]
+            for port, at in sent[:-1]:
+                later_from_it = [m for p, m, a in self.accepted if p == port and a > at]
+                # The server's handler runs a moment after the last byte left the worker.
+                killed_after = [k for p, k in kills if p == port and k >= at - 0.1]
+                detail = f"{mid}: copies {sent}, kills {kills} ({info})"
+                self.assertEqual(later_from_it, [], f"sent again by a live worker: {detail}")
+                self.assertTrue(killed_after, f"sent twice with no kill to explain it: {detail}")
+
+
+class LockedDatabaseTests(SeparateInstallation, SimpleTestCase):
+    """On SQLite, a writer holding the lock longer than the busy timeout makes the worker's
+    claim fail with "database is locked": the worker waits and goes on."""
+
+    def test_the_worker_outlives_a_locked_database_and_then_runs_what_was_queued(self):
+        if self.pg_url:
+            self.env.pop("KIZUNA_DATABASE_URL")
+            self.pg_url = ""
+        self.env.update(KIZUNA_SQLITE_BUSY_SECONDS="1", KIZUNA_POLL_SECONDS="3600")
+        run = [sys.executable, "-m", "kizuna"]
+        done = subprocess.run([*run, "migrate", "-v", "0"], env=self.env, capture_output=True)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        log = self.home / "worker.log"
+        with open(log, "w") as out:
+            worker = subprocess.Popen(
+                [*run, "worker", "--interval", "0.1"], env=self.env, stdout=out, stderr=out
+            )
+        try:
+            path = self.home / "kizuna.sqlite3"
+            deadline = time.monotonic() + 60
+            while not self.query("SELECT COUNT(*) FROM background_workerlease")[0][0]:
+                self.assertLess(time.monotonic(), deadline, log.read_text())
+                time.sleep(0.2)
+            blocker = sqlite3.connect(path, isolation_level=None)
+            blocker.execute("BEGIN EXCLUSIVE")
+            time.sleep(4)  # four busy timeouts: each claim in between fails
+            blocker.execute("ROLLBACK")
+            blocker.close()
+            self.assertIsNone(worker.poll(), log.read_text())
+            enqueue = "from kizuna.tickets.tasks import mail_recover; mail_recover.enqueue()"
+            done = subprocess.run([*run, "shell", "-c", enqueue], env=self.env, capture_output=True)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            deadline = time.monotonic() + 30
+            while (
+                self.query(
+                    "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE status = 'SUCCESSFUL'"
+                )[0][0]
+                != 1
+            ):
+                self.assertLess(time.monotonic(), deadline, log.read_text())
+                time.sleep(0.2)
+            self.assertIsNone(worker.poll(), log.read_text())
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(30)
+        output = log.read_text()
+        self.assertIn("database is locked", output)
+        self.assertIn("trying again", output)
+        self.assertEqual(worker.returncode, 0, output)
+        # It gave its lease up when it stopped.
+        self.assertEqual(self.query("SELECT COUNT(*) FROM background_workerlease")[0][0], 0)
