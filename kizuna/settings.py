@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from kizuna.lib.env import ConfigError, envbool, envint, envstr
+from kizuna.lib.env import ConfigError, envbool, envint, envnetworks, envstr
 
 BASE_DIR = Path(__file__).resolve().parent
 KIZUNA_HOME = Path(envstr("KIZUNA_HOME", str(Path.cwd() / "var"))).resolve()
@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "kizuna.background",
+    "kizuna.throttles",
     "kizuna.tickets",
     "kizuna.mail",
     "kizuna.desk",
@@ -152,9 +153,15 @@ AUTHENTICATION_BACKENDS = [
 ]
 LOGIN_URL = "desk:login"
 LOGIN_REDIRECT_URL = "desk:queue"
+# Desk sign-in: after KIZUNA_LOGIN_FAILURE_LIMIT failures for one account from one client
+# address, that pair waits 15 minutes (django-axes); failures per client address over all
+# accounts, and per account over all addresses, have limits of their own (docs/security.md).
 AXES_FAILURE_LIMIT = envint("KIZUNA_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "kizuna.throttles.client.client_address"
+KIZUNA_LOGIN_FAILURES_PER_ADDRESS = envint("KIZUNA_LOGIN_FAILURES_PER_ADDRESS", 20)
+KIZUNA_LOGIN_FAILURES_PER_ACCOUNT = envint("KIZUNA_LOGIN_FAILURES_PER_ACCOUNT", 20)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "desk/locked_out.html"
 AXES_VERBOSE = False  # no start-up banner on every command
@@ -232,6 +239,10 @@ KIZUNA_RESPONSE_MINUTES = {
     "low": envint("KIZUNA_RESPONSE_MINUTES_LOW", 24 * 60),
 }
 KIZUNA_PORTAL_LINK_MINUTES = envint("KIZUNA_PORTAL_LINK_MINUTES", 30)
+# Sign-in links asked for in an hour: per email address, and per client address (an office
+# behind one NAT address asks for its people's links from the same address).
+KIZUNA_PORTAL_LINKS_PER_HOUR = envint("KIZUNA_PORTAL_LINKS_PER_HOUR", 5)
+KIZUNA_PORTAL_LINKS_PER_CLIENT_HOUR = envint("KIZUNA_PORTAL_LINKS_PER_CLIENT_HOUR", 20)
 
 # --- Security -------------------------------------------------------------------------------
 HTTPS = envbool("KIZUNA_HTTPS", not (DEBUG or DEMO))
@@ -246,6 +257,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if envbool("KIZUNA_BEHIND_PROXY", False) else None
 )
+# The reverse proxies whose X-Forwarded-For names the client (addresses or networks). Without
+# them, throttles and the sign-in lockout count every client behind a proxy as one.
+KIZUNA_TRUSTED_PROXIES = envnetworks("KIZUNA_TRUSTED_PROXIES")
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

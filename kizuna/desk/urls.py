@@ -2,11 +2,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from kizuna.desk import views
+from kizuna.desk.signin import DeskLoginView
 
 app_name = "desk"
 urlpatterns = [
     path("", views.queue, name="queue"),
-    path("login/", auth_views.LoginView.as_view(template_name="desk/login.html"), name="login"),
+    path("login/", DeskLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="desk:login"), name="logout"),
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:ticket_id>/reply/", views.ticket_reply, name="reply"),

@@ -11,7 +11,6 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
@@ -21,38 +20,30 @@ from django.utils.translation import gettext as _
 
 from kizuna.lib.timefmt import format_when
 from kizuna.portal.models import PortalLink
+from kizuna.throttles.services import throttle_hit
 from kizuna.tickets.models import Contact
 
-# At most this many links per email address and per client address in an hour: enough for a
-# person who mistyped or lost a mail, too few to flood an inbox or probe addresses.
-LINKS_PER_HOUR = getattr(settings, "KIZUNA_PORTAL_LINKS_PER_HOUR", 5)
-THROTTLE_SECONDS = 3600
+THROTTLE_WINDOW = timedelta(hours=1)
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _count(key: str) -> int:
-    """Add one to an hourly counter and return the new value."""
-    cache.add(key, 0, THROTTLE_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, THROTTLE_SECONDS)
-        return 1
-
-
-def link_request_throttled(*, email: str, ip: str) -> bool:
-    """Count one request and say whether the address or the client has asked too often.
+def link_request_throttled(*, email: str, client: str, now: datetime | None = None) -> bool:
+    """Count one request and say whether the address or the client has asked too often in
+    the last hour (KIZUNA_PORTAL_LINKS_PER_HOUR per address, _PER_CLIENT_HOUR per client).
 
     Every request counts, whether or not the address is known, so the answer reveals nothing
-    about which addresses belong to contacts.
+    about which addresses belong to contacts. The counts live in the database: every web
+    process sees the same ones.
     """
-    email_key = "portal-link:email:" + hashlib.sha256(email.encode()).hexdigest()
-    ip_key = "portal-link:ip:" + (ip or "unknown")
-    by_email, by_ip = _count(email_key), _count(ip_key)
-    return by_email > LINKS_PER_HOUR or by_ip > LINKS_PER_HOUR
+    by_email = throttle_hit("portal-link-email", email, window=THROTTLE_WINDOW, now=now)
+    by_client = throttle_hit("portal-link-client", client, window=THROTTLE_WINDOW, now=now)
+    return (
+        by_email > settings.KIZUNA_PORTAL_LINKS_PER_HOUR
+        or by_client > settings.KIZUNA_PORTAL_LINKS_PER_CLIENT_HOUR
+    )
 
 
 def _link_create(
@@ -90,10 +81,8 @@ def portal_link_request(*, email: str, next_url: str = "", now: datetime | None 
         return False
     now = now or timezone.now()
     # A second line of defence that holds across processes: the stored links themselves.
-    recent = PortalLink.objects.filter(
-        contact=contact, created_at__gt=now - timedelta(seconds=THROTTLE_SECONDS)
-    )
-    if recent.count() >= LINKS_PER_HOUR:
+    recent = PortalLink.objects.filter(contact=contact, created_at__gt=now - THROTTLE_WINDOW)
+    if recent.count() >= settings.KIZUNA_PORTAL_LINKS_PER_HOUR:
         return False
     url, expires = _link_create(contact=contact, next_url=next_url, now=now)
     with translation.override(contact.language):

@@ -23,6 +23,7 @@ from kizuna.lib.uploads import incoming_files
 from kizuna.portal import services as portal_services
 from kizuna.portal.auth import contact_required, current_contact, sign_in, sign_out
 from kizuna.portal.forms import NewRequestForm, ReplyForm, SignInForm
+from kizuna.throttles.client import client_address
 from kizuna.tickets import services
 from kizuna.tickets.access import get_ticket_for_contact, messages_for_contact, tickets_for_contact
 from kizuna.tickets.models import Attachment, Status
@@ -50,9 +51,7 @@ def signin(request):
     form = SignInForm(request.POST or None, initial={"next": request.GET.get("next", "")})
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
-        if portal_services.link_request_throttled(
-            email=email, ip=request.META.get("REMOTE_ADDR", "")
-        ):
+        if portal_services.link_request_throttled(email=email, client=client_address(request)):
             return render(
                 request, "portal/signin.html", {"form": form, "throttled": True}, status=429
             )

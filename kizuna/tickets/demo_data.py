@@ -163,9 +163,18 @@ def generate_password() -> str:
 # --- Whose database is this? ------------------------------------------------------------------
 
 # Bookkeeping that says nothing about whose database it is: Django's content types and
-# permissions (made by migrate), sessions, the admin's log, sign-in throttling, the task queue,
-# and the demo's own marker.
-BOOKKEEPING_APPS = {"contenttypes", "sessions", "admin", "axes", "django_tasks_database", "demo"}
+# permissions (made by migrate), sessions, the admin's log, sign-in throttling, the task queue
+# and its workers' leases, and the demo's own marker.
+BOOKKEEPING_APPS = {
+    "contenttypes",
+    "sessions",
+    "admin",
+    "axes",
+    "throttles",
+    "django_tasks_database",
+    "background",
+    "demo",
+}
 BOOKKEEPING_MODELS = {"auth.permission"}
 
 

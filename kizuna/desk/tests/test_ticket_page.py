@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -134,6 +135,78 @@ class LoginTests(BaseTestCase):
         r = self.client.post(reverse("desk:login"), {"username": "sato", "password": PASSWORD})
         self.assertEqual(r.status_code, 429)
         self.assertContains(r, "Too many failed sign-ins", status_code=429)
+
+    def fail(self, username, address, forwarded=None):
+        extra = {"REMOTE_ADDR": address}
+        if forwarded:
+            extra["HTTP_X_FORWARDED_FOR"] = forwarded
+        return self.client.post(
+            reverse("desk:login"), {"username": username, "password": "wrong"}, **extra
+        )
+
+    @override_settings(KIZUNA_LOGIN_FAILURES_PER_ADDRESS=6)
+    def test_one_address_guessing_across_accounts_is_paused(self):
+        from kizuna.test import PASSWORD
+
+        for name in ("a", "b", "c", "d", "e", "f"):
+            self.fail(name, "198.51.100.9")
+        r = self.client.post(
+            reverse("desk:login"),
+            {"username": "sato", "password": PASSWORD},
+            REMOTE_ADDR="198.51.100.9",
+        )
+        self.assertEqual(r.status_code, 429)
+        self.assertContains(r, "Too many failed sign-ins", status_code=429)
+        self.assertNotIn("_auth_user_id", self.client.session)
+        # The agent signs in from elsewhere.
+        r = self.client.post(
+            reverse("desk:login"),
+            {"username": "sato", "password": PASSWORD},
+            REMOTE_ADDR="198.51.100.10",
+        )
+        self.assertEqual(r.status_code, 302)
+
+    @override_settings(KIZUNA_LOGIN_FAILURES_PER_ACCOUNT=6)
+    def test_many_addresses_guessing_one_account_are_paused(self):
+        from kizuna.test import PASSWORD
+
+        for i in range(6):
+            self.fail("Sato ", f"203.0.113.{i}")  # case and spaces do not make another account
+        r = self.client.post(
+            reverse("desk:login"),
+            {"username": "sato", "password": PASSWORD},
+            REMOTE_ADDR="203.0.113.99",
+        )
+        self.assertEqual(r.status_code, 429)
+        # Other accounts are not affected.
+        r = self.client.post(
+            reverse("desk:login"),
+            {"username": "alice", "password": PASSWORD},
+            REMOTE_ADDR="203.0.113.99",
+        )
+        self.assertEqual(r.status_code, 302)
+
+    @override_settings(KIZUNA_TRUSTED_PROXIES=["10.0.0.2"])
+    def test_behind_a_trusted_proxy_one_client_locked_out_does_not_lock_out_the_others(self):
+        from kizuna.test import PASSWORD
+
+        for _ in range(5):
+            self.fail("sato", "10.0.0.2", forwarded="198.51.100.66")
+        r = self.client.post(
+            reverse("desk:login"),
+            {"username": "sato", "password": PASSWORD},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR="198.51.100.66",
+        )
+        self.assertEqual(r.status_code, 429)
+        # The agent at the office, through the same proxy, signs in.
+        r = self.client.post(
+            reverse("desk:login"),
+            {"username": "sato", "password": PASSWORD},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR="203.0.113.20",
+        )
+        self.assertEqual(r.status_code, 302)
 
     def test_the_right_password_signs_in(self):
         from kizuna.test import PASSWORD

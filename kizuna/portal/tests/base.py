@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 
 from kizuna.portal.auth import SESSION_KEY, TZ_SESSION_KEY
 from kizuna.test import BaseTestCase
@@ -11,11 +10,6 @@ from kizuna.tickets import services
 
 
 class PortalTestCase(BaseTestCase):
-    def setUp(self) -> None:
-        super().setUp()
-        # Sign-in throttling counts in the cache, which outlives a test's transaction.
-        cache.clear()
-
     def sign_in(self, contact=None, client=None, language="en") -> None:
         """Sign `contact` in as the mailed link does. The UI language is English unless
         asked, so that assertions on UI text hold while translations are being written."""
