@@ -14,6 +14,14 @@ class QueueTests(BaseTestCase):
         super().setUp()
         self.client.force_login(self.agent)
 
+    def table(self, params=None) -> str:
+        """The queue's rows only: the search box's example reference and the echoed query
+        must not count as a ticket shown."""
+        html = self.client.get(reverse("desk:queue"), params or {}).content.decode()
+        if "<table>" not in html:
+            return ""
+        return html[html.index("<table>") : html.index("</table>")]
+
     def test_it_requires_sign_in(self):
         self.client.logout()
         response = self.client.get(reverse("desk:queue"))
@@ -43,7 +51,7 @@ class QueueTests(BaseTestCase):
         type(overdue).objects.filter(pk=overdue.pk).update(
             next_checkpoint=timezone.now() - timedelta(hours=1)
         )
-        html = self.client.get(reverse("desk:queue")).content.decode()
+        html = self.table()
         order = [html.index(t.reference) for t in (overdue, sooner, later)]
         self.assertEqual(order, sorted(order))
         self.assertIn('class="overdue"', html)
@@ -54,23 +62,20 @@ class QueueTests(BaseTestCase):
         services.ticket_transition(
             ticket=closed, actor_user=self.agent, to_status="closed", close_reason="spam"
         )
-        self.assertNotContains(self.client.get(reverse("desk:queue")), closed.reference)
-        self.assertContains(
-            self.client.get(reverse("desk:queue"), {"status": "closed"}), closed.reference
-        )
+        self.assertNotIn(closed.reference, self.table())
+        self.assertIn(closed.reference, self.table({"status": "closed"}))
 
     def test_it_filters_by_status_assignee_and_organization(self):
         mine = self.make_ticket(subject="Mine")
         services.ticket_assign(ticket=mine, actor_user=self.agent, assignee=self.agent)
         other = self.make_ticket(subject="Other org", requester=self.outsider)
-        r = self.client.get(reverse("desk:queue"), {"assignee": "me"})
-        self.assertContains(r, mine.reference)
-        self.assertNotContains(r, other.reference)
-        r = self.client.get(reverse("desk:queue"), {"organization": self.other_org.id})
-        self.assertContains(r, other.reference)
-        self.assertNotContains(r, mine.reference)
-        r = self.client.get(reverse("desk:queue"), {"status": "investigating"})
-        self.assertNotContains(r, mine.reference)
+        rows = self.table({"assignee": "me"})
+        self.assertIn(mine.reference, rows)
+        self.assertNotIn(other.reference, rows)
+        rows = self.table({"organization": self.other_org.id})
+        self.assertIn(other.reference, rows)
+        self.assertNotIn(mine.reference, rows)
+        self.assertNotIn(mine.reference, self.table({"status": "investigating"}))
 
     def test_an_htmx_filter_returns_only_the_table(self):
         self.make_ticket()
@@ -104,9 +109,9 @@ class QueueTests(BaseTestCase):
         services.ticket_transition(
             ticket=spam, actor_user=self.agent, to_status="closed", close_reason="spam"
         )
-        r = self.client.get(reverse("desk:queue"), {"q": spam.reference})
-        self.assertContains(r, spam.reference)
-        self.assertNotContains(r, vpn.reference)
-        r = self.client.get(reverse("desk:queue"), {"q": "VPN"})
-        self.assertContains(r, vpn.reference)
-        self.assertNotContains(r, spam.reference)
+        rows = self.table({"q": spam.reference})
+        self.assertIn(spam.reference, rows)
+        self.assertNotIn(vpn.reference, rows)
+        rows = self.table({"q": "VPN"})
+        self.assertIn(vpn.reference, rows)
+        self.assertNotIn(spam.reference, rows)
