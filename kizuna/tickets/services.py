@@ -118,6 +118,30 @@ def _deliver_after_commit(message: Message) -> None:
         transaction.on_commit(lambda: message_deliver.enqueue(message_id))
 
 
+def _send_to_customer(
+    ticket: Ticket,
+    *,
+    body: str,
+    actor_user,
+    now: datetime,
+    automatic: bool = False,
+    files: Sequence[IncomingFile] = (),
+) -> Message:
+    """Store a message for the customer, with its files, and queue its mail (inside the
+    caller's transaction: message, files and delivery task commit together)."""
+    msg = Message.objects.create(
+        ticket=ticket,
+        kind=MessageKind.OUTBOUND,
+        author_user=actor_user,
+        body=body,
+        automatic=automatic,
+        created_at=now,
+    )
+    _store_files(msg, files)
+    _deliver_after_commit(msg)
+    return msg
+
+
 def _locked(ticket: Ticket) -> Ticket:
     """Re-read the ticket under a row lock so concurrent changes apply one after the other."""
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
@@ -330,15 +354,9 @@ def _apply(
     msg = None
     if change.customer_note:
         body = change.customer_note if automatic else status_message_text(ticket, change)
-        msg = Message.objects.create(
-            ticket=ticket,
-            kind=MessageKind.OUTBOUND,
-            author_user=actor_user,
-            body=body,
-            automatic=automatic,
-            created_at=now,
+        msg = _send_to_customer(
+            ticket, body=body, actor_user=actor_user, now=now, automatic=automatic
         )
-        _deliver_after_commit(msg)
     TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
@@ -423,14 +441,7 @@ def ticket_reply(
         sent = body
         if checkpoint is not None:
             sent = f"{body}\n\n{next_update_line(locked, checkpoint, resolved=False)}"
-        msg = Message.objects.create(
-            ticket=locked,
-            kind=MessageKind.OUTBOUND,
-            author_user=actor_user,
-            body=sent,
-            created_at=now,
-        )
-        _store_files(msg, files)
+        msg = _send_to_customer(locked, body=sent, actor_user=actor_user, now=now, files=files)
         fields = ["updated_at"]
         locked.updated_at = now
         if checkpoint is not None:
@@ -449,7 +460,6 @@ def ticket_reply(
             data={"message": msg.id},
         )
         standard.override_record(ticket=locked, message=msg, user=actor_user, result=result)
-        _deliver_after_commit(msg)
     _copy(locked, ticket)
     return msg
 
