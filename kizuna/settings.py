@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "kizuna.replycheck",
     "kizuna.standards",
     "kizuna.demo",
+    "kizuna.core",
 ]
 
 MIDDLEWARE = [

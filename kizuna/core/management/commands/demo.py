@@ -26,7 +26,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from kizuna.tickets import demo_data
+from kizuna.demo import data as demo_data
+from kizuna.portal.services import portal_link_create
+from kizuna.tickets.models import Contact
 
 LANGUAGES = {"ja": "Japanese", "en": "English"}
 LEVELS = {"general": "not an engineer", "technical": "engineer"}
@@ -145,9 +147,6 @@ def browser_host(host: str) -> str:
 
 def portal_signin_url(email: str, base_url: str) -> str | None:
     """A ready one-time portal sign-in link for a demo contact."""
-    from kizuna.portal.services import portal_link_create
-    from kizuna.tickets.models import Contact
-
     contact = Contact.objects.filter(email=email).first()
     return portal_link_create(contact=contact, base_url=base_url) if contact else None
 

@@ -9,16 +9,18 @@ from django.test import SimpleTestCase, TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from kizuna.demo.models import DemoDatabase
-from kizuna.mail.models import InboundMail
-from kizuna.test import Personas
-from kizuna.tickets import demo_data, services
-from kizuna.tickets.demo_scripts import SCRIPTS
-from kizuna.tickets.management.commands.demo import (
+from kizuna.core.management.commands.demo import (
     demo_allowed_hosts,
     host_header,
     is_loopback,
 )
+from kizuna.core.tests.test_serve import free_port
+from kizuna.demo import data as demo_data
+from kizuna.demo.models import DemoDatabase
+from kizuna.demo.scripts import SCRIPTS
+from kizuna.mail.models import InboundMail
+from kizuna.test import Personas
+from kizuna.tickets import services
 from kizuna.tickets.models import (
     Contact,
     EventKind,
@@ -30,7 +32,6 @@ from kizuna.tickets.models import (
     Ticket,
     TicketEvent,
 )
-from kizuna.tickets.tests.test_serve import free_port
 
 
 def row_counts() -> dict[str, int]:

@@ -21,8 +21,8 @@ from collections import Counter
 from aiosmtpd.controller import Controller
 from django.test import SimpleTestCase
 
+from kizuna.core.tests.test_serve import free_port
 from kizuna.test import SeparateInstallation
-from kizuna.tickets.tests.test_serve import free_port
 
 LEASE_SECONDS = 3
 

@@ -24,9 +24,11 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from kizuna.demo.mail import seed_mail
+from kizuna.demo.models import DemoDatabase
+from kizuna.demo.scripts import SCRIPTS, Script
 from kizuna.lib.timefmt import format_when
 from kizuna.tickets import services
-from kizuna.tickets.demo_scripts import SCRIPTS, Script
 from kizuna.tickets.models import (
     AgentProfile,
     Contact,
@@ -201,8 +203,6 @@ def check_database(using: str = DEFAULT_DB_ALIAS) -> DatabaseCheck:
 
     Safe before migrations: only tables that exist are read, and nothing is written.
     """
-    from kizuna.demo.models import DemoDatabase
-
     tables = set(connections[using].introspection.table_names())
     if DemoDatabase._meta.db_table in tables and DemoDatabase.objects.using(using).exists():
         return DatabaseCheck("demo")
@@ -275,8 +275,6 @@ def demo_seed(*, now: datetime | None = None, generate_passwords: bool = False) 
     Messages made here are marked as already mailed, so the outbox only ever shows the mail
     caused by what the person trying the demo does themselves.
     """
-    from kizuna.demo.models import DemoDatabase
-
     usernames = [a[0] for a in AGENTS]
     now = (now or timezone.now()).replace(second=0, microsecond=0)
     with transaction.atomic():
@@ -296,9 +294,7 @@ def demo_seed(*, now: datetime | None = None, generate_passwords: bool = False) 
             _play(script, now=now, agents=agents, teams=teams, contacts=contacts)
             for script in SCRIPTS
         ]
-        # Mail that has just arrived, through the real ingest pipeline (kizuna.mail.demo).
-        from kizuna.mail.demo import seed_mail
-
+        # Mail that has just arrived, through the real ingest pipeline (demo/mail.py).
         tickets += seed_mail()
         # Still inside the transaction: the deliveries queued by the services run after the
         # commit, find every message already mailed, and send nothing.

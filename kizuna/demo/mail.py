@@ -8,15 +8,12 @@ import base64
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
-from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from kizuna.mail.ingest import ingest_raw
 from kizuna.tickets.mail import encode_iso2022jp
-
-if TYPE_CHECKING:
-    from kizuna.tickets.models import Ticket
+from kizuna.tickets.models import Ticket, parse_reference
 
 SUPPORT = "support@kizuna.example"
 
@@ -117,8 +114,6 @@ def _auto_reply() -> bytes:
 
 def seed_mail() -> list[Ticket]:
     """Ingest the demo mail; the tickets it opened."""
-    from kizuna.tickets.models import Ticket, parse_reference
-
     results = [
         ingest_raw(raw, source=f"demo:{name}")
         for name, raw in (
