@@ -12,7 +12,7 @@ from email.utils import format_datetime, formataddr
 from django.utils import timezone
 
 from kizuna.mail.ingest import ingest_raw
-from kizuna.tickets.mail import encode_iso2022jp
+from kizuna.mail.outbound import encode_iso2022jp
 from kizuna.tickets.models import Ticket, parse_reference
 
 SUPPORT = "support@kizuna.example"

@@ -38,8 +38,18 @@ _ALIASES = {
 }  # fmt: skip
 # Labels that say nothing about the bytes.
 _UNKNOWN = {
-    "", "unknown", "unknown-8bit", "x-unknown", "x-user-defined", "default", "charset",
-    "8bit", "binary", "none", "x-binaryenc", "us-ascii?",
+    "",
+    "unknown",
+    "unknown-8bit",
+    "x-unknown",
+    "x-user-defined",
+    "default",
+    "charset",
+    "8bit",
+    "binary",
+    "none",
+    "x-binaryenc",
+    "us-ascii?",
 }
 _SINGLE_BYTE = {"ascii", "latin-1", "cp1252", "iso8859-15", "cp1250", "cp1251"}
 _NOT_ASCII_COMPATIBLE = ("utf-16", "utf-32", "utf-7", "utf_16", "utf_32", "utf_7")
@@ -230,7 +240,9 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
             pass
         else:
             if codec in ("", "ascii"):
-                return text, note_unknown or (f"charset {declared}, decoded as utf-8" if declared else "")
+                return text, note_unknown or (
+                    f"charset {declared}, decoded as utf-8" if declared else ""
+                )
             return text, f"charset {declared}, decoded as utf-8"
         if codec and codec not in ("ascii", "iso-2022-jp"):
             text = _try(data, codec)

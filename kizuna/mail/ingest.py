@@ -211,8 +211,7 @@ def store_many(
 
 def _known_rows(keys) -> dict[str, InboundMail]:
     return {
-        row.dedupe_key: row
-        for row in InboundMail.objects.filter(dedupe_key__in=keys).defer("raw")
+        row.dedupe_key: row for row in InboundMail.objects.filter(dedupe_key__in=keys).defer("raw")
     }
 
 

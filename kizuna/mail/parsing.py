@@ -57,8 +57,6 @@ class ParsedMail:
     defects: list[str] = field(default_factory=list)  # what was broken and how it was repaired
 
 
-
-
 class _RawHeaderPolicy(email_policy.EmailPolicy):
     """The modern policy, except that header values are handed out raw (unfolded strings).
 
@@ -267,7 +265,9 @@ def _addresses(
                 if clean:
                     defects.append(f"{name}: address recovered from a malformed header")
                     display = _to_text(unfolded)[: match.start()].strip().strip("<\"' ")
-                    display = _collapse(decode_header_bytes(_raw_bytes(display), defects, name, hint))
+                    display = _collapse(
+                        decode_header_bytes(_raw_bytes(display), defects, name, hint)
+                    )
                     result.append((display, clean))
     return result
 
@@ -286,7 +286,9 @@ def _params(value: str) -> dict[str, str]:
         key = key.lower()
         val = val.strip()
         if val.startswith('"'):
-            val = re.sub(r"\\(.)", r"\1", val[1:-1] if val.endswith('"') and len(val) > 1 else val[1:])
+            val = re.sub(
+                r"\\(.)", r"\1", val[1:-1] if val.endswith('"') and len(val) > 1 else val[1:]
+            )
         match = _RFC2231_RE.match(key)
         if match:
             index = int(match.group(2)) if match.group(2) else 0
@@ -458,8 +460,13 @@ def _add_attachment(body: _Body, msg: Message, ctype: str, params: dict[str, str
     if not name:
         name = _guess_name(ctype, len(body.attachments) + 1, inline)
     body.attachments.append(
-        ParsedAttachment(name=name, content_type=ctype, data=data, inline=inline,
-                         content_id=_CONTROL_RE.sub("", _to_text(cid)))  # fmt: skip
+        ParsedAttachment(
+            name=name,
+            content_type=ctype,
+            data=data,
+            inline=inline,
+            content_id=_CONTROL_RE.sub("", _to_text(cid)),
+        )  # fmt: skip
     )
 
 

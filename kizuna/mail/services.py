@@ -114,7 +114,9 @@ def inbound_ignore(*, inbound: InboundMail, actor_user) -> InboundMail:
     )
     if not updated:
         raise TicketError(_("This message is no longer waiting for a decision."), field="state")
-    inbound.refresh_from_db(fields=["state", "reason", "reason_code", "reason_args", "processed_at"])
+    inbound.refresh_from_db(
+        fields=["state", "reason", "reason_code", "reason_args", "processed_at"]
+    )
     return inbound
 
 

@@ -101,9 +101,23 @@ def records(*, limits: dict[str, int] | None = None) -> Iterator[dict]:
         Ticket.objects.filter(id__lte=limits["ticket"])
         .order_by("id")
         .values(
-            "id", "subject", "status", "priority", "channel", "language", "organization__name",
-            "requester__email", "assignee__username", "team__name", "created_at", "updated_at",
-            "first_response_at", "resolved_at", "closed_at", "close_reason", "next_checkpoint",
+            "id",
+            "subject",
+            "status",
+            "priority",
+            "channel",
+            "language",
+            "organization__name",
+            "requester__email",
+            "assignee__username",
+            "team__name",
+            "created_at",
+            "updated_at",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+            "close_reason",
+            "next_checkpoint",
             "customer_note",
         )
     )
@@ -111,10 +125,19 @@ def records(*, limits: dict[str, int] | None = None) -> Iterator[dict]:
         Message.objects.filter(id__lte=limits["message"], ticket_id__lte=limits["ticket"])
         .order_by("ticket_id", "created_at", "id")
         .values(
-            "id", "ticket_id", "kind", "author_user_id", "author_user__username",
-            "author_contact__email", "automatic", "created_at", "body", "body_html",
+            "id",
+            "ticket_id",
+            "kind",
+            "author_user_id",
+            "author_user__username",
+            "author_contact__email",
+            "automatic",
+            "created_at",
+            "body",
+            "body_html",
             "email_message_id",
-            "mailed_at", "mail_suppressed",
+            "mailed_at",
+            "mail_suppressed",
         )
         .iterator(chunk_size=CHUNK)
     )
@@ -132,8 +155,17 @@ def records(*, limits: dict[str, int] | None = None) -> Iterator[dict]:
         TicketEvent.objects.filter(id__lte=limits["event"], ticket_id__lte=limits["ticket"])
         .order_by("ticket_id", "created_at", "id")
         .values(
-            "ticket_id", "kind", "actor_user_id", "actor_user__username", "actor_contact__email",
-            "created_at", "from_status", "to_status", "customer_note", "checkpoint", "data",
+            "ticket_id",
+            "kind",
+            "actor_user_id",
+            "actor_user__username",
+            "actor_contact__email",
+            "created_at",
+            "from_status",
+            "to_status",
+            "customer_note",
+            "checkpoint",
+            "data",
         )
         .iterator(chunk_size=CHUNK)
     )

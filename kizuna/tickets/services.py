@@ -26,7 +26,7 @@ from kizuna.lib.files import clean_content_type, clean_filename
 from kizuna.lib.text import is_blank
 from kizuna.lib.timefmt import format_when
 from kizuna.standards import services as standard
-from kizuna.tickets import workflow
+from kizuna.tickets import signals, workflow
 from kizuna.tickets.models import (
     Attachment,
     Channel,
@@ -101,21 +101,8 @@ def _store_files(message: Message, files: Sequence[IncomingFile]) -> None:
 
 
 def _deliver_after_commit(message: Message) -> None:
-    """Queue the mail for `message` so that it leaves only if the message is committed.
-
-    With the database queue the task row is written in the same transaction as the message
-    (they commit or vanish together, and no mail is lost between the two); any other backend
-    is handed the task once the transaction has committed.
-    """
-    from django_tasks_db import DatabaseBackend
-
-    from kizuna.tickets.tasks import message_deliver
-
-    message_id = message.id
-    if isinstance(message_deliver.get_backend(), DatabaseBackend):
-        message_deliver.enqueue(message_id)
-    else:
-        transaction.on_commit(lambda: message_deliver.enqueue(message_id))
+    """Hand `message` to whoever mails customers (the mail app), inside this transaction."""
+    signals.message_for_customer.send(sender=Message, message=message)
 
 
 def _send_to_customer(

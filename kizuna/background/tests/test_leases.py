@@ -18,7 +18,7 @@ LEASE = 60
 def running_task(*, workers: list[str], started_seconds_ago: float) -> DBTaskResult:
     return DBTaskResult.objects.create(
         status=TaskResultStatus.RUNNING,
-        task_path="kizuna.tickets.tasks.mail_recover",
+        task_path="kizuna.mail.tasks.mail_recover",
         args_kwargs={"args": [], "kwargs": {}},
         backend_name="default",
         run_after=get_date_max(),

@@ -285,7 +285,7 @@ class LockedDatabaseTests(SeparateInstallation, SimpleTestCase):
             blocker.execute("ROLLBACK")
             blocker.close()
             self.assertIsNone(worker.poll(), log.read_text())
-            enqueue = "from kizuna.tickets.tasks import mail_recover; mail_recover.enqueue()"
+            enqueue = "from kizuna.mail.tasks import mail_recover; mail_recover.enqueue()"
             done = subprocess.run([*run, "shell", "-c", enqueue], env=self.env, capture_output=True)
             self.assertEqual(done.returncode, 0, done.stderr)
             deadline = time.monotonic() + 30

@@ -115,7 +115,9 @@ def _headers(**headers: str | bytes) -> bytes:
     lines = []
     for name, value in headers.items():
         name = name.replace("_", "-")
-        lines.append(name.encode() + b": " + (value if isinstance(value, bytes) else value.encode()))
+        lines.append(
+            name.encode() + b": " + (value if isinstance(value, bytes) else value.encode())
+        )
     return b"\r\n".join(lines) + b"\r\n"
 
 
@@ -154,7 +156,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def _people() -> list[Case]:
     cases = []
 
-    text = f"ファイルを保存できません。\n保存先: {WINDOWS_PATH}\nline with trailing spaces   \nend\n"
+    text = (
+        f"ファイルを保存できません。\n保存先: {WINDOWS_PATH}\nline with trailing spaces   \nend\n"
+    )
     msg = _email("utf8-path", sender=f"山田 太郎 <{TARO}>", subject="保存できない件", text=text)
     msg.replace_header("Content-Transfer-Encoding", "8bit")
     msg.set_payload(text.encode("utf-8"))  # 8-bit on the wire, as most clients send it
@@ -162,8 +166,13 @@ def _people() -> list[Case]:
                       _mid("utf8-path"), body=[WINDOWS_PATH, "line with trailing spaces   \nend"],
                       date=BASE_DATE))  # fmt: skip
 
-    msg = _email("utf8-base64", sender=f"Nancy Davolio <{NANCY}>", minutes=1,
-                 subject="VPN drops every 10 minutes — 至急", text="Hello,\n\nOur VPN drops.\n")
+    msg = _email(
+        "utf8-base64",
+        sender=f"Nancy Davolio <{NANCY}>",
+        minutes=1,
+        subject="VPN drops every 10 minutes — 至急",
+        text="Hello,\n\nOur VPN drops.\n",
+    )
     msg.set_content("Hello,\n\nOur VPN drops. 接続が切れます。\n", cte="base64")
     cases.append(Case("utf8-base64", msg.as_bytes(), "VPN drops every 10 minutes — 至急", NANCY,
                       "Nancy Davolio", _mid("utf8-base64"),
@@ -615,67 +624,158 @@ def _fixture(name: str) -> bytes:
 def fixture_cases() -> list[Case]:
     """The hand-written .eml files and what they hold."""
     cases = [
-        Case("fixture-outlook-iso2022jp", _fixture("outlook-iso2022jp.eml"),
-             "【至急】①サーバー停止について ㈱山田商事 髙橋", TARO, "髙橋 一郎",
-             "<000001d9a1b2$c3d4e5f6$a7b8c9d0@yamada.example.jp>",
-             body=["㈱山田商事の髙橋です。", "①Webサーバーに接続できません", "②メールも届きません"]),
-        Case("fixture-sjis-cp932", _fixture("sjis-really-cp932.eml"),
-             "Ｗｅｂサイト表示不具合～①②", "hanako@takashima.example.jp", "高島 花子",
-             "<20261124100000.1234@takashima.example.jp>",
-             body=["～①②の記号", "髙"]),
-        Case("fixture-euc-jp", _fixture("euc-jp.eml"),
-             "EUC-JPで書いたメール", "suzuki@euc.example.jp", "鈴木 三郎",
-             "<eucjp.1@euc.example.jp>", body=["古いUNIXのメーラーです。"]),
-        Case("fixture-utf8-windows-path", _fixture("utf8-windows-path.eml"),
-             "共有フォルダーに保存できません", TARO, "山田 太郎", "<path.1@yamada.example.jp>",
-             body=[WINDOWS_PATH, "\\\\fileserver\\share\\n\\t"]),
-        Case("fixture-mislabelled", _fixture("mislabelled-latin1.eml"),
-             "文字化けしないでください", TARO, "", "<mislabelled.1@yamada.example.jp>",
-             body=["ラベルはiso-8859-1ですが、中身はUTF-8です。"]),
-        Case("fixture-broken-subject", _fixture("broken-rfc2047-subject.eml"),
-             "Re: 【ご相談】ネットワーク構成の変更", TARO, "", "<broken.1@yamada.example.jp>",
-             body=["件名が壊れています。"]),
-        Case("fixture-rfc2231-name", _fixture("rfc2231-japanese-filename.eml"),
-             "構成図を送ります", TARO, "", "<rfc2231.1@yamada.example.jp>",
-             body=["構成図を添付します。"],
-             attachments=[("ネットワーク構成図_最新版.pdf", "application/pdf", len(PDF))]),
-        Case("fixture-html-script", _fixture("html-only-script.eml"),
-             "Your account", "attacker@phish.example", "", "<html.1@phish.example>",
-             body=["Please check your account", "here (https://phish.example/login)"],
-             not_in_body=["document.cookie"],
-             not_in_html=["<script", "onload", "javascript:", "phish.example/pixel.gif"]),
-        Case("fixture-bounce", _fixture("bounce-multipart-report.eml"),
-             "Undeliverable: [KZ-000123] お問い合わせを受け付けました",
-             "postmaster@yamada.example.jp", "Microsoft Outlook", "<ndr.1@yamada.example.jp>",
-             body=["Delivery has failed"], auto_reason="delivery report", is_bounce=True,
-             attachments=[("delivery-status.txt", "message/delivery-status", -1),
-                          ("original-headers.txt", "text/rfc822-headers", -1)]),
-        Case("fixture-out-of-office", _fixture("out-of-office.eml"),
-             "自動応答: [KZ-000123] お問い合わせを受け付けました", TARO, "山田 太郎",
-             "<oof.1@yamada.example.jp>", body=["不在にしております"],
-             auto_reason="Auto-Submitted: auto-replied"),
-        Case("fixture-mailing-list", _fixture("mailing-list.eml"),
-             "[users:01234] 質問です", "member@lists.example.jp", "",
-             "<ml.1@lists.example.jp>", body=["メーリングリストの投稿"],
-             auto_reason="List-Id"),
-        Case("fixture-mailman-moderation", _fixture("mailman-moderation.eml"),
-             "Your message to users awaits moderator approval", "users-owner@lists.example.jp",
-             "", "<mailman.7.1700000000.123.users@lists.example.jp>",
-             body=["not a member of the list"], auto_reason="X-List-Administrivia"),
-        Case("fixture-james-bounce", _fixture("james-bounce.eml"),
-             "Error: [KZ-000123] Your request was received",
-             "mailer-daemon@mail.oldhost.example.jp", "",
-             "<3412.1700003402000.JavaMail.james@mail.oldhost.example.jp>",
-             body=["could not be delivered"], auto_reason="mailer-daemon", is_bounce=True),
-        Case("fixture-forwarded", _fixture("forwarded.eml"),
-             "FW: 保守契約の更新について", TARO, "", "<fwd.1@yamada.example.jp>",
-             body=["転送します。", "保守契約は12月末で満了します。"],
-             attachments=[("forwarded.eml", "message/rfc822", -1)]),
-        Case("fixture-inline-image", _fixture("inline-image.eml"),
-             "エラー画面", TARO, "", "<inline.1@yamada.example.jp>",
-             body=["このような画面が出ます。"],
-             attachments=[("image001.png", "image/png", len(PNG))],
-             inline=["image001.png@01DA1234.ABCD5678"]),
+        Case(
+            "fixture-outlook-iso2022jp",
+            _fixture("outlook-iso2022jp.eml"),
+            "【至急】①サーバー停止について ㈱山田商事 髙橋",
+            TARO,
+            "髙橋 一郎",
+            "<000001d9a1b2$c3d4e5f6$a7b8c9d0@yamada.example.jp>",
+            body=["㈱山田商事の髙橋です。", "①Webサーバーに接続できません", "②メールも届きません"],
+        ),
+        Case(
+            "fixture-sjis-cp932",
+            _fixture("sjis-really-cp932.eml"),
+            "Ｗｅｂサイト表示不具合～①②",
+            "hanako@takashima.example.jp",
+            "高島 花子",
+            "<20261124100000.1234@takashima.example.jp>",
+            body=["～①②の記号", "髙"],
+        ),
+        Case(
+            "fixture-euc-jp",
+            _fixture("euc-jp.eml"),
+            "EUC-JPで書いたメール",
+            "suzuki@euc.example.jp",
+            "鈴木 三郎",
+            "<eucjp.1@euc.example.jp>",
+            body=["古いUNIXのメーラーです。"],
+        ),
+        Case(
+            "fixture-utf8-windows-path",
+            _fixture("utf8-windows-path.eml"),
+            "共有フォルダーに保存できません",
+            TARO,
+            "山田 太郎",
+            "<path.1@yamada.example.jp>",
+            body=[WINDOWS_PATH, "\\\\fileserver\\share\\n\\t"],
+        ),
+        Case(
+            "fixture-mislabelled",
+            _fixture("mislabelled-latin1.eml"),
+            "文字化けしないでください",
+            TARO,
+            "",
+            "<mislabelled.1@yamada.example.jp>",
+            body=["ラベルはiso-8859-1ですが、中身はUTF-8です。"],
+        ),
+        Case(
+            "fixture-broken-subject",
+            _fixture("broken-rfc2047-subject.eml"),
+            "Re: 【ご相談】ネットワーク構成の変更",
+            TARO,
+            "",
+            "<broken.1@yamada.example.jp>",
+            body=["件名が壊れています。"],
+        ),
+        Case(
+            "fixture-rfc2231-name",
+            _fixture("rfc2231-japanese-filename.eml"),
+            "構成図を送ります",
+            TARO,
+            "",
+            "<rfc2231.1@yamada.example.jp>",
+            body=["構成図を添付します。"],
+            attachments=[("ネットワーク構成図_最新版.pdf", "application/pdf", len(PDF))],
+        ),
+        Case(
+            "fixture-html-script",
+            _fixture("html-only-script.eml"),
+            "Your account",
+            "attacker@phish.example",
+            "",
+            "<html.1@phish.example>",
+            body=["Please check your account", "here (https://phish.example/login)"],
+            not_in_body=["document.cookie"],
+            not_in_html=["<script", "onload", "javascript:", "phish.example/pixel.gif"],
+        ),
+        Case(
+            "fixture-bounce",
+            _fixture("bounce-multipart-report.eml"),
+            "Undeliverable: [KZ-000123] お問い合わせを受け付けました",
+            "postmaster@yamada.example.jp",
+            "Microsoft Outlook",
+            "<ndr.1@yamada.example.jp>",
+            body=["Delivery has failed"],
+            auto_reason="delivery report",
+            is_bounce=True,
+            attachments=[
+                ("delivery-status.txt", "message/delivery-status", -1),
+                ("original-headers.txt", "text/rfc822-headers", -1),
+            ],
+        ),
+        Case(
+            "fixture-out-of-office",
+            _fixture("out-of-office.eml"),
+            "自動応答: [KZ-000123] お問い合わせを受け付けました",
+            TARO,
+            "山田 太郎",
+            "<oof.1@yamada.example.jp>",
+            body=["不在にしております"],
+            auto_reason="Auto-Submitted: auto-replied",
+        ),
+        Case(
+            "fixture-mailing-list",
+            _fixture("mailing-list.eml"),
+            "[users:01234] 質問です",
+            "member@lists.example.jp",
+            "",
+            "<ml.1@lists.example.jp>",
+            body=["メーリングリストの投稿"],
+            auto_reason="List-Id",
+        ),
+        Case(
+            "fixture-mailman-moderation",
+            _fixture("mailman-moderation.eml"),
+            "Your message to users awaits moderator approval",
+            "users-owner@lists.example.jp",
+            "",
+            "<mailman.7.1700000000.123.users@lists.example.jp>",
+            body=["not a member of the list"],
+            auto_reason="X-List-Administrivia",
+        ),
+        Case(
+            "fixture-james-bounce",
+            _fixture("james-bounce.eml"),
+            "Error: [KZ-000123] Your request was received",
+            "mailer-daemon@mail.oldhost.example.jp",
+            "",
+            "<3412.1700003402000.JavaMail.james@mail.oldhost.example.jp>",
+            body=["could not be delivered"],
+            auto_reason="mailer-daemon",
+            is_bounce=True,
+        ),
+        Case(
+            "fixture-forwarded",
+            _fixture("forwarded.eml"),
+            "FW: 保守契約の更新について",
+            TARO,
+            "",
+            "<fwd.1@yamada.example.jp>",
+            body=["転送します。", "保守契約は12月末で満了します。"],
+            attachments=[("forwarded.eml", "message/rfc822", -1)],
+        ),
+        Case(
+            "fixture-inline-image",
+            _fixture("inline-image.eml"),
+            "エラー画面",
+            TARO,
+            "",
+            "<inline.1@yamada.example.jp>",
+            body=["このような画面が出ます。"],
+            attachments=[("image001.png", "image/png", len(PNG))],
+            inline=["image001.png@01DA1234.ABCD5678"],
+        ),
     ]
     return [case for case in cases if case.raw]
 

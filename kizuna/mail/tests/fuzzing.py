@@ -165,7 +165,9 @@ def control_characters(rng: random.Random, raw: bytes) -> bytes:
 
 def nasty_encoded_word(rng: random.Random, raw: bytes) -> bytes:
     word = rng.choice(NASTY_WORDS)
-    header = rng.choice([b"Subject: ", b"From: ", b"To: ", b"Content-Disposition: attachment; filename="])
+    header = rng.choice(
+        [b"Subject: ", b"From: ", b"To: ", b"Content-Disposition: attachment; filename="]
+    )
     lines = _lines(raw)
     lines.insert(rng.randint(0, _header_count(lines)), header + word + b"\r\n")
     return b"".join(lines)
@@ -179,8 +181,17 @@ def line_ends(rng: random.Random, raw: bytes) -> bytes:
 
 def stray_line(rng: random.Random, raw: bytes) -> bytes:
     lines = _lines(raw)
-    junk = rng.choice([b"not a header\r\n", b"Subject : spaced\r\n", b"From  : a@b.example\r\n",
-                       b"=?utf-8?b?44GC?=\r\n", b":\r\n", b"\x00\r\n", b"From x@y Sat\r\n"])
+    junk = rng.choice(
+        [
+            b"not a header\r\n",
+            b"Subject : spaced\r\n",
+            b"From  : a@b.example\r\n",
+            b"=?utf-8?b?44GC?=\r\n",
+            b":\r\n",
+            b"\x00\r\n",
+            b"From x@y Sat\r\n",
+        ]
+    )
     lines.insert(rng.randint(0, _header_count(lines)), junk)  # fmt: skip
     return b"".join(lines)
 
@@ -192,9 +203,21 @@ def splice(rng: random.Random, raw: bytes) -> bytes:
 
 MUTATIONS: dict[str, Mutation] = {
     fn.__name__: fn
-    for fn in (flip_bytes, truncate, duplicate_header, remove_header, swap_charset,
-               damage_boundary, nest, huge_header, control_characters, nasty_encoded_word,
-               line_ends, stray_line, splice)  # fmt: skip
+    for fn in (
+        flip_bytes,
+        truncate,
+        duplicate_header,
+        remove_header,
+        swap_charset,
+        damage_boundary,
+        nest,
+        huge_header,
+        control_characters,
+        nasty_encoded_word,
+        line_ends,
+        stray_line,
+        splice,
+    )  # fmt: skip
 }
 
 

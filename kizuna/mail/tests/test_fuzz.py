@@ -144,7 +144,7 @@ def test_a_forwarded_message_the_generator_refuses_is_kept_as_read():
     raw = (
         b"From: a@b.example\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
         b"Content-Type: message/rfc822\r\n\r\nFrom: c@d.example\r\nSubject: inner\r\n"
-        b"Content-Type: text/plain; charset=\"\xff\xfe\"\r\n\r\n\xe3\x81\x82\xff\r\n--b--\r\n"
+        b'Content-Type: text/plain; charset="\xff\xfe"\r\n\r\n\xe3\x81\x82\xff\r\n--b--\r\n'
     )
     parsed = parse_message(raw)
     assert not any(d.startswith("unparseable") for d in parsed.defects)

@@ -153,11 +153,15 @@ class DuplicateTests(BaseTestCase):
         result = ingest_raw(second, source="b")
         self.assertNotEqual(result.outcome, "duplicate")
         self.assertEqual(InboundMail.objects.count(), 2)
-        bodies = list(Message.objects.filter(kind=MessageKind.INBOUND).values_list("body", flat=True))
+        bodies = list(
+            Message.objects.filter(kind=MessageKind.INBOUND).values_list("body", flat=True)
+        )
         self.assertEqual(len(bodies), 2)
         self.assertTrue(any("二通目" in body for body in bodies))
         # A copy of either, by any route, is still a duplicate.
-        self.assertEqual(ingest_raw(b"Received: by mx.example\r\n" + second, source="c").outcome, "duplicate")
+        self.assertEqual(
+            ingest_raw(b"Received: by mx.example\r\n" + second, source="c").outcome, "duplicate"
+        )
         self.assertEqual(ingest_raw(first, source="d").outcome, "duplicate")
         self.assertEqual(InboundMail.objects.count(), 2)
 

@@ -74,8 +74,11 @@ def test_western_8bit_text_is_still_read_as_western():
 BROKEN_BLOCKS = {
     "unindented continuation": (
         b"Message-ID: <cont@client.example>\r\n"
-        b"Subject: " + b_word(iso2022jp("チケットの再発行"), "ISO-2022-JP") + b"\r\n"
-        + b_word(iso2022jp("をお願い"), "ISO-2022-JP") + b"\r\n"
+        b"Subject: "
+        + b_word(iso2022jp("チケットの再発行"), "ISO-2022-JP")
+        + b"\r\n"
+        + b_word(iso2022jp("をお願い"), "ISO-2022-JP")
+        + b"\r\n"
         b"From: Taro <taro@yamada.example.jp>\r\n"
         b"Date: Wed, 1 Apr 2026 09:00:00 +0900\r\n"
         b"\r\nbody text\r\n"
@@ -118,7 +121,9 @@ def test_a_broken_header_block_keeps_subject_and_from(raw: bytes):
 
 
 def test_a_body_without_a_blank_line_after_the_headers_stays_body():
-    parsed = parse_message(b"From: nancy@northwind.example\nSubject: hello\nThe VPN is down.\nNote: urgent\n")
+    parsed = parse_message(
+        b"From: nancy@northwind.example\nSubject: hello\nThe VPN is down.\nNote: urgent\n"
+    )
     assert parsed.subject == "hello"
     assert "The VPN is down." in parsed.text
 

@@ -163,7 +163,11 @@ def test_it_reads_raw_shift_jis_in_a_header_without_encoded_words():
     raw = b"From: " + "山田".encode("cp932") + b" <a@b.example>\r\nSubject: " + "障害".encode(
         "cp932") + b"\r\n\r\nbody"  # fmt: skip
     parsed = parse_message(raw)
-    assert (parsed.subject, parsed.from_name, parsed.from_address) == ("障害", "山田", "a@b.example")
+    assert (parsed.subject, parsed.from_name, parsed.from_address) == (
+        "障害",
+        "山田",
+        "a@b.example",
+    )
 
 
 def test_it_turns_a_message_id_into_one_comparable_form():
@@ -199,12 +203,19 @@ def test_it_reads_dates_as_aware_datetimes():
 
 @pytest.mark.parametrize(
     "raw",
-    [b"", b"\r\n\r\n", b"\x00" * 10, b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x",
-     b"Content-Type: message/rfc822\r\n\r\n", b"Subject: =?utf-8?B?####?=\r\n\r\n",
-     b"Subject: =?unknown?Q?abc?=\r\nContent-Type: text/plain; charset=bogus\r\n\r\n\xff\xfe",
-     b"Content-Type: text/plain; charset=\"\r\nContent-Disposition: attachment; filename*=''\r\n"
-     b"\r\nx", b"From: <<<@@@>>>\r\nTo: ,,,\r\nMessage-ID: <<>>\r\n\r\n",
-     b"Content-Type: multipart/alternative; boundary=a\r\n\r\n--a\r\n--a--"],
+    [
+        b"",
+        b"\r\n\r\n",
+        b"\x00" * 10,
+        b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x",
+        b"Content-Type: message/rfc822\r\n\r\n",
+        b"Subject: =?utf-8?B?####?=\r\n\r\n",
+        b"Subject: =?unknown?Q?abc?=\r\nContent-Type: text/plain; charset=bogus\r\n\r\n\xff\xfe",
+        b"Content-Type: text/plain; charset=\"\r\nContent-Disposition: attachment; filename*=''\r\n"
+        b"\r\nx",
+        b"From: <<<@@@>>>\r\nTo: ,,,\r\nMessage-ID: <<>>\r\n\r\n",
+        b"Content-Type: multipart/alternative; boundary=a\r\n\r\n--a\r\n--a--",
+    ],
     ids=range(10),
 )
 def test_it_never_raises_on_broken_input(raw: bytes):
@@ -224,10 +235,13 @@ def test_it_never_raises_on_random_garbage_or_truncated_corpus_messages():
 
 
 def test_it_survives_deeply_nested_mime():
-    raw = b"".join(
-        f"Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n".encode()
-        for i in range(200)
-    ) + b"Content-Type: text/plain\r\n\r\ndeep\r\n"
+    raw = (
+        b"".join(
+            f"Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n".encode()
+            for i in range(200)
+        )
+        + b"Content-Type: text/plain\r\n\r\ndeep\r\n"
+    )
     parsed = parse_message(raw)
     assert isinstance(parsed, ParsedMail)
     assert parsed.defects

@@ -66,7 +66,9 @@ class QuarantineViewTests(BaseTestCase):
         row = self.hold_unknown()
         url = reverse("mail:inbound_detail", args=[row.pk])
         ja = self.client.get(url, HTTP_ACCEPT_LANGUAGE="ja")
-        self.assertContains(ja, "不明な差出人：new@unknown.example のメールドメインを持つ組織がありません")
+        self.assertContains(
+            ja, "不明な差出人：new@unknown.example のメールドメインを持つ組織がありません"
+        )
         en = self.client.get(url, HTTP_ACCEPT_LANGUAGE="en")
         self.assertContains(en, "unknown sender: no organization has the mail domain of")
         # …and an agent's decision is shown the same way, with who took it.
@@ -184,7 +186,9 @@ class OriginalMailLinkTests(BaseTestCase):
         self.client.force_login(admin)
         page = self.client.get(reverse("desk:ticket", args=[ticket.pk]))
         self.assertContains(page, reverse("mail:inbound_detail", args=[row.pk]))
-        self.assertEqual(self.client.get(reverse("mail:inbound_raw", args=[row.pk])).status_code, 200)
+        self.assertEqual(
+            self.client.get(reverse("mail:inbound_raw", args=[row.pk])).status_code, 200
+        )
         # Agents without the administrator's right see the conversation, not the link.
         self.client.force_login(self.agent)
         page = self.client.get(reverse("desk:ticket", args=[ticket.pk]))

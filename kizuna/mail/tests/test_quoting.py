@@ -31,7 +31,7 @@ CASES = [
 
 @pytest.mark.parametrize(("text", "new"), CASES, ids=range(len(CASES)))
 def test_it_folds_quoted_mail_and_signatures_below_the_new_text(text: str, new: str):
-    assert split_quoted(text) == (new, text[len(new):])
+    assert split_quoted(text) == (new, text[len(new) :])
 
 
 @pytest.mark.parametrize(

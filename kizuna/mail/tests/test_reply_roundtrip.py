@@ -10,10 +10,10 @@ from email.utils import make_msgid
 from django.core import mail
 
 from kizuna.mail.ingest import ingest_raw
+from kizuna.mail.outbound import encode_iso2022jp
 from kizuna.mail.tests.builders import make_mail
 from kizuna.test import BaseTestCase
 from kizuna.tickets import services
-from kizuna.tickets.mail import encode_iso2022jp
 from kizuna.tickets.models import MessageKind, Status, Ticket
 
 

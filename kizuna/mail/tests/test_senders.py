@@ -52,7 +52,9 @@ def test_without_a_usable_from_it_falls_back_to_sender_then_reply_to(headers: st
 
 def test_a_from_header_with_spaces_before_its_colon_is_read():
     # An old header form ("field-name WSP :"); the parser alone takes it for an mbox line.
-    parsed = parse_message(_mail("From  : Taro <taro@yamada.example.jp>\nTo : support@kizuna.example\n"))
+    parsed = parse_message(
+        _mail("From  : Taro <taro@yamada.example.jp>\nTo : support@kizuna.example\n")
+    )
     assert (parsed.from_name, parsed.from_address) == ("Taro", "taro@yamada.example.jp")
     assert parsed.to == ["support@kizuna.example"]
     assert "明日の打ち合わせ" in parsed.text
@@ -64,7 +66,9 @@ def test_it_returns_no_sender_rather_than_an_unusable_one():
 
 class SenderIngestTests(BaseTestCase):
     def test_a_sender_with_a_trailing_dot_becomes_a_contact_and_opens_a_ticket(self):
-        raw = _mail("From: Hanako <hanako@yamada.example.jp.>\nMessage-ID: <dot@yamada.example.jp>\n")
+        raw = _mail(
+            "From: Hanako <hanako@yamada.example.jp.>\nMessage-ID: <dot@yamada.example.jp>\n"
+        )
         result = ingest_raw(raw, source="test")
         self.assertEqual(result.outcome, "created", result.reason)
         self.assertEqual(Ticket.objects.get().requester.email, "hanako@yamada.example.jp")
@@ -76,4 +80,6 @@ class SenderIngestTests(BaseTestCase):
     def test_mail_with_an_empty_from_is_answered_to_its_reply_to(self):
         raw = _mail('From: "me" <>\nReply-To: taro@yamada.example.jp\n')
         result = ingest_raw(raw, source="test")
-        self.assertEqual((result.outcome, result.from_address), ("created", "taro@yamada.example.jp"))
+        self.assertEqual(
+            (result.outcome, result.from_address), ("created", "taro@yamada.example.jp")
+        )

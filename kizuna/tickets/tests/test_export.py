@@ -94,7 +94,9 @@ class ExportTests(BaseTestCase):
         ]  # fmt: skip
         self.assertEqual(request["text"], "トップページが崩れます。")
         self.assertEqual(request["html"], "<p><b>崩れます</b></p>")
-        plain = [r for r in lines if r["type"] == "message" and r["ticket"] == self.ticket.reference]
+        plain = [
+            r for r in lines if r["type"] == "message" and r["ticket"] == self.ticket.reference
+        ]
         self.assertEqual({m["html"] for m in plain}, {""})
 
     def test_each_ticket_is_followed_by_its_own_messages_attachments_and_events(self):

@@ -23,9 +23,8 @@ from django_tasks_db.management.commands.db_worker import Command as DatabaseWor
 
 from kizuna.background.runner import LeasedWorker
 from kizuna.lib.durability import sync_every_commit
-from kizuna.mail.tasks import mailboxes_poll, polling_needed
-from kizuna.tickets.mail import messages_to_recover
-from kizuna.tickets.tasks import mail_recover
+from kizuna.mail.outbound import messages_to_recover
+from kizuna.mail.tasks import mail_recover, mailboxes_poll, polling_needed
 
 logger = logging.getLogger(__name__)
 

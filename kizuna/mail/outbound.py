@@ -1,11 +1,12 @@
 """Outbound mail for customer-visible messages: acknowledgements, replies, status notes and
 reopen notices (see docs/email.md, "Outbound").
 
-Every message leaves through the background queue (`tasks.message_deliver`). It is claimed
-with a conditional update so that two workers never send it twice; it gets its own
-Message-ID before it is sent (so a reply threads even if the worker dies right after
-sending), threading headers that point at the earlier mail of the ticket, and the reference
-tag in the subject. Automatic mail is marked `Auto-Submitted` and sent at most once per
+Every message leaves through the background queue (`kizuna.mail.tasks.message_deliver`),
+queued in the transaction that stores the message (the `message_for_customer` signal of the
+ticket domain). It is claimed with a conditional update so that two workers never send it
+twice; it gets its own Message-ID before it is sent (so a reply threads even if the worker
+dies right after sending), threading headers that point at the earlier mail of the ticket,
+and the reference tag in the subject. Automatic mail is marked `Auto-Submitted` and sent at most once per
 address per window, so two auto-responders cannot keep each other busy.
 """
 
@@ -28,6 +29,7 @@ from django.utils import timezone
 
 from kizuna.background.services import tasks_pending
 from kizuna.lib.files import clean_content_type, clean_filename
+from kizuna.mail.models import Mailbox
 from kizuna.tickets.models import (
     AutoReplyLog,
     Channel,
@@ -61,7 +63,7 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 RECOVER_WITHIN = timedelta(days=2)
 
 # The delivery task as the queue names it (tasks.py imports this module, not the reverse).
-DELIVER_TASK_PATH = "kizuna.tickets.tasks.message_deliver"
+DELIVER_TASK_PATH = "kizuna.mail.tasks.message_deliver"
 
 
 def subject_for(ticket: Ticket) -> str:
@@ -79,19 +81,13 @@ def reply_to_for(ticket: Ticket) -> str:
     """Where the customer's reply should go: the mailbox of the ticket's team when there is
     one with an address, else KIZUNA_REPLY_TO, else the From address."""
     if ticket.team_id:
-        try:
-            from kizuna.mail.models import Mailbox
-
-            address = (
-                Mailbox.objects.filter(team_id=ticket.team_id, active=True)
-                .exclude(address="")
-                .order_by("id")
-                .values_list("address", flat=True)
-                .first()
-            )
-        except Exception:  # the mail app may be absent or older than this code
-            logger.debug("no team mailbox lookup", exc_info=True)
-            address = None
+        address = (
+            Mailbox.objects.filter(team_id=ticket.team_id, active=True)
+            .exclude(address="")
+            .order_by("id")
+            .values_list("address", flat=True)
+            .first()
+        )
         if address:
             return address
     return settings.KIZUNA_REPLY_TO or settings.DEFAULT_FROM_EMAIL

@@ -20,12 +20,12 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from kizuna.api.tests.base import ApiTestCase
+from kizuna.mail import outbound as mail_service
 from kizuna.mail.models import Mailbox
+from kizuna.mail.tasks import mail_recover, message_deliver
 from kizuna.test import BaseTestCase, Personas
-from kizuna.tickets import mail as mail_service
 from kizuna.tickets import services
 from kizuna.tickets.models import AutoReplyLog, EventKind, Message, MessageKind
-from kizuna.tickets.tasks import mail_recover, message_deliver
 
 
 def parsed(email):
