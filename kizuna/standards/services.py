@@ -108,6 +108,21 @@ def override_record(
     )
 
 
+class StandardReviewer:
+    """The team's standard as the ticket services' reviewer of replies and status notes
+    (installed by the app at start, see tickets.services.DraftReviewer)."""
+
+    def check(
+        self, *, ticket: Ticket, text: str, to_status: str | None, field: str, override: bool
+    ):
+        return draft_enforce(
+            ticket=ticket, text=text, purpose=purpose_for(to_status), override=override, field=field
+        )
+
+    def record(self, *, ticket: Ticket, message: Message | None, user, result: Result) -> None:
+        override_record(ticket=ticket, message=message, user=user, result=result)
+
+
 def known_rules() -> dict[str, dict]:
     return {r["id"]: r for r in list_rules()}
 

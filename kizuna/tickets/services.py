@@ -13,6 +13,7 @@ import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -25,8 +26,8 @@ from django.utils.translation import gettext as _
 from kizuna.lib.files import clean_content_type, clean_filename
 from kizuna.lib.text import is_blank
 from kizuna.lib.timefmt import format_when
-from kizuna.standards import services as standard
 from kizuna.tickets import signals, workflow
+from kizuna.tickets.access import is_agent
 from kizuna.tickets.models import (
     Attachment,
     Channel,
@@ -103,6 +104,36 @@ def _store_files(message: Message, files: Sequence[IncomingFile]) -> None:
 def _deliver_after_commit(message: Message) -> None:
     """Hand `message` to whoever mails customers (the mail app), inside this transaction."""
     signals.message_for_customer.send(sender=Message, message=message)
+
+
+class DraftReviewer(Protocol):
+    """Reviews what agents write to customers against the team's standard (kizuna.standards
+    installs one at start; the ticket domain does not import it)."""
+
+    def check(
+        self, *, ticket: Ticket, text: str, to_status: str | None, field: str, override: bool
+    ):
+        """Run before the ticket is locked; raise a TicketError to refuse the draft, or
+        return what `record` should keep."""
+
+    def record(self, *, ticket: Ticket, message: Message | None, user, result) -> None:
+        """Run inside the transaction that stores the message."""
+
+
+_reviewer: DraftReviewer | None = None
+
+
+def draft_reviewer_install(reviewer: DraftReviewer | None) -> None:
+    global _reviewer
+    _reviewer = reviewer
+
+
+def _review_draft(*, ticket: Ticket, text: str, to_status: str | None, field: str, override: bool):
+    if _reviewer is None:
+        return None
+    return _reviewer.check(
+        ticket=ticket, text=text, to_status=to_status, field=field, override=override
+    )
 
 
 def _send_to_customer(
@@ -289,12 +320,12 @@ def ticket_transition(
     change = checked_change(ticket.status)
     result = None
     if change.customer_note:
-        result = standard.draft_enforce(
+        result = _review_draft(
             ticket=ticket,
             text=change.customer_note,
-            purpose=standard.purpose_for(change.to_status),
-            override=override_check,
+            to_status=change.to_status,
             field="customer_note",
+            override=override_check,
         )
     with transaction.atomic():
         locked = _locked(ticket)
@@ -305,7 +336,7 @@ def ticket_transition(
             locked, change, actor_user=actor_user, now=now, automatic=False, kind=EventKind.STATUS
         )
         if result is not None:
-            standard.override_record(ticket=locked, message=msg, user=actor_user, result=result)
+            _reviewer.record(ticket=locked, message=msg, user=actor_user, result=result)
     _copy(locked, ticket)
     return ticket
 
@@ -418,8 +449,8 @@ def ticket_reply(
         workflow.check_checkpoint(checkpoint, now=now)
     _refuse_closed(ticket)
     # Checked before the ticket is locked: no transaction waits for the checker.
-    result = standard.draft_enforce(
-        ticket=ticket, text=body, purpose="any", override=override_check, field="body"
+    result = _review_draft(
+        ticket=ticket, text=body, to_status=None, field="body", override=override_check
     )
     with transaction.atomic():
         locked = _locked(ticket)
@@ -446,7 +477,8 @@ def ticket_reply(
             checkpoint=checkpoint,
             data={"message": msg.id},
         )
-        standard.override_record(ticket=locked, message=msg, user=actor_user, result=result)
+        if result is not None:
+            _reviewer.record(ticket=locked, message=msg, user=actor_user, result=result)
     _copy(locked, ticket)
     return msg
 
@@ -490,7 +522,6 @@ def ticket_assign(
 ) -> Ticket:
     """Give the ticket to an agent and/or a team, and optionally change its priority; the
     change is recorded. The next checkpoint stays as promised to the customer."""
-    from kizuna.tickets.access import is_agent
 
     if assignee is not None and not is_agent(assignee):
         raise TicketError(_("“%(name)s” is not an agent.") % {"name": assignee}, field="assignee")
