@@ -2,7 +2,9 @@
 "Ingest, threading and quarantine"): retry a quarantined message, accept a held reply,
 place an unknown sender in an organization, or ignore a message for good.
 
-Each action is recorded in the row's reason, so the trail says who decided what.
+Each action is recorded in the row's reason, so the trail says who decided what. Each is
+atomic: the message is parsed first, outside any transaction (a large one takes a while), then
+the decision, the pipeline's outcome and the note commit together or not at all.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kizuna.lib.names import person_name
-from kizuna.mail import ingest
+from kizuna.mail import ingest, routing
 from kizuna.mail.ingest import IngestResult
 from kizuna.mail.models import DECISIONS, REASONS, InboundMail, InboundState
+from kizuna.mail.parsing import ParsedMail, parse_message
 from kizuna.tickets import services as ticket_services
 from kizuna.tickets.models import Contact, Organization
 from kizuna.tickets.workflow import TicketError
@@ -36,13 +39,32 @@ def _reset(inbound: InboundMail, *, allowed: tuple[str, ...]) -> None:
         )
 
 
+def _parse_stored(inbound: InboundMail) -> ParsedMail | None:
+    """The stored message parsed, or None when it cannot be (the pipeline then parses it again
+    and quarantines it with the reason)."""
+    raw = InboundMail.objects.filter(pk=inbound.pk).values_list("raw", flat=True).first()
+    if raw is None:
+        return None
+    try:
+        return parse_message(bytes(raw))
+    except Exception:
+        return None
+
+
+def _process_again(inbound: InboundMail, parsed: ParsedMail | None, *, accept_sender=False):
+    row = InboundMail(pk=inbound.pk)
+    row._state.adding = False
+    row.accept_sender = accept_sender
+    return ingest.process(row, parsed=parsed)
+
+
 def inbound_retry(*, inbound: InboundMail, actor_user) -> IngestResult:
     """Run a quarantined or held message through the pipeline again (after a fix, or once
     its sender or ticket exists)."""
-    _reset(inbound, allowed=(S.QUARANTINED, S.HELD))
-    row = InboundMail(pk=inbound.pk)
-    row._state.adding = False
-    return ingest.process(row)
+    parsed = _parse_stored(inbound)
+    with transaction.atomic():
+        _reset(inbound, allowed=(S.QUARANTINED, S.HELD))
+        return _process_again(inbound, parsed)
 
 
 def inbound_accept(*, inbound: InboundMail, actor_user) -> IngestResult:
@@ -51,16 +73,14 @@ def inbound_accept(*, inbound: InboundMail, actor_user) -> IngestResult:
     they already are elsewhere) and the reply is appended as usual."""
     if inbound.state != S.HELD or inbound.ticket_id is None:
         raise TicketError(_("Only a held reply to a ticket can be accepted."), field="state")
-    _reset(inbound, allowed=(S.HELD,))
-    row = InboundMail(pk=inbound.pk)
-    row._state.adding = False
-    row.accept_sender = True
-    result = ingest.process(row)
-    _note(inbound, "accepted", agent=person_name(actor_user))
+    parsed = _parse_stored(inbound)
+    with transaction.atomic():
+        _reset(inbound, allowed=(S.HELD,))
+        result = _process_again(inbound, parsed, accept_sender=True)
+        _note(inbound, "accepted", agent=person_name(actor_user))
     return result
 
 
-@transaction.atomic
 def _contact_for_placement(
     *, inbound: InboundMail, organization: Organization, name: str, language: str
 ) -> Contact:
@@ -82,8 +102,6 @@ def inbound_place(
 ) -> IngestResult:
     """Place a held new request's unknown sender in an organization: the sender becomes a
     contact there and the request opens its ticket (acknowledged as usual)."""
-    from kizuna.mail import routing
-
     if inbound.state != S.HELD or inbound.ticket_id is not None:
         raise TicketError(
             _("Only a held new request from an unknown sender can be placed."), field="state"
@@ -92,12 +110,14 @@ def inbound_place(
         raise TicketError(_("This message has no sender address."), field="state")
     name = " ".join((name or "").split()) or inbound.from_address.partition("@")[0]
     language = language or routing.guess_language(inbound.subject)
-    _contact_for_placement(inbound=inbound, organization=organization, name=name, language=language)
-    _reset(inbound, allowed=(S.HELD,))
-    row = InboundMail(pk=inbound.pk)
-    row._state.adding = False
-    result = ingest.process(row)
-    _note(inbound, "placed", org=organization.name, agent=person_name(actor_user))
+    parsed = _parse_stored(inbound)
+    with transaction.atomic():
+        _contact_for_placement(
+            inbound=inbound, organization=organization, name=name, language=language
+        )
+        _reset(inbound, allowed=(S.HELD,))
+        result = _process_again(inbound, parsed)
+        _note(inbound, "placed", org=organization.name, agent=person_name(actor_user))
     return result
 
 

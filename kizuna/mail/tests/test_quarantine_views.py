@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from kizuna.mail import services
 from kizuna.mail.ingest import ingest_raw
 from kizuna.mail.models import InboundMail
 from kizuna.mail.tests.builders import make_mail
 from kizuna.test import PASSWORD, BaseTestCase
 from kizuna.tickets.models import Contact, MessageKind, Ticket
+from kizuna.tickets.workflow import TicketError
 
 NO_SENDER = b"To: support@kizuna.example\r\nSubject: =?UTF-8?B?5pWF6Zqc?=\r\nMessage-ID: <nofrom@x.example>\r\n\r\nhelp\r\n"
 
@@ -105,6 +107,18 @@ class QuarantineViewTests(BaseTestCase):
         row.refresh_from_db()
         self.assertEqual((row.state, row.ticket), ("created", ticket))
         self.assertIn("admin", row.reason)
+
+    def test_placing_a_message_another_administrator_just_ignored_changes_nothing(self):
+        row = self.hold_unknown()  # as this administrator's page loaded it
+        services.inbound_ignore(inbound=InboundMail.objects.get(pk=row.pk), actor_user=self.agent)
+        with self.assertRaises(TicketError):
+            services.inbound_place(
+                inbound=row, organization=self.other_org, actor_user=self.admin, name="新井 一郎"
+            )
+        # No contact was left behind by the half-made decision.
+        self.assertFalse(Contact.objects.filter(email="new@unknown.example").exists())
+        self.assertEqual(InboundMail.objects.get(pk=row.pk).state, "ignored")
+        self.assertFalse(Ticket.objects.exists())
 
     def test_placing_without_an_organization_changes_nothing(self):
         row = self.hold_unknown()
