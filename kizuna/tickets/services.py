@@ -20,13 +20,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kizuna.lib.files import clean_content_type, clean_filename
 from kizuna.lib.text import is_blank
-from kizuna.lib.timefmt import format_when
-from kizuna.tickets import signals, workflow
+from kizuna.tickets import signals, wording, workflow
 from kizuna.tickets.access import is_agent
 from kizuna.tickets.models import (
     Attachment,
@@ -165,23 +164,6 @@ def _locked(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
-def acknowledgement_text(ticket: Ticket, due: datetime) -> str:
-    """The acknowledgement (P1): the reference, and when the customer will hear from us."""
-    contact = ticket.requester
-    with translation.override(ticket.language):
-        return _(
-            "Thank you for contacting us. We have received your request and registered it as "
-            "%(ref)s (“%(subject)s”).\n\n"
-            "An engineer will contact you by %(when)s at the latest. If the situation changes in "
-            "the meantime, for example if more users are affected, simply reply to this message "
-            "and we will take it into account."
-        ) % {
-            "ref": ticket.reference,
-            "subject": ticket.subject,
-            "when": format_when(due, lang=ticket.language, tzname=contact.timezone),
-        }
-
-
 @transaction.atomic
 def ticket_open(
     *,
@@ -235,7 +217,7 @@ def ticket_open(
         next_checkpoint=due,
     )
     ticket.requester = requester
-    ack_text = acknowledgement_text(ticket, due)
+    ack_text = wording.acknowledgement_text(ticket, due)
     # One statement per table: the write lock (SQLite) is held as briefly as possible.
     request, ack = Message.objects.bulk_create(
         [
@@ -371,7 +353,7 @@ def _apply(
     ticket.save(update_fields=fields)
     msg = None
     if change.customer_note:
-        body = change.customer_note if automatic else status_message_text(ticket, change)
+        body = change.customer_note if automatic else wording.status_message_text(ticket, change)
         msg = _send_to_customer(
             ticket, body=body, actor_user=actor_user, now=now, automatic=automatic
         )
@@ -387,24 +369,6 @@ def _apply(
         data={"close_reason": change.close_reason} if change.close_reason else {},
     )
     return msg
-
-
-def next_update_line(ticket: Ticket, checkpoint: datetime, *, resolved: bool) -> str:
-    """'Next update: by …' in the customer's language and time zone (P1)."""
-    with translation.override(ticket.language):
-        when = format_when(checkpoint, lang=ticket.language, tzname=ticket.requester.timezone)
-        if resolved:
-            return _("We will check back with you by %(when)s.") % {"when": when}
-        return _("Next update: by %(when)s.") % {"when": when}
-
-
-def status_message_text(ticket: Ticket, change: workflow.Transition) -> str:
-    """The agent's note, followed by the date and time of the next update (P1), so the
-    customer never has to guess when they will hear from us."""
-    if change.checkpoint is None:
-        return change.customer_note
-    line = next_update_line(ticket, change.checkpoint, resolved=change.to_status == Status.RESOLVED)
-    return f"{change.customer_note}\n\n{line}"
 
 
 def _copy(src: Ticket, dst: Ticket) -> None:
@@ -458,7 +422,7 @@ def ticket_reply(
         locked.requester = ticket.requester
         sent = body
         if checkpoint is not None:
-            sent = f"{body}\n\n{next_update_line(locked, checkpoint, resolved=False)}"
+            sent = f"{body}\n\n{wording.next_update_line(locked, checkpoint, resolved=False)}"
         msg = _send_to_customer(locked, body=sent, actor_user=actor_user, now=now, files=files)
         fields = ["updated_at"]
         locked.updated_at = now
@@ -548,23 +512,6 @@ def ticket_assign(
     return ticket
 
 
-def resume_note(ticket: Ticket, due: datetime, *, reopened: bool) -> str:
-    with translation.override(ticket.language):
-        if reopened:
-            text = _(
-                "Thank you for your reply. We have reopened %(ref)s and will get back to you by %(when)s."
-            )
-        else:
-            text = _(
-                "Thank you for the information. We are continuing our work on %(ref)s and will get back "
-                "to you by %(when)s."
-            )
-        return text % {
-            "ref": ticket.reference,
-            "when": format_when(due, lang=ticket.language, tzname=ticket.requester.timezone),
-        }
-
-
 @transaction.atomic
 def ticket_customer_reply(
     *,
@@ -613,7 +560,9 @@ def ticket_customer_reply(
         due = response_due(locked.priority, now=now)
         locked.requester = ticket.requester
         reopened = locked.status == Status.RESOLVED
-        change = workflow.Transition(resumed, resume_note(locked, due, reopened=reopened), due, "")
+        change = workflow.Transition(
+            resumed, wording.resume_note(locked, due, reopened=reopened), due, ""
+        )
         _apply(
             locked,
             change,

@@ -1,0 +1,67 @@
+"""The sentences Kizuna writes to customers by itself, in the customer's language and time
+zone: the acknowledgement, the next-update line under every status note and promised reply,
+and the note when a customer's reply resumes or reopens a request (P1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from kizuna.lib.timefmt import format_when
+from kizuna.tickets import workflow
+from kizuna.tickets.models import Status, Ticket
+
+
+def acknowledgement_text(ticket: Ticket, due: datetime) -> str:
+    """The acknowledgement (P1): the reference, and when the customer will hear from us."""
+    contact = ticket.requester
+    with translation.override(ticket.language):
+        return _(
+            "Thank you for contacting us. We have received your request and registered it as "
+            "%(ref)s (“%(subject)s”).\n\n"
+            "An engineer will contact you by %(when)s at the latest. If the situation changes in "
+            "the meantime, for example if more users are affected, simply reply to this message "
+            "and we will take it into account."
+        ) % {
+            "ref": ticket.reference,
+            "subject": ticket.subject,
+            "when": format_when(due, lang=ticket.language, tzname=contact.timezone),
+        }
+
+
+def next_update_line(ticket: Ticket, checkpoint: datetime, *, resolved: bool) -> str:
+    """'Next update: by …' in the customer's language and time zone (P1)."""
+    with translation.override(ticket.language):
+        when = format_when(checkpoint, lang=ticket.language, tzname=ticket.requester.timezone)
+        if resolved:
+            return _("We will check back with you by %(when)s.") % {"when": when}
+        return _("Next update: by %(when)s.") % {"when": when}
+
+
+def status_message_text(ticket: Ticket, change: workflow.Transition) -> str:
+    """The agent's note, followed by the date and time of the next update (P1), so the
+    customer never has to guess when they will hear from us."""
+    if change.checkpoint is None:
+        return change.customer_note
+    line = next_update_line(ticket, change.checkpoint, resolved=change.to_status == Status.RESOLVED)
+    return f"{change.customer_note}\n\n{line}"
+
+
+def resume_note(ticket: Ticket, due: datetime, *, reopened: bool) -> str:
+    """What the customer is told when their reply resumes work, or reopens the request."""
+    with translation.override(ticket.language):
+        if reopened:
+            text = _(
+                "Thank you for your reply. We have reopened %(ref)s and will get back to you by %(when)s."
+            )
+        else:
+            text = _(
+                "Thank you for the information. We are continuing our work on %(ref)s and will get back "
+                "to you by %(when)s."
+            )
+        return text % {
+            "ref": ticket.reference,
+            "when": format_when(due, lang=ticket.language, tzname=ticket.requester.timezone),
+        }
