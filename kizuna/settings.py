@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kizuna.api",
     "kizuna.replycheck",
     "kizuna.standards",
+    "kizuna.sla",
     "kizuna.demo",
     "kizuna.core",
 ]
