@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from functools import wraps
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,7 +33,7 @@ from kizuna.standards import selectors as standard_selectors
 from kizuna.standards import services as standard_services
 from kizuna.standards.services import CheckBlocked
 from kizuna.tickets import access, selectors, services
-from kizuna.tickets.models import Attachment, MessageKind, Organization, Status
+from kizuna.tickets.models import MessageKind, Status
 from kizuna.tickets.workflow import TicketError
 
 PAGE_SIZE = 50
@@ -115,13 +114,10 @@ def queue(request):
     }
     if request.htmx and request.htmx.target == "queue-table":
         return render(request, "desk/_queue_table.html", context)
-    User = get_user_model()
     context.update(
         statuses=Status.choices,
-        agents=User.objects.filter(is_active=True, agent_profile__isnull=False).order_by(
-            "username"
-        ),
-        organizations=Organization.objects.only("id", "name").order_by("name"),
+        agents=selectors.active_agents(),
+        organizations=selectors.organization_choices(),
     )
     return render(request, "desk/queue.html", context)
 
@@ -142,11 +138,7 @@ def _ticket_context(request, ticket, **forms):
     return {
         "ticket": ticket,
         "conversation": _conversation(request, ticket),
-        "events": list(
-            ticket.events.select_related("actor_user", "actor_contact").order_by(
-                "-created_at", "-id"
-            )[:50]
-        ),
+        "events": list(selectors.recent_events(ticket=ticket, limit=50)),
         "now": timezone.now(),
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "note_form": forms.get("note_form") or NoteForm(),
@@ -272,10 +264,9 @@ def ticket_assign(request, ticket_id: int):
 @require_GET
 @agent_required
 def attachment_download(request, attachment_id: int) -> HttpResponse:
-    try:
-        attachment = Attachment.objects.select_related("message").get(pk=attachment_id)
-    except Attachment.DoesNotExist:
-        raise Http404("No such attachment.") from None
+    attachment = selectors.attachment_with_message(attachment_id=attachment_id)
+    if attachment is None:
+        raise Http404("No such attachment.")
     access.get_ticket_for_agent(request.user, attachment.message.ticket_id)
     return attachment_response(attachment)
 
@@ -330,7 +321,7 @@ def standard(request):
     organization = None
     org_id = _int(request.GET.get("organization") or request.POST.get("organization"))
     if org_id:
-        organization = Organization.objects.filter(pk=org_id).first()
+        organization = selectors.organization_by_id(organization_id=org_id)
         if organization is None:
             raise Http404("No such organization.")
     error = ""
@@ -363,7 +354,7 @@ def standard(request):
     context = {
         "rules": rules,
         "organization": organization,
-        "organizations": Organization.objects.only("id", "name").order_by("name"),
+        "organizations": selectors.organization_choices(),
         "overrides": standard_selectors.override_counts(),
         "error": error,
         "severities": ["error", "warning", "info"],

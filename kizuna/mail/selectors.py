@@ -23,6 +23,16 @@ def inbound_needing_agent(*, state: str = "") -> QuerySet[InboundMail]:
     )
 
 
+def inbound_with_ticket() -> QuerySet[InboundMail]:
+    """Inbound mail with the ticket and mailbox its page names."""
+    return InboundMail.objects.select_related("ticket", "mailbox")
+
+
+def inbound_without_raw() -> QuerySet[InboundMail]:
+    """Inbound mail without the raw bytes: a decision reads them again itself when it needs them."""
+    return InboundMail.objects.defer("raw")
+
+
 def original_mail_ids(message_ids: list[int]) -> dict[int, int]:
     """For ticket messages that arrived by mail: message id → id of the mail as received."""
     if not message_ids:

@@ -20,7 +20,8 @@ from kizuna.mail import selectors, services
 from kizuna.mail.models import InboundMail, InboundState
 from kizuna.mail.parsing import parse_message
 from kizuna.mail.quoting import split_quoted
-from kizuna.tickets.models import Language, Organization
+from kizuna.tickets import selectors as ticket_selectors
+from kizuna.tickets.models import Language
 from kizuna.tickets.workflow import TicketError
 
 
@@ -51,9 +52,7 @@ def inbound_list(request):
 @require_GET
 @staff_required
 def inbound_detail(request, inbound_id: int):
-    inbound = get_object_or_404(
-        InboundMail.objects.select_related("ticket", "mailbox"), pk=inbound_id
-    )
+    inbound = get_object_or_404(selectors.inbound_with_ticket(), pk=inbound_id)
     parsed = parse_message(bytes(inbound.raw))
     new_text, folded = split_quoted(parsed.text)
     return render(
@@ -65,7 +64,7 @@ def inbound_detail(request, inbound_id: int):
             "new_text": new_text,
             "folded": folded,
             "headers": selectors.raw_headers(inbound),
-            "organizations": Organization.objects.order_by("name"),
+            "organizations": ticket_selectors.organizations_by_name(),
             "language_choices": Language.choices,
             "States": InboundState,
         },
@@ -83,7 +82,7 @@ def inbound_raw(request, inbound_id: int):
 
 
 def _decide(request, inbound_id: int, action) -> HttpResponse:
-    inbound = get_object_or_404(InboundMail.objects.defer("raw"), pk=inbound_id)
+    inbound = get_object_or_404(selectors.inbound_without_raw(), pk=inbound_id)
     try:
         result = action(inbound)
     except TicketError as e:
@@ -114,7 +113,9 @@ def inbound_accept(request, inbound_id: int):
 @require_POST
 @staff_required
 def inbound_place(request, inbound_id: int):
-    organization = Organization.objects.filter(pk=_int(request.POST.get("organization"))).first()
+    organization = ticket_selectors.organization_by_id(
+        organization_id=_int(request.POST.get("organization"))
+    )
     if organization is None:
         messages.error(request, _("Choose the organization the sender belongs to."))
         return redirect("mail:inbound_detail", inbound_id=inbound_id)

@@ -24,9 +24,9 @@ from kizuna.portal import services as portal_services
 from kizuna.portal.auth import contact_required, current_contact, sign_in, sign_out
 from kizuna.portal.forms import NewRequestForm, ReplyForm, SignInForm
 from kizuna.throttles.client import client_address
-from kizuna.tickets import services
+from kizuna.tickets import selectors, services
 from kizuna.tickets.access import get_ticket_for_contact, messages_for_contact, tickets_for_contact
-from kizuna.tickets.models import Attachment, Status
+from kizuna.tickets.models import Status
 from kizuna.tickets.workflow import TicketError
 
 RECENTLY_CLOSED = 20
@@ -117,11 +117,9 @@ def signout(request):
 def home(request):
     """The organization's requests: open ones first (latest activity on top), then the
     recently closed."""
-    qs = tickets_for_contact(request.contact).select_related("requester")
-    open_tickets = list(qs.exclude(status=Status.CLOSED).order_by("-updated_at", "-id"))
-    closed_tickets = list(
-        qs.filter(status=Status.CLOSED).order_by("-closed_at", "-id")[:RECENTLY_CLOSED]
-    )
+    qs = tickets_for_contact(request.contact)
+    open_tickets = list(selectors.open_requests(qs))
+    closed_tickets = list(selectors.recently_closed(qs, limit=RECENTLY_CLOSED))
     return render(
         request,
         "portal/home.html",
@@ -227,9 +225,9 @@ def new_request(request):
 def attachment(request, ticket_id: int, attachment_id: int):
     """Stream a file, only if it belongs to a message this contact may see."""
     ticket = get_ticket_for_contact(request.contact, ticket_id)
-    att = Attachment.objects.filter(
-        pk=attachment_id, message__in=messages_for_contact(ticket)
-    ).first()
+    att = selectors.attachment_among(
+        attachment_id=attachment_id, messages=messages_for_contact(ticket)
+    )
     if att is None:
         raise Http404("No such attachment.")
     # FileResponse writes the name RFC 5987-encoded (filename*=utf-8''…) when it is not ASCII.

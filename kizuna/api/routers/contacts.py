@@ -18,8 +18,8 @@ from kizuna.api.schemas import (
     contact_dict,
 )
 from kizuna.lib.ids import parse_id
-from kizuna.tickets import services
-from kizuna.tickets.models import Contact, Organization
+from kizuna.tickets import selectors, services
+from kizuna.tickets.models import Contact
 from kizuna.tickets.workflow import TicketError
 
 router = Router(tags=["contacts"])
@@ -27,7 +27,7 @@ router = Router(tags=["contacts"])
 
 def _contact(contact_id: int) -> Contact:
     pk = parse_id(contact_id)
-    contact = Contact.objects.select_related("organization").filter(pk=pk).first() if pk else None
+    contact = selectors.contact_with_organization(contact_id=pk) if pk else None
     if contact is None:
         raise Http404(_("No contact with id %(id)s.") % {"id": contact_id})
     return contact
@@ -51,12 +51,7 @@ def contact_list(
     offset: int = Query(0, ge=0),
 ):
     """Contacts by name, optionally of one organization."""
-    qs = Contact.objects.select_related("organization").order_by("name", "id")
-    if organization is not None:
-        qs = qs.filter(organization_id=organization)
-    q = q.strip()
-    if q:
-        qs = qs.filter(name__icontains=q) | qs.filter(email__icontains=q)
+    qs = selectors.contacts(organization_id=organization, q=q)
     return paginate(
         request,
         qs,
@@ -73,7 +68,7 @@ def contact_list(
     operation_id="contact_create",
 )
 def contact_create(request, data: ContactIn):
-    org = Organization.objects.filter(pk=data.organization).first()
+    org = selectors.organization_by_id(organization_id=data.organization)
     if org is None:
         raise TicketError(
             _("No organization with id %(id)s.") % {"id": data.organization}, field="organization"

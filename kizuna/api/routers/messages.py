@@ -13,8 +13,7 @@ from kizuna.api.routers.tickets import get_ticket, parse_checkpoint
 from kizuna.api.schemas import ERRORS, AttachmentIn, MessageIn, MessageOut, message_dict
 from kizuna.lib.downloads import attachment_response
 from kizuna.lib.ids import parse_id
-from kizuna.tickets import access, services
-from kizuna.tickets.models import Attachment
+from kizuna.tickets import access, selectors, services
 from kizuna.tickets.workflow import TicketError
 
 router = Router(tags=["messages"])
@@ -113,7 +112,7 @@ attachments_router = Router(tags=["messages"])
 def attachment_download(request, attachment_id: int):
     """The file itself, as an attachment download, with its original name."""
     pk = parse_id(attachment_id)
-    attachment = Attachment.objects.select_related("message").filter(pk=pk).first() if pk else None
+    attachment = selectors.attachment_with_message(attachment_id=pk) if pk else None
     if attachment is None:
         raise Http404(_("No attachment %(id)s.") % {"id": attachment_id})
     access.get_ticket_for_agent(request.auth, attachment.message.ticket_id)

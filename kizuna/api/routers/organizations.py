@@ -16,8 +16,7 @@ from kizuna.api.schemas import (
     organization_dict,
 )
 from kizuna.lib.ids import parse_id
-from kizuna.tickets import services
-from kizuna.tickets.models import Organization
+from kizuna.tickets import selectors, services
 
 router = Router(tags=["organizations"])
 
@@ -38,12 +37,9 @@ def organization_list(
     offset: int = Query(0, ge=0),
 ):
     """Organizations by name."""
-    qs = Organization.objects.prefetch_related("domains").order_by("name", "id")
-    if q.strip():
-        qs = qs.filter(name__icontains=q.strip())
     return paginate(
         request,
-        qs,
+        selectors.organizations(q=q),
         limit=limit,
         offset=offset,
         serialize=lambda o: organization_dict(o, tz=request.agent_tz),
@@ -72,7 +68,7 @@ def organization_create(request, data: OrganizationIn):
 )
 def organization_read(request, organization_id: int):
     pk = parse_id(organization_id)
-    org = Organization.objects.prefetch_related("domains").filter(pk=pk).first() if pk else None
+    org = selectors.organization_with_domains(organization_id=pk) if pk else None
     if org is None:
         raise Http404(_("No organization with id %(id)s.") % {"id": organization_id})
     return organization_dict(org, tz=request.agent_tz)

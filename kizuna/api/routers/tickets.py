@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,14 +27,7 @@ from kizuna.api.schemas import (
 from kizuna.lib import timefmt
 from kizuna.lib.ids import looks_like_id, parse_id
 from kizuna.tickets import access, selectors, services
-from kizuna.tickets.models import (
-    Channel,
-    Contact,
-    Status,
-    Team,
-    Ticket,
-    parse_ticket_id,
-)
+from kizuna.tickets.models import Channel, Contact, Status, Ticket, parse_ticket_id
 from kizuna.tickets.workflow import TicketError, checkpoint_range_message
 
 router = Router(tags=["tickets"])
@@ -56,14 +48,11 @@ def get_ticket(request, ticket: str) -> Ticket:
 
 
 def _user_id(value: int | str, *, field: str) -> int:
-    User = get_user_model()
     if looks_like_id(value):
         pk = parse_id(value)
-        found = User.objects.filter(pk=pk).values_list("pk", flat=True).first() if pk else None
+        found = selectors.existing_user_id(user_id=pk) if pk else None
     else:
-        found = (
-            User.objects.filter(**{User.USERNAME_FIELD: value}).values_list("pk", flat=True).first()
-        )
+        found = selectors.user_id_for_username(username=value)
     if found is None:
         raise TicketError(_("No agent “%(who)s”.") % {"who": value}, field=field)
     return found
@@ -111,7 +100,8 @@ def ticket_list(
         unassigned=unassigned,
         organization_id=organization,
         q=q,
-    ).select_related("team")
+        with_team=True,
+    )
     now, tz = timezone.now(), request.agent_tz
     return paginate(
         request, qs, limit=limit, offset=offset, serialize=lambda t: ticket_dict(t, tz=tz, now=now)
@@ -127,13 +117,13 @@ def ticket_list(
 def ticket_create(request, data: TicketCreateIn):
     """Open a ticket for a contact (by id or email address); it is acknowledged at once (P1)."""
     if looks_like_id(data.requester):
-        lookup = {"pk": parse_id(data.requester)}
+        lookup = {"contact_id": parse_id(data.requester)}
     else:
         lookup = {"email": data.requester.strip().lower()}
     try:
         if None in lookup.values():
             raise Contact.DoesNotExist
-        requester = Contact.objects.select_related("organization").get(**lookup)
+        requester = selectors.requester_contact(**lookup)
     except Contact.DoesNotExist:
         raise TicketError(
             _("No contact “%(who)s”; create it first with POST /api/v1/contacts.")
@@ -142,7 +132,7 @@ def ticket_create(request, data: TicketCreateIn):
         ) from None
     team = None
     if data.team is not None:
-        team = Team.objects.filter(pk=data.team).first()
+        team = selectors.team_by_id(team_id=data.team)
         if team is None:
             raise TicketError(_("No team with id %(id)s.") % {"id": data.team}, field="team")
     ticket = services.ticket_open(
@@ -238,15 +228,14 @@ def ticket_assign(request, ticket: str, data: AssignmentIn):
     if "assignee" in given:
         assignee = None
         if data.assignee not in (None, ""):
-            User = get_user_model()
-            assignee = User.objects.select_related("agent_profile").get(
-                pk=_user_id(data.assignee, field="assignee")
+            assignee = selectors.user_with_agent_profile(
+                user_id=_user_id(data.assignee, field="assignee")
             )
     team = obj.team
     if "team" in given:
         team = None
         if data.team is not None:
-            team = Team.objects.filter(pk=data.team).first()
+            team = selectors.team_by_id(team_id=data.team)
             if team is None:
                 raise TicketError(_("No team with id %(id)s.") % {"id": data.team}, field="team")
     services.ticket_assign(
