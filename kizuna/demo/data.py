@@ -166,7 +166,8 @@ def generate_password() -> str:
 
 # Bookkeeping that says nothing about whose database it is: Django's content types and
 # permissions (made by migrate), sessions, the admin's log, sign-in throttling, the task queue
-# and its workers' leases, and the demo's own marker.
+# and its workers' leases, the service-level calendars and policies (migrate seeds defaults),
+# and the demo's own marker.
 BOOKKEEPING_APPS = {
     "contenttypes",
     "sessions",
@@ -175,6 +176,7 @@ BOOKKEEPING_APPS = {
     "throttles",
     "django_tasks_database",
     "background",
+    "sla",
     "demo",
 }
 BOOKKEEPING_MODELS = {"auth.permission"}

@@ -44,6 +44,8 @@ class TechnicalLevel(models.TextChoices):
 class Organization(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo")
+    # Which service levels the contract buys (matched by the SLA policies; empty: the default).
+    contract_tier = models.CharField(_("contract tier"), max_length=32, blank=True)
     created_at = models.DateTimeField(default=now)
 
     class Meta:

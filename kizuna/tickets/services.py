@@ -57,12 +57,39 @@ class IncomingFile:
     data: bytes
 
 
-def response_due(priority: str, *, now: datetime | None = None) -> datetime:
-    """When the customer will hear from us at the latest, by priority (P1)."""
+class ServiceLevels(Protocol):
+    """Where promised times come from (kizuna.sla installs its policies at start)."""
+
+    def response_due(
+        self, *, organization_id: int, priority: str, now: datetime
+    ) -> datetime | None:
+        """When the customer will hear from us at the latest; None when no policy applies."""
+
+
+_service_levels: ServiceLevels | None = None
+
+
+def service_levels_install(levels: ServiceLevels | None) -> None:
+    global _service_levels
+    _service_levels = levels
+
+
+def response_due(
+    priority: str, *, now: datetime | None = None, organization_id: int | None = None
+) -> datetime:
+    """When the customer will hear from us at the latest (P1): under the organization's SLA
+    policy in business time, else KIZUNA_RESPONSE_MINUTES of clock time by priority."""
+    now = now or timezone.now()
+    if _service_levels is not None and organization_id is not None:
+        due = _service_levels.response_due(
+            organization_id=organization_id, priority=priority, now=now
+        )
+        if due is not None:
+            return due
     minutes = settings.KIZUNA_RESPONSE_MINUTES.get(
         priority, settings.KIZUNA_RESPONSE_MINUTES["normal"]
     )
-    return (now or timezone.now()) + timedelta(minutes=minutes)
+    return now + timedelta(minutes=minutes)
 
 
 def _check_files(files: Sequence[IncomingFile]) -> None:
@@ -203,7 +230,7 @@ def ticket_open(
     _check_files(files)
 
     now = now or timezone.now()
-    due = response_due(priority, now=now)
+    due = response_due(priority, now=now, organization_id=requester.organization_id)
     ticket = Ticket.objects.create(
         organization_id=requester.organization_id,
         requester=requester,
@@ -557,7 +584,7 @@ def ticket_customer_reply(
     )
     resumed = workflow.CUSTOMER_REPLY_RESUMES.get(locked.status)
     if resumed:
-        due = response_due(locked.priority, now=now)
+        due = response_due(locked.priority, now=now, organization_id=locked.organization_id)
         locked.requester = ticket.requester
         reopened = locked.status == Status.RESOLVED
         change = workflow.Transition(

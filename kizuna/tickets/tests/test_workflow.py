@@ -1,4 +1,5 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -12,8 +13,10 @@ from kizuna.tickets.workflow import TicketError, TransitionError
 
 class OpenTicketTests(BaseTestCase):
     def test_it_acknowledges_at_once_with_the_reference_and_a_response_time(self):
+        # Monday 10:00 in Tokyo: within the default calendar's business hours.
+        monday = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
         with self.captureOnCommitCallbacks(execute=True):
-            ticket = self.make_ticket(priority="urgent")
+            ticket = self.make_ticket(priority="urgent", now=monday)
         self.assertEqual(ticket.status, Status.NEW)
         ack = ticket.messages.get(kind=MessageKind.OUTBOUND)
         self.assertTrue(ack.automatic)

@@ -1,0 +1,73 @@
+from django.db import models
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+from kizuna.tickets.models import Priority
+
+
+def default_hours() -> dict:
+    return {str(day): [["09:00", "18:00"]] for day in range(5)}
+
+
+class BusinessCalendar(models.Model):
+    """When the team works: hours per weekday in a time zone, national holidays, company
+    closed days and extra working days (see calendar.py). `always_open` is 24×7."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo")
+    # {"0": [["09:00", "12:00"], ["13:00", "18:00"]], …}; 0 is Monday.
+    hours = models.JSONField(_("working hours"), default=default_hours, blank=True)
+    always_open = models.BooleanField(_("open 24 hours, every day"), default=False)
+    country = models.CharField(_("national holidays of"), max_length=8, blank=True, default="JP")
+    subdivision = models.CharField(_("region"), max_length=16, blank=True)
+    year_end_closing = models.BooleanField(_("closed from 29 December to 3 January"), default=True)
+    closed_days = models.JSONField(_("company closed days"), default=list, blank=True)
+    extra_working_days = models.JSONField(_("extra working days"), default=list, blank=True)
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("business calendar")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaPolicy(models.Model):
+    """Targets for requests of one contract tier and priority, counted in business time of
+    its calendar. An empty tier or priority matches any; the most specific policy wins."""
+
+    name = models.CharField(_("name"), max_length=100)
+    contract_tier = models.CharField(_("contract tier"), max_length=32, blank=True)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, blank=True)
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        related_name="policies",
+        verbose_name=_("calendar"),
+    )
+    first_response_minutes = models.PositiveIntegerField(_("first response (business minutes)"))
+    update_interval_minutes = models.PositiveIntegerField(
+        _("longest wait for news (business minutes)")
+    )
+    resolution_minutes = models.PositiveIntegerField(_("resolution (business minutes)"))
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["contract_tier", "priority", "id"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract_tier", "priority"], name="one_policy_per_tier_and_priority"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(first_response_minutes__gt=0)
+                & models.Q(update_interval_minutes__gt=0)
+                & models.Q(resolution_minutes__gt=0),
+                name="sla_targets_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
