@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django import forms
@@ -12,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from kizuna.lib import timefmt
 from kizuna.lib.ids import parse_id
 from kizuna.lib.uploads import MultipleFileField
+from kizuna.sla.calendar import CalendarError, parse_ranges
+from kizuna.sla.services import MAX_TARGET
 from kizuna.tickets import workflow
 from kizuna.tickets.models import CloseReason, Priority, Status, Team
 
@@ -165,3 +168,160 @@ class RuleSettingForm(forms.Form):
         choices=[("error", "error"), ("warning", "warning"), ("info", "info")]
     )
     reset = forms.BooleanField(required=False)
+
+
+# --- Service levels ---------------------------------------------------------------------------
+
+WEEKDAY_NAMES = [
+    _("Monday"),
+    _("Tuesday"),
+    _("Wednesday"),
+    _("Thursday"),
+    _("Friday"),
+    _("Saturday"),
+    _("Sunday"),
+]
+_RANGE = re.compile(r"^([0-9]{2}:[0-9]{2})\s*[-–~〜]\s*([0-9]{2}:[0-9]{2})$", re.ASCII)
+
+
+def hours_text(ranges) -> str:
+    """[["09:00", "12:00"], ["13:00", "18:00"]] as "09:00-12:00, 13:00-18:00"."""
+    return ", ".join(f"{start}-{end}" for start, end in ranges or [])
+
+
+def _dates_text(values) -> str:
+    return "\n".join(str(v) for v in values or [])
+
+
+class CalendarForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    time_zone = forms.CharField(label=_("Time zone"), max_length=64, initial="Asia/Tokyo")
+    always_open = forms.BooleanField(label=_("Open 24 hours, every day"), required=False)
+    country = forms.CharField(
+        label=_("National holidays of (country code)"), max_length=8, required=False, initial="JP"
+    )
+    subdivision = forms.CharField(label=_("Region (optional)"), max_length=16, required=False)
+    year_end_closing = forms.BooleanField(
+        label=_("Closed from 29 December to 3 January"), required=False, initial=True
+    )
+    closed_days = forms.CharField(
+        label=_("Company closed days (one date per line, 2026-08-13)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=20000,
+    )
+    extra_working_days = forms.CharField(
+        label=_("Extra working days (one date per line)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=20000,
+    )
+
+    def __init__(self, *args, calendar=None, **kwargs):
+        if calendar is not None and not kwargs.get("data") and not args:
+            kwargs["initial"] = {
+                "name": calendar.name,
+                "time_zone": calendar.time_zone,
+                "always_open": calendar.always_open,
+                "country": calendar.country,
+                "subdivision": calendar.subdivision,
+                "year_end_closing": calendar.year_end_closing,
+                "closed_days": _dates_text(calendar.closed_days),
+                "extra_working_days": _dates_text(calendar.extra_working_days),
+                **{
+                    f"hours_{day}": hours_text((calendar.hours or {}).get(str(day)))
+                    for day in range(7)
+                },
+            }
+        super().__init__(*args, **kwargs)
+        for day, label in enumerate(WEEKDAY_NAMES):
+            self.fields[f"hours_{day}"] = forms.CharField(
+                label=label,
+                required=False,
+                max_length=200,
+                help_text=_("e.g. 09:00-12:00, 13:00-18:00; empty: closed"),
+            )
+
+    def weekday_fields(self):
+        return [self[f"hours_{day}"] for day in range(7)]
+
+    def clean(self):
+        data = super().clean()
+        hours = {}
+        for day in range(7):
+            text = (data.get(f"hours_{day}") or "").strip()
+            if not text:
+                continue
+            ranges = []
+            for item in re.split(r"[,、]\s*|\s{2,}", text):
+                match = _RANGE.match(item.strip())
+                if not match:
+                    self.add_error(f"hours_{day}", _("Write hours like 09:00-12:00, 13:00-18:00."))
+                    break
+                ranges.append([match.group(1), match.group(2)])
+            else:
+                try:
+                    parse_ranges(ranges)
+                except CalendarError as exc:
+                    self.add_error(f"hours_{day}", str(exc))
+                else:
+                    hours[str(day)] = ranges
+        data["hours"] = hours
+        for field in ("closed_days", "extra_working_days"):
+            data[field] = [
+                line.strip() for line in (data.get(field) or "").splitlines() if line.strip()
+            ]
+        return data
+
+    def values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "time_zone": data["time_zone"].strip(),
+            "always_open": data["always_open"],
+            "country": data["country"].strip().upper(),
+            "subdivision": data["subdivision"].strip(),
+            "year_end_closing": data["year_end_closing"],
+            "hours": data["hours"],
+            "closed_days": data["closed_days"],
+            "extra_working_days": data["extra_working_days"],
+        }
+
+
+class PolicyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    contract_tier = forms.CharField(
+        label=_("Contract tier (empty: every organization)"), max_length=32, required=False
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=[("", _("Any priority")), *Priority.choices], required=False
+    )
+    calendar = forms.TypedChoiceField(label=_("Calendar"), coerce=int)
+    first_response_minutes = forms.IntegerField(
+        label=_("First response (business minutes)"), min_value=1, max_value=MAX_TARGET
+    )
+    update_interval_minutes = forms.IntegerField(
+        label=_("Longest wait for news (business minutes)"), min_value=1, max_value=MAX_TARGET
+    )
+    resolution_minutes = forms.IntegerField(
+        label=_("Resolution (business minutes)"), min_value=1, max_value=MAX_TARGET
+    )
+
+    def __init__(self, *args, calendars=(), policy=None, **kwargs):
+        if policy is not None and not kwargs.get("data") and not args:
+            kwargs["initial"] = {
+                "name": policy.name,
+                "contract_tier": policy.contract_tier,
+                "priority": policy.priority,
+                "calendar": policy.calendar_id,
+                "first_response_minutes": policy.first_response_minutes,
+                "update_interval_minutes": policy.update_interval_minutes,
+                "resolution_minutes": policy.resolution_minutes,
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["calendar"].choices = [(c.id, c.name) for c in calendars]
+
+    def values(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["calendar_id"] = data.pop("calendar")
+        return data

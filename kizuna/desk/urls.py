@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kizuna.desk import views
+from kizuna.desk import sla_views, views
 from kizuna.desk.signin import DeskLoginView
 
 app_name = "desk"
@@ -16,5 +16,14 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/assign/", views.ticket_assign, name="assign"),
     path("tickets/<int:ticket_id>/check/", views.draft_check, name="check"),
     path("standard/", views.standard, name="standard"),
+    path("service-levels/", sla_views.overview, name="service_levels"),
+    path("service-levels/calendars/new/", sla_views.calendar_edit, name="calendar_new"),
+    path(
+        "service-levels/calendars/<str:calendar_id>/",
+        sla_views.calendar_edit,
+        name="calendar_edit",
+    ),
+    path("service-levels/policies/new/", sla_views.policy_edit, name="policy_new"),
+    path("service-levels/policies/<str:policy_id>/", sla_views.policy_edit, name="policy_edit"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
 ]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import holidays as holiday_data
+from django.utils.translation import gettext as _
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -47,29 +48,40 @@ def parse_ranges(value: Sequence[Sequence[str]], *, field: str = "hours") -> Ran
     ranges = []
     for item in value:
         if not isinstance(item, list | tuple) or len(item) != 2:
-            raise CalendarError(f'{item!r} is not a range like ["09:00", "18:00"].', field=field)
+            raise CalendarError(
+                _("%(value)s is not a range like 09:00-18:00.") % {"value": item}, field=field
+            )
         start, end = (_minute(part, field=field) for part in item)
         if end <= start:
-            raise CalendarError(f"{item[0]}–{item[1]} ends before it starts.", field=field)
+            raise CalendarError(
+                _("%(start)s–%(end)s ends before it starts.") % {"start": item[0], "end": item[1]},
+                field=field,
+            )
         ranges.append((start, end))
     ranges.sort()
     for (s1, e1), (s2, e2) in zip(ranges, ranges[1:], strict=False):
         if s2 < e1:
             raise CalendarError(
-                f"{_clock(s1)}–{_clock(e1)} and {_clock(s2)}–{_clock(e2)} overlap.", field=field
+                _("%(first)s and %(second)s overlap.")
+                % {"first": f"{_clock(s1)}–{_clock(e1)}", "second": f"{_clock(s2)}–{_clock(e2)}"},
+                field=field,
             )
     return tuple(ranges)
 
 
 def _minute(text, *, field: str) -> int:
     if not isinstance(text, str) or len(text) != 5 or text[2] != ":":
-        raise CalendarError(f"{text!r} is not a time like 09:00.", field=field)
+        raise CalendarError(
+            _("“%(value)s” is not a time like 09:00.") % {"value": text}, field=field
+        )
     hours, minutes = text[:2], text[3:]
     if not (hours.isascii() and hours.isdigit() and minutes.isascii() and minutes.isdigit()):
-        raise CalendarError(f"{text!r} is not a time like 09:00.", field=field)
+        raise CalendarError(
+            _("“%(value)s” is not a time like 09:00.") % {"value": text}, field=field
+        )
     value = int(hours) * 60 + int(minutes)
     if int(minutes) > 59 or value > MINUTES_PER_DAY:
-        raise CalendarError(f"{text!r} is not a time of day.", field=field)
+        raise CalendarError(_("“%(value)s” is not a time of day.") % {"value": text}, field=field)
     return value
 
 
@@ -82,7 +94,8 @@ def time_zone(name: str) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
         raise CalendarError(
-            f"{name!r} is not a time zone (e.g. Asia/Tokyo).", field="time_zone"
+            _("“%(value)s” is not a time zone (e.g. Asia/Tokyo).") % {"value": name},
+            field="time_zone",
         ) from None
 
 
@@ -92,12 +105,14 @@ def check_country(country: str, subdivision: str = "") -> None:
     supported = holiday_data.list_supported_countries()
     if country not in supported:
         raise CalendarError(
-            f"{country!r} is not a country the holiday data knows (e.g. JP, US, GB).",
+            _("“%(value)s” is not a country the holiday data knows (e.g. JP, US, GB).")
+            % {"value": country},
             field="country",
         )
     if subdivision and subdivision not in supported[country]:
         raise CalendarError(
-            f"{subdivision!r} is not a region of {country} in the holiday data.",
+            _("“%(value)s” is not a region of %(country)s in the holiday data.")
+            % {"value": subdivision, "country": country},
             field="subdivision",
         )
 
@@ -124,7 +139,7 @@ class Calendar:
             self.weekly = {day: ((0, MINUTES_PER_DAY),) for day in range(7)}
             self.country, self.closed, self.closed_yearly = "", frozenset(), frozenset()
         if not any(self.weekly.get(day) for day in range(7)):
-            raise CalendarError("The calendar has no working hours on any day.", field="hours")
+            raise CalendarError(_("The calendar has no working hours on any day."), field="hours")
         if self.extra_working_days and not self.extra_day_hours:
             self.extra_day_hours = next(self.weekly[d] for d in range(7) if self.weekly.get(d))
         self._starts: list[int] = []
@@ -153,7 +168,7 @@ class Calendar:
         closed moment the count starts at the next opening; a result that falls exactly on a
         closing time is that closing time, not the next morning."""
         if minutes < 0:
-            raise CalendarError("Business minutes to add cannot be negative.", field="minutes")
+            raise CalendarError(_("Business minutes to add cannot be negative."), field="minutes")
         if minutes == 0:
             return t.astimezone(self.zone)
         ts = int(t.timestamp()) if t.tzinfo is not None else self._ts(t)
@@ -199,7 +214,7 @@ class Calendar:
 
     def _ts(self, t: datetime) -> int:
         if t.tzinfo is None:
-            raise CalendarError("A time without a time zone cannot be placed in a calendar.")
+            raise CalendarError(_("A time without a time zone cannot be placed in a calendar."))
         return int(t.timestamp())
 
     def _position(self, ts: int) -> int:
@@ -321,7 +336,8 @@ def weekly_from(mapping: Mapping[str, Sequence[Sequence[str]]]) -> dict[int, Ran
     for key, value in mapping.items():
         if str(key) not in {str(d) for d in range(7)}:
             raise CalendarError(
-                f"{key!r} is not a weekday (0 = Monday … 6 = Sunday).", field="hours"
+                _("“%(value)s” is not a weekday (0 = Monday … 6 = Sunday).") % {"value": key},
+                field="hours",
             )
         weekly[int(key)] = parse_ranges(value, field="hours")
     return weekly
@@ -333,5 +349,7 @@ def dates_from(values: Iterable[str], *, field: str) -> frozenset[date]:
         try:
             out.add(date.fromisoformat(str(value)))
         except ValueError:
-            raise CalendarError(f"{value!r} is not a date like 2026-12-29.", field=field) from None
+            raise CalendarError(
+                _("“%(value)s” is not a date like 2026-12-29.") % {"value": value}, field=field
+            ) from None
     return frozenset(out)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
@@ -71,3 +72,26 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SlaChange(models.Model):
+    """A manager's change to a calendar or a policy: who, when, and the values before and
+    after. Changes apply to clocks started afterwards; this is their record."""
+
+    KINDS = [("calendar", _("calendar")), ("policy", _("policy"))]
+
+    kind = models.CharField(max_length=10, choices=KINDS)
+    object_id = models.PositiveBigIntegerField()
+    name = models.CharField(max_length=100)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    at = models.DateTimeField(default=now)
+    before = models.JSONField(null=True, blank=True)  # None: created
+    after = models.JSONField(null=True, blank=True)  # None: deleted
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name} at {self.at:%Y-%m-%d %H:%M}"

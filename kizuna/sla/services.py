@@ -10,17 +10,25 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kizuna.sla.calendar import (
     YEAR_END_CLOSING,
     Calendar,
+    CalendarError,
     dates_from,
     time_zone,
     weekly_from,
 )
-from kizuna.sla.models import BusinessCalendar, SlaPolicy
-from kizuna.tickets.models import Organization
+from kizuna.sla.models import BusinessCalendar, SlaChange, SlaPolicy
+from kizuna.tickets.models import Organization, Priority
+from kizuna.tickets.workflow import TicketError
+
+# The longest target: a year of business minutes at eight hours a day.
+MAX_TARGET = 8 * 60 * 366
 
 _cache: dict[int, tuple[datetime, Calendar]] = {}
 _cache_lock = threading.Lock()
@@ -28,6 +36,9 @@ _cache_lock = threading.Lock()
 
 def calendar_build(row: BusinessCalendar) -> Calendar:
     """The arithmetic of a calendar row; raises CalendarError naming the field at fault."""
+    for field, kind in (("hours", dict), ("closed_days", list), ("extra_working_days", list)):
+        if not isinstance(getattr(row, field) or kind(), kind):
+            raise CalendarError(_("This field has the wrong shape."), field=field)
     return Calendar(
         zone=time_zone(row.time_zone),
         weekly=weekly_from(row.hours or {}) if not row.always_open else {},
@@ -96,3 +107,154 @@ class PolicyServiceLevels:
         self, *, organization_id: int, priority: str, now: datetime
     ) -> datetime | None:
         return first_response_due(organization_id=organization_id, priority=priority, now=now)
+
+
+# --- Managers' changes ------------------------------------------------------------------------
+
+CALENDAR_FIELDS = (
+    "name",
+    "time_zone",
+    "hours",
+    "always_open",
+    "country",
+    "subdivision",
+    "year_end_closing",
+    "closed_days",
+    "extra_working_days",
+)
+POLICY_FIELDS = (
+    "name",
+    "contract_tier",
+    "priority",
+    "calendar_id",
+    "first_response_minutes",
+    "update_interval_minutes",
+    "resolution_minutes",
+)
+
+
+def _snapshot(row, fields) -> dict:
+    return {f: getattr(row, f) for f in fields}
+
+
+def _refuse(message: str, field: str):
+    raise TicketError(message, field=field)
+
+
+def calendar_save(
+    *, calendar: BusinessCalendar | None = None, actor_user, now: datetime | None = None, **values
+) -> BusinessCalendar:
+    """Create or change a calendar. It is checked whole (hours, zone, country, dates) before
+    anything is written; the change is recorded. Policies using it count new clocks in the new
+    calendar; due times already set stay as they are."""
+    unknown = set(values) - set(CALENDAR_FIELDS)
+    if unknown:
+        raise TicketError(_("Unknown field: %(name)s") % {"name": sorted(unknown)[0]}, field="")
+    row = calendar or BusinessCalendar()
+    before = _snapshot(row, CALENDAR_FIELDS) if calendar else None
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.name = " ".join(str(row.name or "").split())
+    if not row.name or len(row.name) > 100:
+        _refuse(_("Give the calendar a name of at most 100 characters."), "name")
+    if BusinessCalendar.objects.filter(name=row.name).exclude(pk=row.pk).exists():
+        _refuse(_("Another calendar already has this name."), "name")
+    try:
+        calendar_build(row)
+    except CalendarError as exc:
+        raise TicketError(str(exc), field=exc.field) from None
+    row.updated_at = now or timezone.now()
+    with transaction.atomic():
+        row.save()
+        SlaChange.objects.create(
+            kind="calendar",
+            object_id=row.pk,
+            name=row.name,
+            user=actor_user,
+            at=row.updated_at,
+            before=before,
+            after=_snapshot(row, CALENDAR_FIELDS),
+        )
+    return row
+
+
+def calendar_delete(*, calendar: BusinessCalendar, actor_user) -> None:
+    if calendar.policies.exists():
+        _refuse(
+            _("Policies use this calendar (%(names)s); give them another calendar first.")
+            % {"names": ", ".join(calendar.policies.values_list("name", flat=True))},
+            "calendar",
+        )
+    with transaction.atomic():
+        SlaChange.objects.create(
+            kind="calendar",
+            object_id=calendar.pk,
+            name=calendar.name,
+            user=actor_user,
+            before=_snapshot(calendar, CALENDAR_FIELDS),
+            after=None,
+        )
+        calendar.delete()
+
+
+def policy_save(
+    *, policy: SlaPolicy | None = None, actor_user, now: datetime | None = None, **values
+) -> SlaPolicy:
+    """Create or change a policy: targets are whole business minutes above zero, and one
+    policy serves each tier and priority. Applies to clocks started afterwards; recorded."""
+    unknown = set(values) - set(POLICY_FIELDS)
+    if unknown:
+        raise TicketError(_("Unknown field: %(name)s") % {"name": sorted(unknown)[0]}, field="")
+    row = policy or SlaPolicy()
+    before = _snapshot(row, POLICY_FIELDS) if policy else None
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.name = " ".join(str(row.name or "").split())
+    row.contract_tier = " ".join(str(row.contract_tier or "").split())
+    if not row.name or len(row.name) > 100:
+        _refuse(_("Give the policy a name of at most 100 characters."), "name")
+    if len(row.contract_tier) > 32:
+        _refuse(_("A contract tier has at most 32 characters."), "contract_tier")
+    if row.priority not in {"", *Priority.values}:
+        _refuse(_("Unknown priority."), "priority")
+    if not row.calendar_id or not BusinessCalendar.objects.filter(pk=row.calendar_id).exists():
+        _refuse(_("Choose a calendar."), "calendar")
+    for field in ("first_response_minutes", "update_interval_minutes", "resolution_minutes"):
+        value = getattr(row, field)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_TARGET:
+            _refuse(
+                _("A target is a whole number of business minutes from 1 to %(max)s.")
+                % {"max": MAX_TARGET},
+                field,
+            )
+    clash = SlaPolicy.objects.filter(contract_tier=row.contract_tier, priority=row.priority)
+    if clash.exclude(pk=row.pk).exists():
+        _refuse(_("Another policy already serves this contract tier and priority."), "priority")
+    row.updated_at = now or timezone.now()
+    with transaction.atomic():
+        row.save()
+        SlaChange.objects.create(
+            kind="policy",
+            object_id=row.pk,
+            name=row.name,
+            user=actor_user,
+            at=row.updated_at,
+            before=before,
+            after=_snapshot(row, POLICY_FIELDS),
+        )
+    return row
+
+
+def policy_delete(*, policy: SlaPolicy, actor_user) -> None:
+    """Remove a policy; requests it covered fall to the next most specific one. Due times
+    already set on tickets stay as they are."""
+    with transaction.atomic():
+        SlaChange.objects.create(
+            kind="policy",
+            object_id=policy.pk,
+            name=policy.name,
+            user=actor_user,
+            before=_snapshot(policy, POLICY_FIELDS),
+            after=None,
+        )
+        policy.delete()

@@ -1,5 +1,6 @@
 from django import template
 from django.utils import dateformat
+from django.utils.translation import gettext as _
 
 from kizuna.lib.names import person_name
 from kizuna.lib.timefmt import localtime_or_utc
@@ -28,3 +29,16 @@ def stamp(value, fmt: str = "Y-m-d H:i T") -> str:
     if not value:
         return ""
     return dateformat.format(localtime_or_utc(value), fmt)
+
+
+@register.filter
+def business_duration(minutes) -> str:
+    """480 as "8 h (480 min)": business time reads best in hours, exact in minutes."""
+    if not isinstance(minutes, int):
+        return ""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return _("%(m)s min") % {"m": minutes}
+    if rest:
+        return _("%(h)s h %(m)s min") % {"h": hours, "m": rest}
+    return _("%(h)s h (%(m)s min)") % {"h": hours, "m": minutes}
