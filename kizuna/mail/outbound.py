@@ -30,6 +30,7 @@ from django.utils import timezone
 from kizuna.background.services import tasks_pending
 from kizuna.lib.files import clean_content_type, clean_filename
 from kizuna.mail.models import Mailbox
+from kizuna.tickets import wording
 from kizuna.tickets.models import (
     AutoReplyLog,
     Channel,
@@ -293,6 +294,12 @@ class OutboundEmail(EmailMessage):
 # --- Building and sending -----------------------------------------------------------------
 
 
+def mail_text(message: Message) -> str:
+    """The text mailed for `message`: its body, then where the request stands now (not when
+    the message was written: a mail that leaves after a retry still tells the truth)."""
+    return f"{message.body.rstrip()}\n\n{wording.status_block(message.ticket)}\n"
+
+
 def build_email(message: Message) -> EmailMessage:
     """The mail for one outbound message, with its threading and loop-protection headers.
 
@@ -315,10 +322,11 @@ def build_email(message: Message) -> EmailMessage:
         headers["Auto-Submitted"] = "auto-generated"
         headers["X-Auto-Response-Suppress"] = "All"
     subject = subject_for(ticket)
+    body = mail_text(message)
     jis_body = None
     charset = "utf-8"
     if contact.mail_charset == MailCharset.ISO2022JP:
-        jis_body = _encode_lines(message.body)
+        jis_body = _encode_lines(body)
         charset = MailCharset.ISO2022JP
     encoded = {
         "Subject": encoded_words(subject, charset),
@@ -337,7 +345,7 @@ def build_email(message: Message) -> EmailMessage:
         }
     email = OutboundEmail(
         subject=subject,
-        body=message.body,
+        body=body,
         from_email=from_address,
         to=[contact.email],
         reply_to=[reply_to_for(ticket)],

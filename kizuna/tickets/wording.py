@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from kizuna.lib.timefmt import format_when
 from kizuna.tickets import workflow
@@ -65,3 +66,38 @@ def resume_note(ticket: Ticket, due: datetime, *, reopened: bool) -> str:
             "ref": ticket.reference,
             "when": format_when(due, lang=ticket.language, tzname=ticket.requester.timezone),
         }
+
+
+# How a status reads to the customer (the desk keeps the agents' words).
+CUSTOMER_STATUS = {
+    Status.NEW: pgettext_lazy("status told to the customer", "Received"),
+    Status.ACKNOWLEDGED: pgettext_lazy("status told to the customer", "Received"),
+    Status.INVESTIGATING: pgettext_lazy("status told to the customer", "Being worked on"),
+    Status.WAITING_CUSTOMER: pgettext_lazy("status told to the customer", "Waiting for your reply"),
+    Status.WAITING_THIRD_PARTY: pgettext_lazy(
+        "status told to the customer", "Waiting for a third party"
+    ),
+    Status.RESOLVED: pgettext_lazy("status told to the customer", "Resolved"),
+    Status.CLOSED: pgettext_lazy("status told to the customer", "Closed"),
+}
+
+
+def status_block(ticket: Ticket) -> str:
+    """The lines that close every mail to the customer: the request's reference, where it
+    stands and when they will hear next, in their language and time zone (P1) — so the
+    latest mail alone says what is happening."""
+    with translation.override(ticket.language):
+        lines = [
+            "----",
+            _("Request: %(ref)s") % {"ref": ticket.reference},
+            _("Status: %(status)s") % {"status": CUSTOMER_STATUS.get(ticket.status, ticket.status)},
+        ]
+        if ticket.status != Status.CLOSED and ticket.next_checkpoint is not None:
+            lines.append(
+                next_update_line(
+                    ticket, ticket.next_checkpoint, resolved=ticket.status == Status.RESOLVED
+                )
+            )
+        elif ticket.status == Status.CLOSED:
+            lines.append(_("This request is closed. To ask something new, simply write to us."))
+        return "\n".join(lines)

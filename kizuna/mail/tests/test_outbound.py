@@ -101,7 +101,7 @@ class OutboundHeaderTests(BaseTestCase):
         self.assertEqual(msg["To"].addresses[0].addr_spec, "taro@yamada.example.jp")
         self.assertIsNotNone(msg["Date"])
         self.assertIsNone(msg["In-Reply-To"])  # the portal request had no mail to answer
-        self.assertEqual(msg.get_content().rstrip("\n"), ack.body)
+        self.assertEqual(msg.get_content(), mail_service.mail_text(ack))
         ack.refresh_from_db()
         self.assertIsNotNone(ack.mailed_at)
         self.assertEqual(ack.mail_attempts, 1)
@@ -180,7 +180,41 @@ class OutboundHeaderTests(BaseTestCase):
         ticket = self.open()
         body = "ファイルは C:\\Users\\yamada\\new_folder に保存されています。"
         self.reply(ticket, body=body)
-        self.assertEqual(parsed(mail.outbox[-1]).get_content().rstrip("\n"), body)
+        content = parsed(mail.outbox[-1]).get_content()
+        self.assertTrue(content.startswith(body + "\n\n----\n"), content)
+
+    def test_every_mail_ends_saying_where_the_request_stands_and_when_they_hear_next(self):
+        ticket = self.open()
+        ack = parsed(mail.outbox[-1]).get_content()
+        self.assertIn(f"受付番号：{ticket.reference}", ack)
+        self.assertIn("現在の状況：受付済み", ack)
+        self.assertIn("次回のご連絡は", ack)
+        with self.captureOnCommitCallbacks(execute=True):
+            services.ticket_transition(
+                ticket=ticket,
+                actor_user=self.agent,
+                to_status="waiting_customer",
+                customer_note="エラーメッセージの画面を送っていただけますか。",
+                checkpoint=timezone.now() + timedelta(days=1),
+                override_check=True,
+            )
+        note = parsed(mail.outbox[-1]).get_content()
+        self.assertIn("現在の状況：お客様からのご返信待ち", note)
+        services.ticket_transition(
+            ticket=ticket, actor_user=self.agent, to_status="closed", close_reason="duplicate"
+        )
+        # A message written before the close but mailed after it tells the state at sending.
+        msg = ticket.messages.filter(kind=MessageKind.OUTBOUND).latest("id")
+        text = mail_service.mail_text(msg)
+        self.assertIn("現在の状況：完了", text)
+        self.assertNotIn("次回のご連絡", text.split("----")[-1])
+
+    def test_an_english_customer_reads_the_block_in_english(self):
+        ticket = self.open(requester=self.outsider)
+        block = parsed(mail.outbox[-1]).get_content().split("----\n")[-1]
+        self.assertIn(f"Request: {ticket.reference}", block)
+        self.assertIn("Status: Received", block)
+        self.assertIn("Next update: by", block)
 
     def test_reply_to_is_the_teams_mailbox_address(self):
         Mailbox.objects.create(name="hosting", address="hosting@kizuna.example", team=self.team)
@@ -225,7 +259,7 @@ class ISO2022JPTests(BaseTestCase):
         self.assertEqual(
             msg["Subject"], f"[{ticket.reference}] メールサーバーの設定変更について（至急）"
         )
-        self.assertEqual(msg.get_content().rstrip("\n"), ack.body)
+        self.assertEqual(msg.get_content(), mail_service.mail_text(ack))
         self.assertEqual(msg["To"].addresses[0].display_name, "山田 太郎")
         self.assertEqual(msg["Auto-Submitted"], "auto-generated")
 
@@ -244,7 +278,7 @@ class ISO2022JPTests(BaseTestCase):
         msg = parsed(mail.outbox[-1])
         self.assertEqual(msg["Content-Transfer-Encoding"], "base64")
         self.assertEqual(msg.get_content_charset(), "iso-2022-jp")
-        self.assertEqual(msg.get_content().rstrip("\r\n"), paragraph)
+        self.assertTrue(msg.get_content().replace("\r\n", "\n").startswith(paragraph + "\n\n----"))
 
     def test_vendor_characters_survive_as_cp50221(self):
         subject = "①ファイルサーバー停止の件 ㈱山田商事 髙橋"
@@ -253,7 +287,7 @@ class ISO2022JPTests(BaseTestCase):
         self.assertEqual(msg.get_content_charset(), "iso-2022-jp")
         self.assertEqual(decoded_jis_header(sent, "Subject"), f"[{ticket.reference}] {subject}")
         body = cp50221_decode(msg.get_payload(decode=True))
-        self.assertEqual(body.replace("\r\n", "\n").rstrip("\n"), ack.body)
+        self.assertEqual(body.replace("\r\n", "\n"), mail_service.mail_text(ack))
         self.assertIn("①", body)
         self.assertIn("髙橋", body)
 
@@ -273,7 +307,7 @@ class ISO2022JPTests(BaseTestCase):
         msg = parsed(sent)
         self.assertEqual(msg.get_content_charset(), "utf-8")
         self.assertEqual(msg["Subject"], f"[{ticket.reference}] {subject}")
-        self.assertEqual(msg.get_content().rstrip("\n"), ack.body)
+        self.assertEqual(msg.get_content(), mail_service.mail_text(ack))
 
 
 class MailCharsetSettingTests(ApiTestCase):
@@ -340,7 +374,7 @@ class AutoReplyWindowTests(BaseTestCase):
                 ticket=first, actor_user=self.agent, body="確認しました。", override_check=True
             )
         self.assertEqual(len(mail.outbox), 2)
-        self.assertEqual(mail.outbox[-1].body, "確認しました。")
+        self.assertTrue(mail.outbox[-1].body.startswith("確認しました。\n\n----\n"))
 
     def test_other_addresses_have_their_own_window(self):
         self.open()
