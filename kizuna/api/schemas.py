@@ -361,6 +361,8 @@ class MessageIn(In):
     checkpoint: Line(64, format="date-time") | None = None
     # Send despite error-level findings of the team's standard; recorded for managers.
     override_check: bool = False
+    # Replies only: the first reply to a new ticket acknowledges it unless this is false.
+    acknowledge: bool = True
 
 
 class OrganizationOut(Schema):

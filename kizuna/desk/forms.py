@@ -76,6 +76,9 @@ class ReplyForm(_UniqueIds, forms.Form):
         required=False,
         help_text=_("When this reply is an update: the date and time of the next one (P1)."),
     )
+    keep_new = forms.BooleanField(
+        label=_("Leave the ticket “New” (this reply does not acknowledge it)"), required=False
+    )
 
 
 class NoteForm(_UniqueIds, forms.Form):

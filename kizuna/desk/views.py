@@ -195,6 +195,7 @@ def ticket_reply(request, ticket_id: int):
                 files=incoming_files(form.cleaned_data["attachments"]),
                 checkpoint=form.cleaned_data["checkpoint"],
                 override_check=form.cleaned_data["override_check"],
+                acknowledge=not form.cleaned_data["keep_new"],
             )
             return _done(request, ticket)
         except CheckBlocked as e:

@@ -85,19 +85,31 @@ def policy_for(*, contract_tier: str, priority: str) -> SlaPolicy | None:
     )
 
 
-def first_response_due(*, organization_id: int, priority: str, now: datetime) -> datetime | None:
-    """When the customer will hear from us at the latest under the matching policy, in its
-    calendar's business time; None when no policy applies."""
+def policy_for_organization(*, organization_id: int, priority: str) -> SlaPolicy | None:
     tier = (
         Organization.objects.filter(pk=organization_id)
         .values_list("contract_tier", flat=True)
         .first()
         or ""
     )
-    policy = policy_for(contract_tier=tier, priority=priority)
+    return policy_for(contract_tier=tier, priority=priority)
+
+
+def first_response_due(*, organization_id: int, priority: str, now: datetime) -> datetime | None:
+    """When the customer will hear from us at the latest under the matching policy, in its
+    calendar's business time; None when no policy applies."""
+    policy = policy_for_organization(organization_id=organization_id, priority=priority)
     if policy is None:
         return None
     return calendar_for(policy.calendar).add(now, policy.first_response_minutes)
+
+
+def update_interval_due(*, organization_id: int, priority: str, now: datetime) -> datetime | None:
+    """The latest the next news may come after an update, under the matching policy."""
+    policy = policy_for_organization(organization_id=organization_id, priority=priority)
+    if policy is None:
+        return None
+    return calendar_for(policy.calendar).add(now, policy.update_interval_minutes)
 
 
 class PolicyServiceLevels:
@@ -107,6 +119,9 @@ class PolicyServiceLevels:
         self, *, organization_id: int, priority: str, now: datetime
     ) -> datetime | None:
         return first_response_due(organization_id=organization_id, priority=priority, now=now)
+
+    def update_due(self, *, organization_id: int, priority: str, now: datetime) -> datetime | None:
+        return update_interval_due(organization_id=organization_id, priority=priority, now=now)
 
 
 # --- Managers' changes ------------------------------------------------------------------------

@@ -65,6 +65,9 @@ class ServiceLevels(Protocol):
     ) -> datetime | None:
         """When the customer will hear from us at the latest; None when no policy applies."""
 
+    def update_due(self, *, organization_id: int, priority: str, now: datetime) -> datetime | None:
+        """The latest the next news may come after an update; None when no policy applies."""
+
 
 _service_levels: ServiceLevels | None = None
 
@@ -90,6 +93,18 @@ def response_due(
         priority, settings.KIZUNA_RESPONSE_MINUTES["normal"]
     )
     return now + timedelta(minutes=minutes)
+
+
+def update_due(ticket: Ticket, *, now: datetime) -> datetime:
+    """The latest the customer should wait for the next news (P1): the policy's update
+    interval in business time, else the first-response time of its priority."""
+    if _service_levels is not None:
+        due = _service_levels.update_due(
+            organization_id=ticket.organization_id, priority=ticket.priority, now=now
+        )
+        if due is not None:
+            return due
+    return response_due(ticket.priority, now=now)
 
 
 def _check_files(files: Sequence[IncomingFile]) -> None:
@@ -422,6 +437,7 @@ def ticket_reply(
     files: Sequence[IncomingFile] = (),
     checkpoint: datetime | None = None,
     override_check: bool = False,
+    acknowledge: bool = True,
     now: datetime | None = None,
 ) -> Message:
     """Send the customer a message from an agent; it is mailed after the commit.
@@ -430,6 +446,11 @@ def ticket_reply(
     block it unless `override_check` is set, and an override is recorded for managers.
     A reply that is an update may promise the next one: with `checkpoint`, the ticket's next
     checkpoint moves there and the message ends with that date and time (P1, P13).
+
+    The customer's view follows every reply (P1): the reply becomes "what we are doing now";
+    without a checkpoint, a next update already promised stays, and one that has passed
+    moves to the end of the policy's update interval. The first reply to a new ticket
+    acknowledges it, unless `acknowledge` is false.
     """
     body = (body or "").strip()
     if not body:
@@ -451,23 +472,47 @@ def ticket_reply(
         if checkpoint is not None:
             sent = f"{body}\n\n{wording.next_update_line(locked, checkpoint, resolved=False)}"
         msg = _send_to_customer(locked, body=sent, actor_user=actor_user, now=now, files=files)
-        fields = ["updated_at"]
+        from_status = locked.status
+        if checkpoint is None and (locked.next_checkpoint is None or locked.next_checkpoint <= now):
+            checkpoint = update_due(locked, now=now)
+        fields = ["updated_at", "customer_note"]
         locked.updated_at = now
+        locked.customer_note = body
         if checkpoint is not None:
             locked.next_checkpoint = checkpoint
             fields.append("next_checkpoint")
         if locked.first_response_at is None:
             locked.first_response_at = now
             fields.append("first_response_at")
+        if acknowledge and from_status == Status.NEW:
+            locked.status = Status.ACKNOWLEDGED
+            fields.append("status")
         locked.save(update_fields=fields)
-        TicketEvent.objects.create(
-            ticket=locked,
-            kind=EventKind.REPLY,
-            actor_user=actor_user,
-            created_at=now,
-            checkpoint=checkpoint,
-            data={"message": msg.id},
-        )
+        events = [
+            TicketEvent(
+                ticket=locked,
+                kind=EventKind.REPLY,
+                actor_user=actor_user,
+                created_at=now,
+                checkpoint=checkpoint,
+                data={"message": msg.id},
+            )
+        ]
+        if locked.status != from_status:
+            events.append(
+                TicketEvent(
+                    ticket=locked,
+                    kind=EventKind.STATUS,
+                    actor_user=actor_user,
+                    created_at=now,
+                    from_status=from_status,
+                    to_status=locked.status,
+                    customer_note=body,
+                    checkpoint=locked.next_checkpoint,
+                    data={"by_reply": msg.id},
+                )
+            )
+        TicketEvent.objects.bulk_create(events)
         if result is not None:
             _reviewer.record(ticket=locked, message=msg, user=actor_user, result=result)
     _copy(locked, ticket)

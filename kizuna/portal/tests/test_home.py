@@ -49,7 +49,7 @@ class HomeTestCase(PortalTestCase):
         )
         self.sign_in(self.outsider)
         r = self.client.get(HOME)
-        self.assertContains(r, "Investigating")
+        self.assertContains(r, "Being worked on")  # the status in the customer's words
         self.assertContains(r, "We are checking the backup server&#x27;s disk space.")
         london = checkpoint.astimezone(zoneinfo.ZoneInfo("Europe/London"))
         self.assertContains(r, f"Next update by {london:%a} {london.day} {london:%b %Y, %H:%M %Z}")

@@ -81,7 +81,7 @@ class ExportTests(BaseTestCase):
         self.assertEqual(att["size"], len(LOG))
         self.assertEqual(att["sha256"], hashlib.sha256(LOG).hexdigest())
         events = [r["kind"] for r in lines if r["type"] == "event" and r["ticket"] == ref]
-        self.assertEqual(events, ["created", "acknowledged", "note", "reply"])
+        self.assertEqual(events, ["created", "acknowledged", "note", "reply", "status"])
 
     def test_a_message_that_came_as_html_mail_keeps_its_sanitised_html(self):
         html_ticket = self.make_ticket(
