@@ -29,6 +29,7 @@ from kizuna.lib.downloads import attachment_response
 from kizuna.lib.ids import MAX_ID, parse_id
 from kizuna.lib.uploads import incoming_files
 from kizuna.mail import selectors as mail_selectors
+from kizuna.sla import services as sla_services
 from kizuna.standards import selectors as standard_selectors
 from kizuna.standards import services as standard_services
 from kizuna.standards.services import CheckBlocked
@@ -134,15 +135,32 @@ def _conversation(request, ticket) -> list:
     return messages
 
 
+def _suggestions(ticket) -> list[dict]:
+    """Checkpoints inside business hours to offer beside the date fields, as the
+    datetime-local value (the agent's zone) and a label."""
+    now = timezone.now()
+    zone = timezone.get_current_timezone()
+    return [
+        {"label": s.label, "value": f"{s.when.astimezone(zone):%Y-%m-%dT%H:%M}"}
+        for s in sla_services.checkpoint_suggestions(
+            organization_id=ticket.organization_id, priority=ticket.priority, now=now, shown_in=zone
+        )
+    ]
+
+
 def _ticket_context(request, ticket, **forms):
+    next_update = services.update_due(ticket, now=timezone.now())
+    next_update = timezone.localtime(next_update).replace(second=0, microsecond=0)
     return {
+        "checkpoint_suggestions": _suggestions(ticket),
         "ticket": ticket,
         "conversation": _conversation(request, ticket),
         "events": list(selectors.recent_events(ticket=ticket, limit=50)),
         "now": timezone.now(),
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "note_form": forms.get("note_form") or NoteForm(),
-        "status_form": forms.get("status_form") or StatusForm(ticket=ticket),
+        "status_form": forms.get("status_form")
+        or StatusForm(ticket=ticket, initial={"checkpoint": next_update}),
         "assign_form": forms.get("assign_form")
         or AssignForm(
             initial={

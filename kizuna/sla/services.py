@@ -8,11 +8,12 @@ so a due time costs two small queries and two binary searches.
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.db.models import Case, IntegerField, Q, Value, When
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from kizuna.sla.calendar import (
@@ -273,3 +274,80 @@ def policy_delete(*, policy: SlaPolicy, actor_user) -> None:
             after=None,
         )
         policy.delete()
+
+
+# --- Checkpoints an agent is offered ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    label: str
+    when: datetime
+
+
+def _round_up(t: datetime, minutes: int = 5) -> datetime:
+    t = t.replace(second=0, microsecond=0) + (
+        timedelta(minutes=1) if t.second or t.microsecond else timedelta()
+    )
+    extra = (-t.minute) % minutes
+    return t + timedelta(minutes=extra)
+
+
+def _at_clock(calendar: Calendar, day: date, hour: int) -> datetime | None:
+    """`hour`:00 on `day` if the calendar is open then."""
+    for start, end in calendar.open_ranges(day):
+        moment = datetime.combine(day, time(hour), tzinfo=calendar.zone)
+        if start <= moment < end:
+            return moment
+    return None
+
+
+def _day_and_time(when: datetime, *, shown_in, today: date) -> str:
+    local = when.astimezone(shown_in)
+    clock = f"{local:%H:%M}"
+    if local.date() == today:
+        return _("today %(time)s") % {"time": clock}
+    if local.date() == today + timedelta(days=1):
+        return _("tomorrow %(time)s") % {"time": clock}
+    return f"{formats.date_format(local, 'l')} {clock}"
+
+
+def checkpoint_suggestions(
+    *, organization_id: int, priority: str, now: datetime, shown_in
+) -> list[Suggestion]:
+    """Next-update times inside business hours to offer beside the date field (P1): in one and
+    two business hours, 17:00 today, 10:00 and 17:00 on the next working day (the policy
+    calendar's clock), and the end of the policy's update interval. Labels name the day and
+    time in `shown_in` (the agent's zone), in the active language."""
+    policy = policy_for_organization(organization_id=organization_id, priority=priority)
+    if policy is None:
+        return []
+    calendar = calendar_for(policy.calendar)
+    agent_today = now.astimezone(shown_in).date()
+    candidates: list[tuple[str, datetime | None]] = [
+        (_("1 business hour"), _round_up(calendar.add(now, 60))),
+        (_("2 business hours"), _round_up(calendar.add(now, 120))),
+    ]
+    today = now.astimezone(calendar.zone).date()
+    candidates.append(("", _at_clock(calendar, today, 17)))
+    day = today + timedelta(days=1)
+    for _step in range(366):
+        if calendar.is_working_day(day):
+            break
+        day += timedelta(days=1)
+    candidates += [("", _at_clock(calendar, day, 10)), ("", _at_clock(calendar, day, 17))]
+    candidates.append(
+        (
+            _("update interval"),
+            _round_up(calendar.add(now, policy.update_interval_minutes)),
+        )
+    )
+    found: list[Suggestion] = []
+    for note, when in candidates:
+        if when is None or when <= now + timedelta(minutes=10):
+            continue
+        if any(s.when == when for s in found):
+            continue
+        label = _day_and_time(when, shown_in=shown_in, today=agent_today)
+        found.append(Suggestion(f"{label} ({note})" if note else label, when))
+    return sorted(found, key=lambda s: s.when)

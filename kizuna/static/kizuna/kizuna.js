@@ -21,4 +21,19 @@
       form.submit();
     }
   });
+
+  // <button data-fill="ID" data-value="V">: puts V into the field with that id (the suggested
+  // next-update times beside a date field).
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-fill]") : null;
+    if (!button) {
+      return;
+    }
+    var field = document.getElementById(button.getAttribute("data-fill"));
+    if (field) {
+      field.value = button.getAttribute("data-value");
+      field.dispatchEvent(new Event("change", { bubbles: true }));
+      field.focus();
+    }
+  });
 })();
