@@ -309,6 +309,9 @@ class PolicyForm(forms.Form):
     resolution_minutes = forms.IntegerField(
         label=_("Resolution (business minutes)"), min_value=1, max_value=MAX_TARGET
     )
+    pause_for_third_party = forms.BooleanField(
+        label=_("Pause the resolution clock while waiting for a third party"), required=False
+    )
 
     def __init__(self, *args, calendars=(), policy=None, **kwargs):
         if policy is not None and not kwargs.get("data") and not args:
@@ -320,6 +323,7 @@ class PolicyForm(forms.Form):
                 "first_response_minutes": policy.first_response_minutes,
                 "update_interval_minutes": policy.update_interval_minutes,
                 "resolution_minutes": policy.resolution_minutes,
+                "pause_for_third_party": policy.pause_for_third_party,
             }
         super().__init__(*args, **kwargs)
         self.fields["calendar"].choices = [(c.id, c.name) for c in calendars]

@@ -52,6 +52,11 @@ class SlaPolicy(models.Model):
         _("longest wait for news (business minutes)")
     )
     resolution_minutes = models.PositiveIntegerField(_("resolution (business minutes)"))
+    # The resolution clock always pauses while the ticket waits for the customer; this says
+    # whether it also pauses while waiting for a third party (a vendor, a carrier).
+    pause_for_third_party = models.BooleanField(
+        _("pause while waiting for a third party"), default=False
+    )
     updated_at = models.DateTimeField(default=now)
 
     class Meta:
@@ -95,3 +100,48 @@ class SlaChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.name} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class DeadlineKind(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    CHECKPOINT = "checkpoint", _("Next update")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class Deadline(models.Model):
+    """A time promised on a ticket, kept until it is met, breached or no longer applies.
+
+    `due_at` is an instant; open deadlines are indexed on it, so "what falls due in the next
+    quarter of an hour" reads an index range whatever the number of tickets. A paused clock
+    (waiting for the customer) keeps its business minutes left and gets a new `due_at` when it
+    resumes. The policy that set it may be deleted: the due time stays.
+    """
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="deadlines")
+    kind = models.CharField(max_length=20, choices=DeadlineKind.choices)
+    policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL)
+    started_at = models.DateTimeField(default=now)
+    due_at = models.DateTimeField()
+    met_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    minutes_left = models.FloatField(null=True, blank=True)  # business minutes, while paused
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="deadline_open_due",
+                condition=models.Q(met_at=None, cancelled_at=None, paused_at=None),
+            ),
+            models.Index(fields=["ticket", "kind"], name="deadline_ticket_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of ticket {self.ticket_id} due {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.met_at is None and self.cancelled_at is None

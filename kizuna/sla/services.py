@@ -146,6 +146,7 @@ POLICY_FIELDS = (
     "first_response_minutes",
     "update_interval_minutes",
     "resolution_minutes",
+    "pause_for_third_party",
 )
 
 

@@ -306,7 +306,19 @@ def ticket_open(
         ]
     )
     _deliver_after_commit(ack)
+    _changed(ticket, now=now, from_status=None, by_agent=False, customer_visible=False)
     return ticket
+
+
+def _changed(ticket: Ticket, *, now, from_status, by_agent: bool, customer_visible: bool) -> None:
+    signals.ticket_changed.send(
+        sender=Ticket,
+        ticket=ticket,
+        now=now,
+        from_status=from_status,
+        by_agent=by_agent,
+        customer_visible=customer_visible,
+    )
 
 
 def ticket_transition(
@@ -409,6 +421,13 @@ def _apply(
         customer_note=change.customer_note,
         checkpoint=change.checkpoint,
         data={"close_reason": change.close_reason} if change.close_reason else {},
+    )
+    _changed(
+        ticket,
+        now=now,
+        from_status=from_status,
+        by_agent=actor_user is not None and not automatic,
+        customer_visible=msg is not None and not automatic,
     )
     return msg
 
@@ -513,6 +532,7 @@ def ticket_reply(
                 )
             )
         TicketEvent.objects.bulk_create(events)
+        _changed(locked, now=now, from_status=from_status, by_agent=True, customer_visible=True)
         if result is not None:
             _reviewer.record(ticket=locked, message=msg, user=actor_user, result=result)
     _copy(locked, ticket)

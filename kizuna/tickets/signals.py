@@ -8,3 +8,10 @@ mail app queues its delivery there, so message and delivery commit or vanish tog
 from django.dispatch import Signal
 
 message_for_customer = Signal()
+
+# `ticket_changed(ticket=..., now=..., from_status=..., by_agent=..., customer_visible=...)` is
+# sent inside the transaction of every change of a ticket's status or promised times: opened
+# (`from_status` None), a status change, an agent's reply, a customer's reply that resumed
+# work. `by_agent` says an agent acted; `customer_visible` that an agent's words went to the
+# customer. The service levels keep their clocks by it.
+ticket_changed = Signal()

@@ -1,0 +1,141 @@
+"""The clocks of a ticket (P1, P12): its deadlines follow every change, inside the transaction
+that makes it (receiver of tickets.signals.ticket_changed).
+
+- Opened: a first-response deadline at the time the acknowledgement promised, and a resolution
+  deadline at the policy's resolution target in business time.
+- An agent's words to the customer (a reply or a status note) meet the first response and the
+  current checkpoint; the ticket's next checkpoint, if any, becomes the new checkpoint
+  deadline. Automatic messages (acknowledgements, resume notes) meet nothing.
+- A customer's reply that resumes work sets the next checkpoint Kizuna promised in its resume
+  note as a new checkpoint deadline.
+- Resolved meets the resolution deadline; reopened starts a new one; closed cancels whatever
+  is still open.
+- Waiting for the customer (and, per policy, for a third party) pauses the resolution clock
+  with its business minutes left; leaving that status resumes it from there.
+
+A deadline met or breached stays as it was (the record for the reports); changing a policy
+changes no deadline already set.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from kizuna.sla.models import Deadline, DeadlineKind, SlaPolicy
+from kizuna.sla.services import calendar_for, policy_for_organization
+from kizuna.tickets.models import Status, Ticket
+
+K = DeadlineKind
+WAITING = {Status.WAITING_CUSTOMER, Status.WAITING_THIRD_PARTY}
+
+
+def _open(ticket: Ticket, kind: str):
+    return Deadline.objects.filter(ticket=ticket, kind=kind, met_at=None, cancelled_at=None)
+
+
+def _pauses(status: str, policy: SlaPolicy | None) -> bool:
+    if status == Status.WAITING_CUSTOMER:
+        return True
+    return (
+        status == Status.WAITING_THIRD_PARTY and policy is not None and policy.pause_for_third_party
+    )
+
+
+def _checkpoint(ticket: Ticket, policy: SlaPolicy | None, now: datetime) -> None:
+    if ticket.status != Status.CLOSED and ticket.next_checkpoint is not None:
+        Deadline.objects.create(
+            ticket=ticket,
+            kind=K.CHECKPOINT,
+            policy=policy,
+            started_at=now,
+            due_at=ticket.next_checkpoint,
+        )
+
+
+def on_ticket_changed(
+    sender,
+    *,
+    ticket: Ticket,
+    now: datetime,
+    from_status: str | None,
+    by_agent: bool,
+    customer_visible: bool,
+    **kwargs,
+) -> None:
+    policy = policy_for_organization(
+        organization_id=ticket.organization_id, priority=ticket.priority
+    )
+    if from_status is None:
+        _opened(ticket, policy, now)
+        return
+    if by_agent and customer_visible:
+        _open(ticket, K.FIRST_RESPONSE).update(met_at=now)
+        _open(ticket, K.CHECKPOINT).update(met_at=now)
+        _checkpoint(ticket, policy, now)
+    elif not by_agent and ticket.status != from_status:
+        # Kizuna resumed the ticket for the customer and promised a time in its note.
+        _open(ticket, K.CHECKPOINT).update(cancelled_at=now)
+        _checkpoint(ticket, policy, now)
+    if ticket.status == from_status:
+        return
+    if ticket.status == Status.CLOSED:
+        for kind in (K.FIRST_RESPONSE, K.CHECKPOINT, K.RESOLUTION):
+            _open(ticket, kind).update(cancelled_at=now)
+        return
+    if ticket.status == Status.RESOLVED:
+        _open(ticket, K.RESOLUTION).update(met_at=now, paused_at=None, minutes_left=None)
+        return
+    if from_status == Status.RESOLVED:
+        _resolution(ticket, policy, now)  # reopened: a new resolution clock
+        return
+    if _pauses(ticket.status, policy) and not _pauses(from_status, policy):
+        _pause(ticket, now)
+    elif _pauses(from_status, policy) and not _pauses(ticket.status, policy):
+        _resume(ticket, policy, now)
+
+
+def _opened(ticket: Ticket, policy: SlaPolicy | None, now: datetime) -> None:
+    if ticket.next_checkpoint is not None:
+        Deadline.objects.create(
+            ticket=ticket,
+            kind=K.FIRST_RESPONSE,
+            policy=policy,
+            started_at=now,
+            due_at=ticket.next_checkpoint,
+        )
+    _resolution(ticket, policy, now)
+
+
+def _resolution(ticket: Ticket, policy: SlaPolicy | None, now: datetime) -> None:
+    if policy is None:
+        return
+    Deadline.objects.create(
+        ticket=ticket,
+        kind=K.RESOLUTION,
+        policy=policy,
+        started_at=now,
+        due_at=calendar_for(policy.calendar).add(now, policy.resolution_minutes),
+    )
+
+
+def _pause(ticket: Ticket, now: datetime) -> None:
+    for deadline in (
+        _open(ticket, K.RESOLUTION).filter(paused_at=None).select_related("policy__calendar")
+    ):
+        if deadline.policy is None:
+            continue  # its policy is gone: the due time stays as it was
+        left = calendar_for(deadline.policy.calendar).minutes_between(now, deadline.due_at)
+        deadline.paused_at, deadline.minutes_left = now, max(left, 0.0)
+        deadline.save(update_fields=["paused_at", "minutes_left"])
+
+
+def _resume(ticket: Ticket, policy: SlaPolicy | None, now: datetime) -> None:
+    for deadline in (
+        _open(ticket, K.RESOLUTION).exclude(paused_at=None).select_related("policy__calendar")
+    ):
+        source = deadline.policy or policy
+        if source is None:
+            continue
+        deadline.due_at = calendar_for(source.calendar).add(now, deadline.minutes_left or 0)
+        deadline.paused_at, deadline.minutes_left = None, None
+        deadline.save(update_fields=["due_at", "paused_at", "minutes_left"])
