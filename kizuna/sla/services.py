@@ -158,15 +158,32 @@ def _refuse(message: str, field: str):
     raise TicketError(message, field=field)
 
 
+def _refuse_unknown(values: dict, known: tuple[str, ...]) -> None:
+    unknown = set(values) - set(known)
+    if unknown:
+        raise TicketError(_("Unknown field: %(name)s") % {"name": sorted(unknown)[0]}, field="")
+
+
+def _record(*, kind: str, row, fields, before: dict | None, deleted: bool, actor_user, at) -> None:
+    """Keep who changed what (SlaChange): the values before, and after unless deleted."""
+    SlaChange.objects.create(
+        kind=kind,
+        object_id=row.pk,
+        name=row.name,
+        user=actor_user,
+        at=at,
+        before=before,
+        after=None if deleted else _snapshot(row, fields),
+    )
+
+
 def calendar_save(
     *, calendar: BusinessCalendar | None = None, actor_user, now: datetime | None = None, **values
 ) -> BusinessCalendar:
     """Create or change a calendar. It is checked whole (hours, zone, country, dates) before
     anything is written; the change is recorded. Policies using it count new clocks in the new
     calendar; due times already set stay as they are."""
-    unknown = set(values) - set(CALENDAR_FIELDS)
-    if unknown:
-        raise TicketError(_("Unknown field: %(name)s") % {"name": sorted(unknown)[0]}, field="")
+    _refuse_unknown(values, CALENDAR_FIELDS)
     row = calendar or BusinessCalendar()
     before = _snapshot(row, CALENDAR_FIELDS) if calendar else None
     for key, value in values.items():
@@ -183,14 +200,14 @@ def calendar_save(
     row.updated_at = now or timezone.now()
     with transaction.atomic():
         row.save()
-        SlaChange.objects.create(
+        _record(
             kind="calendar",
-            object_id=row.pk,
-            name=row.name,
-            user=actor_user,
-            at=row.updated_at,
+            row=row,
+            fields=CALENDAR_FIELDS,
             before=before,
-            after=_snapshot(row, CALENDAR_FIELDS),
+            deleted=False,
+            actor_user=actor_user,
+            at=row.updated_at,
         )
     return row
 
@@ -203,13 +220,14 @@ def calendar_delete(*, calendar: BusinessCalendar, actor_user) -> None:
             "calendar",
         )
     with transaction.atomic():
-        SlaChange.objects.create(
+        _record(
             kind="calendar",
-            object_id=calendar.pk,
-            name=calendar.name,
-            user=actor_user,
+            row=calendar,
+            fields=CALENDAR_FIELDS,
             before=_snapshot(calendar, CALENDAR_FIELDS),
-            after=None,
+            deleted=True,
+            actor_user=actor_user,
+            at=timezone.now(),
         )
         calendar.delete()
 
@@ -219,9 +237,7 @@ def policy_save(
 ) -> SlaPolicy:
     """Create or change a policy: targets are whole business minutes above zero, and one
     policy serves each tier and priority. Applies to clocks started afterwards; recorded."""
-    unknown = set(values) - set(POLICY_FIELDS)
-    if unknown:
-        raise TicketError(_("Unknown field: %(name)s") % {"name": sorted(unknown)[0]}, field="")
+    _refuse_unknown(values, POLICY_FIELDS)
     row = policy or SlaPolicy()
     before = _snapshot(row, POLICY_FIELDS) if policy else None
     for key, value in values.items():
@@ -250,14 +266,14 @@ def policy_save(
     row.updated_at = now or timezone.now()
     with transaction.atomic():
         row.save()
-        SlaChange.objects.create(
+        _record(
             kind="policy",
-            object_id=row.pk,
-            name=row.name,
-            user=actor_user,
-            at=row.updated_at,
+            row=row,
+            fields=POLICY_FIELDS,
             before=before,
-            after=_snapshot(row, POLICY_FIELDS),
+            deleted=False,
+            actor_user=actor_user,
+            at=row.updated_at,
         )
     return row
 
@@ -266,13 +282,14 @@ def policy_delete(*, policy: SlaPolicy, actor_user) -> None:
     """Remove a policy; requests it covered fall to the next most specific one. Due times
     already set on tickets stay as they are."""
     with transaction.atomic():
-        SlaChange.objects.create(
+        _record(
             kind="policy",
-            object_id=policy.pk,
-            name=policy.name,
-            user=actor_user,
+            row=policy,
+            fields=POLICY_FIELDS,
             before=_snapshot(policy, POLICY_FIELDS),
-            after=None,
+            deleted=True,
+            actor_user=actor_user,
+            at=timezone.now(),
         )
         policy.delete()
 

@@ -5,24 +5,7 @@ import sys
 
 
 def test_the_deploy_check_is_clean_under_production_settings(tmp_path):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("KIZUNA_")
-        and k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
-    env.update(
-        KIZUNA_HOME=str(tmp_path),
-        KIZUNA_SECRET_KEY=secrets.token_urlsafe(50),
-        KIZUNA_ALLOWED_HOSTS="help.example.com",
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "kizuna", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = deploy_check(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
