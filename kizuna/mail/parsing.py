@@ -214,7 +214,9 @@ def _collapse(text: str) -> str:
 
 # --- addresses -------------------------------------------------------------------------------
 
-_ADDR_RE = re.compile(r"[^\s<>\"'(),;:@]+@[A-Za-z0-9.\-\[\]:]+")
+# Starts only where a run of address characters starts: otherwise a long run with no "@" is
+# tried from each of its characters in turn, in time growing with the square of its length.
+_ADDR_RE = re.compile(r"(?<![^\s<>\"'(),;:@])[^\s<>\"'(),;:@]+@[A-Za-z0-9.\-\[\]:]+")
 
 
 def _clean_address(addr: str) -> str:
