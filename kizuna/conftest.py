@@ -25,6 +25,17 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(autouse=True)
+def _fresh_service_levels():
+    """Policies a test created are rolled back with it; none may linger in the process's
+    short-lived copy for the next test."""
+    from kizuna.sla.services import sla_cache_clear
+
+    sla_cache_clear()
+    yield
+    sla_cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Every test starts in the default language, whatever a request before it activated."""
     from django.utils import translation

@@ -9,11 +9,21 @@ class SlaConfig(AppConfig):
     def ready(self) -> None:
         # Models are loaded only now. From here on, acknowledgements promise times under the
         # matching SLA policy, in its calendar's business time.
+        from django.db.models.signals import post_delete, post_save
+
         from kizuna.sla.clocks import on_ticket_changed
-        from kizuna.sla.services import PolicyServiceLevels
+        from kizuna.sla.models import BusinessCalendar, SlaPolicy
+        from kizuna.sla.services import PolicyServiceLevels, sla_cache_clear
+        from kizuna.tickets.models import Organization
         from kizuna.tickets.services import service_levels_install
         from kizuna.tickets.signals import ticket_changed
 
         service_levels_install(PolicyServiceLevels())
         # Every change of a ticket moves its deadlines, in the same transaction.
         ticket_changed.connect(on_ticket_changed, dispatch_uid="kizuna-sla-clocks")
+        # Policies and tiers are kept for a few seconds per process; a save clears them.
+        for model in (SlaPolicy, BusinessCalendar, Organization):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    sla_cache_clear, sender=model, dispatch_uid=f"sla-cache-{model.__name__}"
+                )

@@ -95,27 +95,36 @@ def on_ticket_changed(
 
 
 def _opened(ticket: Ticket, policy: SlaPolicy | None, now: datetime) -> None:
+    deadlines = []
     if ticket.next_checkpoint is not None:
-        Deadline.objects.create(
-            ticket=ticket,
-            kind=K.FIRST_RESPONSE,
-            policy=policy,
-            started_at=now,
-            due_at=ticket.next_checkpoint,
+        deadlines.append(
+            Deadline(
+                ticket=ticket,
+                kind=K.FIRST_RESPONSE,
+                policy=policy,
+                started_at=now,
+                due_at=ticket.next_checkpoint,
+            )
         )
-    _resolution(ticket, policy, now)
+    if policy is not None:
+        deadlines.append(_resolution_deadline(ticket, policy, now))
+    # One statement: the ticket's transaction holds the write lock as briefly as it can.
+    Deadline.objects.bulk_create(deadlines)
 
 
-def _resolution(ticket: Ticket, policy: SlaPolicy | None, now: datetime) -> None:
-    if policy is None:
-        return
-    Deadline.objects.create(
+def _resolution_deadline(ticket: Ticket, policy: SlaPolicy, now: datetime) -> Deadline:
+    return Deadline(
         ticket=ticket,
         kind=K.RESOLUTION,
         policy=policy,
         started_at=now,
         due_at=calendar_for(policy.calendar).add(now, policy.resolution_minutes),
     )
+
+
+def _resolution(ticket: Ticket, policy: SlaPolicy | None, now: datetime) -> None:
+    if policy is not None:
+        _resolution_deadline(ticket, policy, now).save()
 
 
 def _pause(ticket: Ticket, now: datetime) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -65,35 +65,66 @@ def calendar_for(row: BusinessCalendar) -> Calendar:
     return calendar
 
 
+# Policies and organizations' tiers are read on every ticket change; they change rarely. Each
+# process keeps them for a few seconds (a change made in the process itself, or saved through
+# the ORM anywhere in it, clears them at once; other processes see it within the TTL).
+_TTL_SECONDS = 10.0
+_policies: dict[tuple[str, str], SlaPolicy] | None = None
+_policies_loaded = 0.0
+_tiers: dict[int, tuple[float, str]] = {}
+_lookup_lock = threading.Lock()
+
+
+def sla_cache_clear(*args, **kwargs) -> None:
+    """Forget the kept policies and tiers (connected to saves and deletions)."""
+    global _policies
+    with _lookup_lock:
+        _policies = None
+        _tiers.clear()
+
+
+def _all_policies() -> dict[tuple[str, str], SlaPolicy]:
+    global _policies, _policies_loaded
+    with _lookup_lock:
+        if _policies is not None and monotonic() - _policies_loaded < _TTL_SECONDS:
+            return _policies
+    loaded = {
+        (p.contract_tier, p.priority): p for p in SlaPolicy.objects.select_related("calendar")
+    }
+    with _lookup_lock:
+        _policies, _policies_loaded = loaded, monotonic()
+    return loaded
+
+
 def policy_for(*, contract_tier: str, priority: str) -> SlaPolicy | None:
     """The most specific policy: tier and priority, then tier, then priority, then neither."""
-    rank = Case(
-        When(Q(contract_tier=contract_tier) & Q(priority=priority), then=Value(0)),
-        When(Q(contract_tier=contract_tier) & Q(priority=""), then=Value(1)),
-        When(Q(contract_tier="") & Q(priority=priority), then=Value(2)),
-        default=Value(3),
-        output_field=IntegerField(),
-    )
-    return (
-        SlaPolicy.objects.filter(
-            Q(contract_tier=contract_tier) | Q(contract_tier=""),
-            Q(priority=priority) | Q(priority=""),
-        )
-        .select_related("calendar")
-        .annotate(rank=rank)
-        .order_by("rank", "id")
-        .first()
-    )
+    policies = _all_policies()
+    for key in ((contract_tier, priority), (contract_tier, ""), ("", priority), ("", "")):
+        if key in policies:
+            return policies[key]
+    return None
 
 
-def policy_for_organization(*, organization_id: int, priority: str) -> SlaPolicy | None:
+def _tier(organization_id: int) -> str:
+    with _lookup_lock:
+        hit = _tiers.get(organization_id)
+        if hit is not None and monotonic() - hit[0] < _TTL_SECONDS:
+            return hit[1]
     tier = (
         Organization.objects.filter(pk=organization_id)
         .values_list("contract_tier", flat=True)
         .first()
         or ""
     )
-    return policy_for(contract_tier=tier, priority=priority)
+    with _lookup_lock:
+        if len(_tiers) > 10_000:
+            _tiers.clear()
+        _tiers[organization_id] = (monotonic(), tier)
+    return tier
+
+
+def policy_for_organization(*, organization_id: int, priority: str) -> SlaPolicy | None:
+    return policy_for(contract_tier=_tier(organization_id), priority=priority)
 
 
 def first_response_due(*, organization_id: int, priority: str, now: datetime) -> datetime | None:

@@ -107,7 +107,8 @@ class ClockTests(BaseTestCase):
         policy = SlaPolicy.objects.get(contract_tier="", priority="urgent")
         for pauses in (False, True):
             with self.subTest(pauses=pauses):
-                SlaPolicy.objects.filter(pk=policy.pk).update(pause_for_third_party=pauses)
+                policy.pause_for_third_party = pauses
+                policy.save()
                 ticket = self.make_ticket(priority="urgent", now=tokyo(2026, 12, 7, 10, 0))
                 self.move(
                     ticket,
