@@ -7,6 +7,7 @@ and localised dates through the template engine for every cell cost more than th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,9 @@ from django.utils import timezone
 from kizuna.lib.names import person_name
 from kizuna.lib.timefmt import localtime_or_utc
 from kizuna.tickets.models import Priority, Status
+
+# A row is marked "due soon" when something falls due within this.
+DUE_SOON = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,7 @@ class QueueRow:
     checkpoint_iso: str
     checkpoint_text: str
     overdue: bool
+    due_soon: bool
 
 
 def queue_rows(tickets) -> list[QueueRow]:
@@ -43,7 +48,9 @@ def queue_rows(tickets) -> list[QueueRow]:
     prefix = reverse("desk:ticket", args=[0]).removesuffix("0/")
     rows = []
     for t in tickets:
-        local = localtime_or_utc(t.next_checkpoint, tz) if t.next_checkpoint else None
+        due = t.next_due or t.next_checkpoint
+        local = localtime_or_utc(due, tz) if due else None
+        is_open = t.status != Status.CLOSED
         rows.append(
             QueueRow(
                 id=t.id,
@@ -59,7 +66,8 @@ def queue_rows(tickets) -> list[QueueRow]:
                 assignee=person_name(t.assignee) if t.assignee_id else "",
                 checkpoint_iso=local.isoformat() if local else "",
                 checkpoint_text=local.strftime("%Y-%m-%d %H:%M") if local else "",
-                overdue=t.is_overdue(now),
+                overdue=bool(is_open and due and due < now),
+                due_soon=bool(is_open and due and now <= due <= now + DUE_SOON),
             )
         )
     return rows

@@ -24,7 +24,7 @@ from kizuna.desk.forms import (
     RuleSettingForm,
     StatusForm,
 )
-from kizuna.desk.rows import queue_rows
+from kizuna.desk.rows import DUE_SOON, queue_rows
 from kizuna.lib.downloads import attachment_response
 from kizuna.lib.ids import MAX_ID, parse_id
 from kizuna.lib.uploads import incoming_files
@@ -75,6 +75,9 @@ def queue(request):
     organization_id = _int(request.GET.get("organization"))
     page_number = min(_int(request.GET.get("page")) or 1, MAX_PAGE)
     q = _query_text(request.GET.get("q", ""))
+    due = request.GET.get("due", "")
+    if due != "1h":
+        due = ""
     qs = selectors.queue(
         access.tickets_for_agent(request.user),
         status=status,
@@ -82,6 +85,7 @@ def queue(request):
         unassigned=assignee == "none",
         organization_id=organization_id,
         q=q,
+        due_before=timezone.now() + DUE_SOON if due else None,
     )
     # Only the columns a queue row shows: the page is read far more often than anything else.
     qs = qs.only(
@@ -90,6 +94,7 @@ def queue(request):
         "status",
         "priority",
         "next_checkpoint",
+        "next_due",
         "assignee_id",
         "organization__name",
         "requester__name",
@@ -111,6 +116,7 @@ def queue(request):
             "assignee": assignee,
             "organization": organization_id,
             "q": q,
+            "due": due,
         },
     }
     if request.htmx and request.htmx.target == "queue-table":

@@ -65,6 +65,31 @@ def on_ticket_changed(
     policy = policy_for_organization(
         organization_id=ticket.organization_id, priority=ticket.priority
     )
+    try:
+        _move(ticket, policy, now, from_status, by_agent, customer_visible)
+    finally:
+        _refresh_next_due(ticket)
+
+
+def _refresh_next_due(ticket: Ticket) -> None:
+    """The ticket's earliest due time: its next update, or an open, running deadline before
+    it; none once closed (the desk's queue is ordered by it)."""
+    due = None
+    if ticket.status != Status.CLOSED:
+        earliest = (
+            Deadline.objects.filter(ticket=ticket, met_at=None, cancelled_at=None, paused_at=None)
+            .order_by("due_at")
+            .values_list("due_at", flat=True)
+            .first()
+        )
+        candidates = [t for t in (ticket.next_checkpoint, earliest) if t is not None]
+        due = min(candidates) if candidates else None
+    if due != ticket.next_due:
+        Ticket.objects.filter(pk=ticket.pk).update(next_due=due)
+        ticket.next_due = due
+
+
+def _move(ticket, policy, now, from_status, by_agent, customer_visible) -> None:
     if from_status is None:
         _opened(ticket, policy, now)
         return

@@ -191,6 +191,9 @@ class Ticket(models.Model):
     )
     # P1: when the customer will hear from us next. Every change but closing moves it forward.
     next_checkpoint = models.DateTimeField(_("next update by"), null=True, blank=True)
+    # The earliest time anything promised on this ticket falls due: the next update, or a
+    # service-level deadline before it (kept by kizuna.sla). The desk's queue is ordered by it.
+    next_due = models.DateTimeField(null=True, blank=True)
     # P1: what we are doing now, in the words last shown to the customer.
     customer_note = models.TextField(_("what we are doing now"), blank=True)
     close_reason = models.CharField(max_length=10, choices=CloseReason.choices, blank=True)
@@ -211,6 +214,11 @@ class Ticket(models.Model):
             # The queue filtered by one status, in checkpoint order.
             models.Index(
                 fields=["status", "next_checkpoint", "id"], name="ticket_status_queue_idx"
+            ),
+            models.Index(
+                fields=["next_due", "id"],
+                name="ticket_open_due_idx",
+                condition=~models.Q(status="closed"),
             ),
             models.Index(fields=["organization", "status"], name="ticket_org_status_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),

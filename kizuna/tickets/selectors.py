@@ -28,11 +28,13 @@ def queue(
     organization_id: int | None = None,
     q: str = "",
     with_team: bool = False,
+    due_before=None,
 ) -> QuerySet[Ticket]:
-    """Open tickets, the one whose next update falls due first on top (P1).
+    """Open tickets, the one where something falls due first on top (P1): the next update or
+    a service-level deadline before it (`next_due`); `due_before` keeps those due by then.
 
-    Open tickets always carry a checkpoint, so ordering by it needs no NULL handling and the
-    partial index on (next_checkpoint) for open tickets serves the query at any size.
+    Open tickets always carry a due time, so ordering by it needs no NULL handling and the
+    partial index on (next_due) for open tickets serves the query at any size.
     `with_team` joins the team too, for rows that show it (the API's).
     """
     q = (q or "").strip()
@@ -52,7 +54,9 @@ def queue(
         qs = qs.filter(pk=ticket_id) if ticket_id else qs.none()
     elif q:
         qs = qs.filter(subject__icontains=q)
-    order = ("-closed_at", "-id") if status == Status.CLOSED else ("next_checkpoint", "id")
+    if due_before is not None:
+        qs = qs.filter(next_due__lte=due_before)
+    order = ("-closed_at", "-id") if status == Status.CLOSED else ("next_due", "id")
     qs = qs.select_related("organization", "requester", "assignee").order_by(*order)
     return qs.select_related("team") if with_team else qs
 

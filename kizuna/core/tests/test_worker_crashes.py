@@ -18,6 +18,7 @@ import threading
 import time
 from collections import Counter
 
+import pytest
 from aiosmtpd.controller import Controller
 from django.test import SimpleTestCase
 
@@ -59,6 +60,9 @@ for task in DBTaskResult.objects.all():
 """
 
 MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
+
+
+pytestmark = pytest.mark.xdist_group("timing-and-processes")
 
 
 class RecordingSMTP:

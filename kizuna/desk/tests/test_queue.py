@@ -48,9 +48,9 @@ class QueueTests(BaseTestCase):
             checkpoint=timezone.now() + timedelta(seconds=1),
             now=timezone.now() - timedelta(seconds=5),
         )
-        type(overdue).objects.filter(pk=overdue.pk).update(
-            next_checkpoint=timezone.now() - timedelta(hours=1)
-        )
+        # An hour later: the promised time has passed.
+        past = timezone.now() - timedelta(hours=1)
+        type(overdue).objects.filter(pk=overdue.pk).update(next_checkpoint=past, next_due=past)
         html = self.table()
         order = [html.index(t.reference) for t in (overdue, sooner, later)]
         self.assertEqual(order, sorted(order))

@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from django.test import SimpleTestCase
 
 from kizuna.mail.tests.builders import make_mail, run_kizuna
@@ -48,6 +49,9 @@ def write_maildir(path: Path, rng: random.Random) -> tuple[set[str], set[str], i
             roots.append(mid)
         wanted.add(mid)
     return wanted, noise, len(roots)
+
+
+pytestmark = pytest.mark.xdist_group("timing-and-processes")
 
 
 class CrashSafetyTests(SeparateInstallation, SimpleTestCase):

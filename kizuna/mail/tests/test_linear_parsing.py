@@ -11,7 +11,9 @@ import pytest
 
 from kizuna.mail.parsing import parse_message
 
-SIZE = 100_000
+pytestmark = pytest.mark.xdist_group("timing-and-processes")
+
+SIZE = 200_000
 
 RUNS = {
     "From of letters": lambda n: b"From: " + b"a" * n + b"\r\n",
@@ -23,16 +25,23 @@ RUNS = {
 
 def _seconds(header: bytes) -> float:
     raw = header + b"Subject: test\r\n\r\nbody\r\n"
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        parse_message(raw)
-        best = min(best, time.perf_counter() - started)
-    return best
+    started = time.perf_counter()
+    parse_message(raw)
+    return time.perf_counter() - started
 
 
 @pytest.mark.parametrize("name", list(RUNS))
 def test_doubling_a_header_about_doubles_the_parsing_time(name):
     make = RUNS[name]
-    small, large = _seconds(make(SIZE)), _seconds(make(2 * SIZE))
-    assert large / max(small, 0.005) < 3, f"parsing grows faster than the header for {name}"
+    small, large = make(SIZE), make(2 * SIZE)
+    # Each size keeps its best time over up to eight tries, taken in turn: a busy machine
+    # slows single runs at random, never the best of several; a quadratic search stays fourfold.
+    best_small = best_large = float("inf")
+    for _ in range(8):
+        best_small = min(best_small, _seconds(small))
+        best_large = min(best_large, _seconds(large))
+        if best_large / max(best_small, 0.005) < 3:
+            break
+    assert best_large / max(best_small, 0.005) < 3, (
+        f"parsing grows faster than the header for {name}"
+    )

@@ -14,6 +14,8 @@ import pytest
 from kizuna.replycheck import check
 from kizuna.replycheck.tests.long_inputs import UNITS, repeated
 
+pytestmark = pytest.mark.xdist_group("timing-and-processes")
+
 SIZE = 100_000
 
 
