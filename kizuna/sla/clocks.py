@@ -65,10 +65,8 @@ def on_ticket_changed(
     policy = policy_for_organization(
         organization_id=ticket.organization_id, priority=ticket.priority
     )
-    try:
-        _move(ticket, policy, now, from_status, by_agent, customer_visible)
-    finally:
-        _refresh_next_due(ticket)
+    _move(ticket, policy, now, from_status, by_agent, customer_visible)
+    _refresh_next_due(ticket)
 
 
 def _refresh_next_due(ticket: Ticket) -> None:
