@@ -28,10 +28,10 @@ def _seconds(text: str) -> float:
 def _growth(unit: str) -> float:
     small, large = repeated(unit, SIZE), repeated(unit, 2 * SIZE)
     # The smaller run is floored at 5 ms so that a near-instant check does not make the ratio
-    # meaningless. Each size keeps its best time over up to five tries: a busy machine slows
+    # meaningless. Each size keeps its best time over up to eight tries: a busy machine slows
     # single runs at random, never the best of several, and a real regression stays fourfold.
     best_small = best_large = float("inf")
-    for _ in range(5):
+    for _ in range(8):
         best_small = min(best_small, _seconds(small))
         best_large = min(best_large, _seconds(large))
         if best_large / max(best_small, 0.005) < 3:
