@@ -208,6 +208,23 @@ def _record(*, kind: str, row, fields, before: dict | None, deleted: bool, actor
     )
 
 
+def _save_recorded(row, *, kind: str, fields, before: dict | None, actor_user, now):
+    """Save a checked calendar or policy and record the change, in one transaction."""
+    row.updated_at = now or timezone.now()
+    with transaction.atomic():
+        row.save()
+        _record(
+            kind=kind,
+            row=row,
+            fields=fields,
+            before=before,
+            deleted=False,
+            actor_user=actor_user,
+            at=row.updated_at,
+        )
+    return row
+
+
 def calendar_save(
     *, calendar: BusinessCalendar | None = None, actor_user, now: datetime | None = None, **values
 ) -> BusinessCalendar:
@@ -228,19 +245,9 @@ def calendar_save(
         calendar_build(row)
     except CalendarError as exc:
         raise TicketError(str(exc), field=exc.field) from None
-    row.updated_at = now or timezone.now()
-    with transaction.atomic():
-        row.save()
-        _record(
-            kind="calendar",
-            row=row,
-            fields=CALENDAR_FIELDS,
-            before=before,
-            deleted=False,
-            actor_user=actor_user,
-            at=row.updated_at,
-        )
-    return row
+    return _save_recorded(
+        row, kind="calendar", fields=CALENDAR_FIELDS, before=before, actor_user=actor_user, now=now
+    )
 
 
 def calendar_delete(*, calendar: BusinessCalendar, actor_user) -> None:
@@ -294,19 +301,9 @@ def policy_save(
     clash = SlaPolicy.objects.filter(contract_tier=row.contract_tier, priority=row.priority)
     if clash.exclude(pk=row.pk).exists():
         _refuse(_("Another policy already serves this contract tier and priority."), "priority")
-    row.updated_at = now or timezone.now()
-    with transaction.atomic():
-        row.save()
-        _record(
-            kind="policy",
-            row=row,
-            fields=POLICY_FIELDS,
-            before=before,
-            deleted=False,
-            actor_user=actor_user,
-            at=row.updated_at,
-        )
-    return row
+    return _save_recorded(
+        row, kind="policy", fields=POLICY_FIELDS, before=before, actor_user=actor_user, now=now
+    )
 
 
 def policy_delete(*, policy: SlaPolicy, actor_user) -> None:
