@@ -57,6 +57,15 @@ class SlaPolicy(models.Model):
     pause_for_third_party = models.BooleanField(
         _("pause while waiting for a third party"), default=False
     )
+    # Agents are warned when this share of the time to a due time has gone.
+    warn_percent = models.PositiveSmallIntegerField(
+        _("warn when this share of the time has gone (%)"), default=75
+    )
+    # When a checkpoint passes with no update, send the customer a holding update from a
+    # letter ("still working on it; next update by …"). It still counts as missed.
+    holding_update = models.BooleanField(
+        _("send a holding update when a checkpoint passes"), default=False
+    )
     updated_at = models.DateTimeField(default=now)
 
     class Meta:
@@ -72,6 +81,10 @@ class SlaPolicy(models.Model):
                 & models.Q(update_interval_minutes__gt=0)
                 & models.Q(resolution_minutes__gt=0),
                 name="sla_targets_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(warn_percent__gte=1) & models.Q(warn_percent__lte=99),
+                name="sla_warn_percent_range",
             ),
         ]
 
@@ -106,6 +119,7 @@ class DeadlineKind(models.TextChoices):
     FIRST_RESPONSE = "first_response", _("First response")
     CHECKPOINT = "checkpoint", _("Next update")
     RESOLUTION = "resolution", _("Resolution")
+    PROMISE = "promise", _("Promise")
 
 
 class Deadline(models.Model):
@@ -127,6 +141,17 @@ class Deadline(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     minutes_left = models.FloatField(null=True, blank=True)  # business minutes, while paused
+    # When agents are warned (set with the deadline from the policy's share) and were.
+    warn_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    # A promise (P13): the agent's own words, the message that made it, who confirmed it.
+    text = models.CharField(max_length=300, blank=True)
+    message = models.ForeignKey(
+        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -137,6 +162,19 @@ class Deadline(models.Model):
                 condition=models.Q(met_at=None, cancelled_at=None, paused_at=None),
             ),
             models.Index(fields=["ticket", "kind"], name="deadline_ticket_kind"),
+            # The worker's scans: open deadlines not yet breached, and not yet warned.
+            models.Index(
+                fields=["due_at"],
+                name="deadline_breach_scan",
+                condition=models.Q(
+                    met_at=None, cancelled_at=None, paused_at=None, breached_at=None
+                ),
+            ),
+            models.Index(
+                fields=["warn_at"],
+                name="deadline_warn_scan",
+                condition=models.Q(met_at=None, cancelled_at=None, paused_at=None, warned_at=None),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -110,6 +110,15 @@ class Contact(models.Model):
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+    # Who hears of a missed promised time first (escalation, P12).
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_teams",
+        verbose_name=_("team lead"),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -355,6 +364,8 @@ class EventKind(models.TextChoices):
     CUSTOMER_REPLY = "customer_reply", _("Customer replied")
     REOPENED = "reopened", _("Reopened")
     MAIL_FAILED = "mail_failed", _("Mail could not be delivered")
+    PROMISE = "promise", _("Promise recorded")
+    BREACH = "breach", _("Promised time missed")
 
 
 class AutoReplyLog(models.Model):
