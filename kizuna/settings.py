@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kizuna.api",
     "kizuna.replycheck",
     "kizuna.standards",
+    "kizuna.notifications",
     "kizuna.sla",
     "kizuna.demo",
     "kizuna.core",
@@ -240,6 +241,15 @@ KIZUNA_RESPONSE_MINUTES = {
     "normal": envint("KIZUNA_RESPONSE_MINUTES_NORMAL", 8 * 60),
     "low": envint("KIZUNA_RESPONSE_MINUTES_LOW", 24 * 60),
 }
+# Agents are warned when this share of the time to a due time has gone, for tickets under no
+# SLA policy (each policy has its own share); workers look for warnings and missed times due
+# every KIZUNA_SLA_SCAN_SECONDS.
+KIZUNA_WARN_PERCENT = envint("KIZUNA_WARN_PERCENT", 75)
+if not 1 <= KIZUNA_WARN_PERCENT <= 99:
+    raise ConfigError("KIZUNA_WARN_PERCENT must be between 1 and 99")
+KIZUNA_SLA_SCAN_SECONDS = envint("KIZUNA_SLA_SCAN_SECONDS", 30)
+if KIZUNA_SLA_SCAN_SECONDS < 1:
+    raise ConfigError("KIZUNA_SLA_SCAN_SECONDS must be at least 1")
 KIZUNA_PORTAL_LINK_MINUTES = envint("KIZUNA_PORTAL_LINK_MINUTES", 30)
 # Sign-in links asked for in an hour: per email address, and per client address (an office
 # behind one NAT address asks for its people's links from the same address).

@@ -14,12 +14,16 @@ that makes it (receiver of tickets.signals.ticket_changed).
   with its business minutes left; leaving that status resumes it from there.
 
 A deadline met or breached stays as it was (the record for the reports); changing a policy
-changes no deadline already set.
+changes no deadline already set. Each deadline carries the time its agents are warned: when the
+policy's share of the time to it has gone (in business time), or the default share of the wall
+clock for a ticket with no policy.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+
+from django.conf import settings
 
 from kizuna.sla.models import Deadline, DeadlineKind, SlaPolicy
 from kizuna.sla.services import calendar_for, policy_for_organization
@@ -41,15 +45,40 @@ def _pauses(status: str, policy: SlaPolicy | None) -> bool:
     )
 
 
+def warn_time(policy: SlaPolicy | None, start: datetime, due: datetime) -> datetime | None:
+    """When agents are warned of a deadline from `start` to `due`: once the policy's share of
+    the business time between them has gone (the default share of the wall clock with no
+    policy). None when it is already due."""
+    if due <= start:
+        return None
+    percent = policy.warn_percent if policy is not None else settings.KIZUNA_WARN_PERCENT
+    if policy is None:
+        return start + (due - start) * percent / 100
+    calendar = calendar_for(policy.calendar)
+    minutes = calendar.minutes_between(start, due)
+    if minutes <= 0:  # due outside business time (an agent's own choice): the wall clock
+        return start + (due - start) * percent / 100
+    return min(calendar.add(start, minutes * percent / 100), due)
+
+
+def new_deadline(
+    ticket: Ticket, kind: str, policy: SlaPolicy | None, now: datetime, due: datetime, **fields
+) -> Deadline:
+    """A new (unsaved) deadline with its warning time."""
+    return Deadline(
+        ticket=ticket,
+        kind=kind,
+        policy=policy,
+        started_at=now,
+        due_at=due,
+        warn_at=warn_time(policy, now, due),
+        **fields,
+    )
+
+
 def _checkpoint(ticket: Ticket, policy: SlaPolicy | None, now: datetime) -> None:
     if ticket.status != Status.CLOSED and ticket.next_checkpoint is not None:
-        Deadline.objects.create(
-            ticket=ticket,
-            kind=K.CHECKPOINT,
-            policy=policy,
-            started_at=now,
-            due_at=ticket.next_checkpoint,
-        )
+        new_deadline(ticket, K.CHECKPOINT, policy, now, ticket.next_checkpoint).save()
 
 
 def on_ticket_changed(
@@ -92,11 +121,15 @@ def _move(ticket, policy, now, from_status, by_agent, customer_visible) -> None:
         _opened(ticket, policy, now)
         return
     if by_agent and customer_visible:
+        # News for the customer keeps the first response, the checkpoint and every promise
+        # made before it (P13: a promise is kept by an update before its due time).
         _open(ticket, K.FIRST_RESPONSE).update(met_at=now)
         _open(ticket, K.CHECKPOINT).update(met_at=now)
+        _open(ticket, K.PROMISE).filter(started_at__lt=now).update(met_at=now)
         _checkpoint(ticket, policy, now)
-    elif not by_agent and ticket.status != from_status:
-        # Kizuna resumed the ticket for the customer and promised a time in its note.
+    elif not by_agent and (ticket.status != from_status or customer_visible):
+        # Kizuna resumed the ticket for the customer, or sent a holding update, and promised
+        # a time in its note: that time is the checkpoint now (a missed one stays breached).
         _open(ticket, K.CHECKPOINT).update(cancelled_at=now)
         _checkpoint(ticket, policy, now)
     if ticket.status == from_status:
@@ -121,13 +154,7 @@ def _opened(ticket: Ticket, policy: SlaPolicy | None, now: datetime) -> None:
     deadlines = []
     if ticket.next_checkpoint is not None:
         deadlines.append(
-            Deadline(
-                ticket=ticket,
-                kind=K.FIRST_RESPONSE,
-                policy=policy,
-                started_at=now,
-                due_at=ticket.next_checkpoint,
-            )
+            new_deadline(ticket, K.FIRST_RESPONSE, policy, now, ticket.next_checkpoint)
         )
     if policy is not None:
         deadlines.append(_resolution_deadline(ticket, policy, now))
@@ -136,13 +163,8 @@ def _opened(ticket: Ticket, policy: SlaPolicy | None, now: datetime) -> None:
 
 
 def _resolution_deadline(ticket: Ticket, policy: SlaPolicy, now: datetime) -> Deadline:
-    return Deadline(
-        ticket=ticket,
-        kind=K.RESOLUTION,
-        policy=policy,
-        started_at=now,
-        due_at=calendar_for(policy.calendar).add(now, policy.resolution_minutes),
-    )
+    due = calendar_for(policy.calendar).add(now, policy.resolution_minutes)
+    return new_deadline(ticket, K.RESOLUTION, policy, now, due)
 
 
 def _resolution(ticket: Ticket, policy: SlaPolicy | None, now: datetime) -> None:
@@ -168,6 +190,10 @@ def _resume(ticket: Ticket, policy: SlaPolicy | None, now: datetime) -> None:
         source = deadline.policy or policy
         if source is None:
             continue
-        deadline.due_at = calendar_for(source.calendar).add(now, deadline.minutes_left or 0)
+        due = calendar_for(source.calendar).add(now, deadline.minutes_left or 0)
+        # The warning comes at the same share of what is left, unless it was already sent.
+        if deadline.warned_at is None:
+            deadline.warn_at = warn_time(source, now, due)
+        deadline.due_at = due
         deadline.paused_at, deadline.minutes_left = None, None
-        deadline.save(update_fields=["due_at", "paused_at", "minutes_left"])
+        deadline.save(update_fields=["due_at", "warn_at", "paused_at", "minutes_left"])

@@ -566,6 +566,43 @@ def ticket_note(*, ticket: Ticket, actor_user, body: str, now: datetime | None =
     return msg
 
 
+# Statuses in which a passed checkpoint may be answered by a holding update: work is ours to do.
+HOLDING_STATUSES = (
+    Status.NEW,
+    Status.ACKNOWLEDGED,
+    Status.INVESTIGATING,
+    Status.WAITING_THIRD_PARTY,
+)
+
+
+@transaction.atomic
+def ticket_holding_update(*, ticket: Ticket, now: datetime | None = None) -> Message | None:
+    """Tell the customer, in Kizuna's own words, that work goes on and when the next update
+    comes (the policy's update interval from now): sent when a checkpoint passed with no
+    update and the policy asks for it. None when the ticket no longer waits on us."""
+    now = now or timezone.now()
+    locked = _locked(ticket)
+    if locked.status not in HOLDING_STATUSES:
+        return None
+    locked.requester = ticket.requester
+    due = update_due(locked, now=now)
+    note = wording.holding_note(locked, due)
+    locked.next_checkpoint, locked.customer_note, locked.updated_at = due, note, now
+    locked.save(update_fields=["next_checkpoint", "customer_note", "updated_at"])
+    msg = _send_to_customer(locked, body=note, actor_user=None, now=now, automatic=True)
+    TicketEvent.objects.create(
+        ticket=locked,
+        kind=EventKind.REPLY,
+        created_at=now,
+        customer_note=note,
+        checkpoint=due,
+        data={"message": msg.id, "holding_update": True},
+    )
+    _changed(locked, now=now, from_status=locked.status, by_agent=False, customer_visible=True)
+    _copy(locked, ticket)
+    return msg
+
+
 @transaction.atomic
 def ticket_assign(
     *,

@@ -68,6 +68,19 @@ def resume_note(ticket: Ticket, due: datetime, *, reopened: bool) -> str:
         }
 
 
+def holding_note(ticket: Ticket, due: datetime) -> str:
+    """The holding update: work goes on, and when the next news comes (P1, P12)."""
+    with translation.override(ticket.language):
+        return _(
+            "We are still working on %(ref)s and do not have a result for you yet. We are sorry "
+            "that this is taking longer than we said. We will send you the next update by "
+            "%(when)s, sooner if there is news."
+        ) % {
+            "ref": ticket.reference,
+            "when": format_when(due, lang=ticket.language, tzname=ticket.requester.timezone),
+        }
+
+
 # How a status reads to the customer (the desk keeps the agents' words).
 CUSTOMER_STATUS = {
     Status.NEW: pgettext_lazy("status told to the customer", "Received"),

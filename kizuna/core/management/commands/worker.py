@@ -3,9 +3,11 @@
 Workers claim tasks from the database, so any number of them may run, on one machine or many,
 against the same PostgreSQL database. Each holds a lease it renews while alive; the tasks of a
 worker that died run again on another once its lease expires, and a busy or briefly
-unreachable database is waited out (kizuna/background/runner.py). While mailboxes exist, each worker also enqueues a poll
-of the IMAP mailboxes every KIZUNA_POLL_SECONDS; each mailbox is claimed by one poller at a
-time, so more workers never poll a mailbox twice (docs/email.md).
+unreachable database is waited out (kizuna/background/runner.py). While mailboxes exist, each
+worker also enqueues a poll of the IMAP mailboxes every KIZUNA_POLL_SECONDS; each mailbox is
+claimed by one poller at a time, so more workers never poll a mailbox twice (docs/email.md).
+Every KIZUNA_SLA_SCAN_SECONDS, while a warning or a missed time is due, it enqueues the scan
+that records them; each is recorded once however many workers scan (docs/sla.md).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, task_backends
@@ -25,25 +28,37 @@ from kizuna.background.runner import LeasedWorker
 from kizuna.lib.durability import sync_every_commit
 from kizuna.mail.outbound import messages_to_recover
 from kizuna.mail.tasks import mail_recover, mailboxes_poll, polling_needed
+from kizuna.sla.tasks import sla_timers
+from kizuna.sla.timers import timers_pending
 
 logger = logging.getLogger(__name__)
 
 
-def schedule_mail_polls(stop: threading.Event) -> None:
-    """Every KIZUNA_POLL_SECONDS: enqueue a poll of the mailboxes while there are any, and
-    the recovery of outgoing mail that no queued task will send (its worker died mid-send, or
-    its task was lost) when there is such mail."""
+def mail_step() -> None:
+    """Enqueue a poll of the mailboxes while there are any, and the recovery of outgoing mail
+    that no queued task will send (its worker died mid-send, or its task was lost)."""
+    if polling_needed():
+        mailboxes_poll.enqueue()
+    if messages_to_recover():
+        mail_recover.enqueue()
+
+
+def sla_step() -> None:
+    """Enqueue the scan of warnings and missed times when any is due."""
+    if timers_pending(now=timezone.now()):
+        sla_timers.enqueue()
+
+
+def schedule(stop: threading.Event, step, seconds: float) -> None:
+    """Run `step` every `seconds` until `stop` is set."""
     while True:
         try:
             close_old_connections()
-            if polling_needed():
-                mailboxes_poll.enqueue()
-            if messages_to_recover():
-                mail_recover.enqueue()
+            step()
         except Exception:
             # A database hiccup must not end the schedule; the next round tries again.
-            logger.exception("Could not enqueue the mailbox poll or the mail recovery")
-        if stop.wait(settings.KIZUNA_POLL_SECONDS):
+            logger.exception("Scheduled step %s failed", step.__name__)
+        if stop.wait(seconds):
             return
 
 
@@ -98,9 +113,16 @@ class Command(BaseCommand):
         sync_every_commit()
         stop = threading.Event()
         if not batch:
-            threading.Thread(
-                target=schedule_mail_polls, args=(stop,), name="mail-poll-schedule", daemon=True
-            ).start()
+            for step, seconds in (
+                (mail_step, settings.KIZUNA_POLL_SECONDS),
+                (sla_step, settings.KIZUNA_SLA_SCAN_SECONDS),
+            ):
+                threading.Thread(
+                    target=schedule,
+                    args=(stop, step, seconds),
+                    name=f"schedule-{step.__name__}",
+                    daemon=True,
+                ).start()
         try:
             worker.configure_signals()
             worker.run()
