@@ -53,8 +53,17 @@ def build_mail(notification: Notification) -> EmailMessage:
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient.email],
-        headers={"Auto-Submitted": "auto-generated"},
+        headers={
+            "Auto-Submitted": "auto-generated",
+            # The same on every attempt: a copy sent again is one message in the agent's client.
+            "Message-ID": message_id(notification),
+        },
     )
+
+
+def message_id(notification: Notification) -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "kizuna.invalid"
+    return f"<notification-{notification.pk}.{notification.created_at:%Y%m%d%H%M%S}@{domain}>"
 
 
 def notification_mail_send(*, notification_id: int, claimant: str = "") -> str:

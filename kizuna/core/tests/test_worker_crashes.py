@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -94,7 +95,9 @@ class RecordingSMTP:
         return "250 OK: queued"
 
 
-class WorkerCrashTests(SeparateInstallation, SimpleTestCase):
+class WorkerProcesses(SeparateInstallation):
+    """Real `kizuna worker` processes, each mailing to an SMTP server of its own."""
+
     def setUp(self):
         super().setUp()
         self.accepted: list[tuple[int, str, float]] = []
@@ -176,8 +179,8 @@ class WorkerCrashTests(SeparateInstallation, SimpleTestCase):
         code = SEED.format(tickets=tickets, deferred=deferred, spread=spread, seed=seed)
         self.kizuna("shell", "-c", code)
 
-    # --- the tests ------------------------------------------------------------------------
 
+class WorkerCrashTests(WorkerProcesses, SimpleTestCase):
     def test_a_worker_killed_while_sending_leaves_the_mail_to_another_which_sends_it_once(self):
         self.seed(tickets=1)
         stalled = self.smtp()
@@ -311,3 +314,154 @@ class LockedDatabaseTests(SeparateInstallation, SimpleTestCase):
         self.assertEqual(worker.returncode, 0, output)
         # It gave its lease up when it stopped.
         self.assertEqual(self.query("SELECT COUNT(*) FROM background_workerlease")[0][0], 0)
+
+
+# A team of two with a lead, and tickets whose first response falls due in the next seconds,
+# each warned a moment before; the customers' own mail is out of the way.
+SEED_TIMERS = """
+import random
+from datetime import timedelta
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+from kizuna.sla.models import Deadline
+from kizuna.tickets import services
+from kizuna.tickets.models import Contact, EmailDomain, Message, Organization, Team
+User = get_user_model()
+org = Organization.objects.create(name="山田商事")
+EmailDomain.objects.create(organization=org, domain="yamada.example.jp")
+lead = User.objects.create_user("kimura", "kimura@kizuna.example", "x" * 20)
+team = Team.objects.create(name="Hosting", lead=lead)
+for name in ("sato", "alice"):
+    team.members.add(User.objects.create_user(name, name + "@kizuna.example", "x" * 20))
+for n in range({tickets}):
+    contact = Contact.objects.create(
+        organization=org, name=f"顧客 {{n}}", email=f"c{{n}}@yamada.example.jp", language="ja"
+    )
+    services.ticket_open(
+        requester=contact, subject=f"サーバーが応答しない {{n}}", body="503が返ります。", team=team
+    )
+DBTaskResult.objects.all().delete()
+Message.objects.update(mailed_at=timezone.now())
+now = timezone.now()
+Deadline.objects.exclude(kind="first_response").update(cancelled_at=now)
+rng = random.Random({seed})
+for deadline in Deadline.objects.filter(kind="first_response"):
+    deadline.due_at = now + timedelta(seconds=rng.uniform({first}, {spread}))
+    deadline.warn_at = deadline.due_at - timedelta(seconds=rng.uniform(1, 4))
+    deadline.save(update_fields=["due_at", "warn_at"])
+"""
+
+
+class TimerWorkerCrashTests(WorkerProcesses, SimpleTestCase):
+    """Two workers scan for warnings and missed times while one of them is killed again and
+    again: every warning and breach is recorded and notified once, and mailed once."""
+
+    def test_two_workers_killed_mid_way_record_and_send_every_warning_and_breach_once(self):
+        seed = random.randrange(1 << 30)
+        rng = random.Random(seed)
+        tickets = 30
+        self.env.update(KIZUNA_SLA_SCAN_SECONDS="1")
+        self.kizuna("migrate", "--verbosity", "0")
+        code = SEED_TIMERS.format(tickets=tickets, seed=seed, first=8, spread=24)
+        self.kizuna("shell", "-c", code)
+        stalled = self.smtp(delay=(0.02, 0.15))
+        stalled.hold_first = True
+        slots = [self.start_worker(stalled), self.start_worker(self.smtp(delay=(0.02, 0.15)))]
+        kills: list[tuple[int, float]] = []
+        # First, once: a worker killed inside the SMTP conversation of a notification.
+        self.assertTrue(stalled.started.wait(60), self.logs())
+        slots[0].send_signal(signal.SIGKILL)
+        kills.append((stalled.port, time.monotonic()))
+        slots[0].wait()
+        slots[0] = self.start_worker(self.smtp(delay=(0.02, 0.15)))
+        for _ in range(8):
+            time.sleep(rng.uniform(0.8, 2.5))
+            victim = rng.randrange(len(slots))
+            proc = slots[victim]
+            port = next(p for w, p in self.workers if w is proc)
+            proc.send_signal(signal.SIGKILL)
+            kills.append((port, time.monotonic()))
+            proc.wait()
+            slots[victim] = self.start_worker(self.smtp(delay=(0.02, 0.15)))
+        info = f"seed {seed}, {self.database}"
+
+        def breached() -> int:
+            return self.query(
+                "SELECT COUNT(*) FROM sla_deadline "
+                "WHERE kind = 'first_response' AND breached_at IS NOT NULL"
+            )[0][0]
+
+        def unmailed() -> int:
+            return self.query(
+                "SELECT COUNT(*) FROM notifications_notification WHERE mailed_at IS NULL"
+            )[0][0]
+
+        self.wait_until(lambda: breached() == tickets, 120, f"deadlines not breached ({info})")
+        self.wait_until(lambda: unmailed() == 0, 120, f"notifications unmailed ({info})")
+        self.wait_until(
+            lambda: not (self.tasks()["READY"] or self.tasks()["RUNNING"]),
+            60,
+            f"tasks still queued or running ({info}): {self.tasks()}",
+        )
+        self.assertEqual(set(self.tasks()), {"SUCCESSFUL"}, info)
+
+        # One breach event per ticket, escalated to the lead.
+        events = Counter(
+            ticket
+            for (ticket,) in self.query(
+                "SELECT ticket_id FROM tickets_ticketevent WHERE kind = 'breach'"
+            )
+        )
+        self.assertEqual(len(events), tickets, info)
+        self.assertEqual(set(events.values()), {1}, info)
+        # Per deadline: a warning to each member if it was warned in time, a breach notice to
+        # each member and an escalation to the lead; never a second of any.
+        rows = self.query(
+            "SELECT d.id, d.warned_at IS NOT NULL, u.username, n.kind "
+            "FROM sla_deadline d JOIN notifications_notification n "
+            "ON n.key LIKE 'deadline:' || d.id || ':%' "
+            "JOIN auth_user u ON u.id = n.recipient_id WHERE d.kind = 'first_response'"
+        )
+        per_deadline: dict[int, Counter] = {}
+        warned = {}
+        for deadline, was_warned, user, kind in rows:
+            per_deadline.setdefault(deadline, Counter())[(user, kind)] += 1
+            warned[deadline] = bool(was_warned)
+        self.assertEqual(len(per_deadline), tickets, info)
+        for deadline, seen in per_deadline.items():
+            expected = Counter(
+                {("sato", "breach"): 1, ("alice", "breach"): 1, ("kimura", "escalation"): 1}
+            )
+            if warned[deadline]:
+                expected.update({("sato", "warning"): 1, ("alice", "warning"): 1})
+            self.assertEqual(seen, expected, f"deadline {deadline} ({info})")
+        self.assertGreater(sum(warned.values()), tickets // 2, f"few warnings ({info})")
+
+        # Each notification reached the SMTP server; a second copy only where its worker
+        # was killed after the whole message had arrived and before it could record so.
+        expected_ids = {
+            f"<notification-{pk}.{created:%Y%m%d%H%M%S}@kizuna.example>"
+            for pk, created in self.notification_rows()
+        }
+        copies = Counter(mid for _port, mid, _at in self.accepted)
+        self.assertEqual(set(copies), expected_ids, info)
+        for mid in copies:
+            sent = [(port, at) for port, m, at in self.accepted if m == mid]
+            for port, at in sent[:-1]:
+                later_from_it = [m for p, m, a in self.accepted if p == port and a > at]
+                killed_after = [k for p, k in kills if p == port and k >= at - 0.1]
+                detail = f"{mid}: copies {sent}, kills {kills} ({info})"
+                self.assertEqual(later_from_it, [], f"sent again by a live worker: {detail}")
+                self.assertTrue(killed_after, f"sent twice with no kill to explain it: {detail}")
+
+    def notification_rows(self):
+        rows = self.query("SELECT id, created_at FROM notifications_notification")
+        return [(pk, _as_utc(created)) for pk, created in rows]
+
+
+def _as_utc(value):
+    """A timestamp as the database gave it (SQLite: text in UTC), as an aware UTC datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
