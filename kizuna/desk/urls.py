@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kizuna.desk import sla_views, views
+from kizuna.desk import report_views, sla_views, views
 from kizuna.desk.signin import DeskLoginView
 
 app_name = "desk"
@@ -25,5 +25,6 @@ urlpatterns = [
     ),
     path("service-levels/policies/new/", sla_views.policy_edit, name="policy_new"),
     path("service-levels/policies/<str:policy_id>/", sla_views.policy_edit, name="policy_edit"),
+    path("reports/service-levels/", report_views.sla_report, name="sla_report"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
 ]

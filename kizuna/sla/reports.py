@@ -291,17 +291,16 @@ def sla_report(
     start_at = datetime.combine(start, time.min, tzinfo=tz)
     end_at = datetime.combine(end, time.min, tzinfo=tz)
     met, missed = _classes(now)
-    qs = Deadline.objects.filter(due_at__gte=start_at, due_at__lt=end_at).annotate(
-        group_key=_group_expression(group)
-    )
+    qs = Deadline.objects.filter(due_at__gte=start_at, due_at__lt=end_at).order_by()
+    by_group = qs.annotate(group_key=_group_expression(group))
     counts = {
         "due": Count("id"),
         "met": Count("id", filter=met),
         "missed": Count("id", filter=missed),
     }
 
-    grouped = qs.values("group_key", "kind").annotate(**counts).order_by()
-    medians = _medians(qs, missed=missed, now=now, partition=[F("group_key"), F("kind")])
+    grouped = by_group.values("group_key", "kind").annotate(**counts)
+    medians = _medians(by_group, missed=missed, now=now, partition=[F("group_key"), F("kind")])
     cells: dict[int | None, dict[str, Figures]] = {}
     for item in grouped:
         key, kind = item["group_key"], item["kind"]
@@ -464,14 +463,15 @@ def _label(text: str) -> str:
 
 
 def _strip(root):
-    """Keep only drawing: pygal's comments (with its web addresses), its script (the chart's
-    settings, for the JavaScript tooltips that are not loaded) and anything that could link
-    or load something. Labels are text nodes, escaped by the XML writer."""
+    """Take out pygal's comments (they hold its web addresses), its script (the chart's
+    settings, for JavaScript tooltips that are not loaded), the tooltips' empty layer and
+    anything that could link or load something. Labels are text, escaped by the XML writer."""
     for parent in list(root.iter()):
         for child in list(parent):
             tag = child.tag if isinstance(child.tag, str) else ""
             name = tag.removeprefix(_SVG_NS)
-            if not tag or name in _DROP or "tooltip" in (child.get("class") or ""):
+            classes = set((child.get("class") or "").split())
+            if not tag or name in _DROP or classes & {"tooltip", "tooltip-overlay"}:
                 parent.remove(child)
                 continue
             for attr in list(child.attrib):
@@ -514,21 +514,31 @@ def chart_titles() -> dict[str, str]:
     }
 
 
+def kind_labels() -> dict[str, str]:
+    return {
+        DeadlineKind.FIRST_RESPONSE: _("First response"),
+        DeadlineKind.CHECKPOINT: _("Updates on time"),
+        DeadlineKind.RESOLUTION: _("Resolution"),
+        DeadlineKind.PROMISE: _("Promises kept"),
+    }
+
+
 def report_charts(report: Report) -> dict[str, str]:
     """SVG charts of the report: compliance per group for each kind (the CHART_GROUPS groups
     with the most deadlines), keyed by kind, and compliance per kind by week ("weeks").
     Self-contained drawings: no script, no link, nothing fetched."""
-    titles = chart_titles()
+    titles, legends = chart_titles(), kind_labels()
     charts: dict[str, str] = {}
     rows = sorted(report.rows, key=lambda r: -r.due)[:CHART_GROUPS]
     rows.sort(key=lambda r: (r.key is None, r.name.casefold(), r.key or 0))
     for kind in KINDS:
-        shown = [r for r in rows if r.figures[kind].due]
+        # Horizontal bars are drawn from the bottom up: reversed, they read in table order.
+        shown = [r for r in reversed(rows) if r.figures[kind].due]
         chart = _chart(
             pygal.HorizontalBar,
             title=titles[kind],
             show_legend=False,
-            height=max(220, 90 + 34 * len(shown)),
+            height=max(170, 90 + 34 * len(shown)),
         )
         chart.x_labels = [_label(r.name) for r in shown]
         chart.add(_label(titles[kind]), [r.figures[kind].compliance for r in shown])
@@ -546,7 +556,7 @@ def report_charts(report: Report) -> dict[str, str]:
     )
     weeks.x_labels = [w.start.strftime("%m-%d") for w in report.weeks]
     for kind in KINDS:
-        weeks.add(_label(kind.label), [w.figures[kind].compliance for w in report.weeks])
+        weeks.add(_label(legends[kind]), [w.figures[kind].compliance for w in report.weeks])
     charts["weeks"] = weeks.render(is_unicode=True)
     return charts
 

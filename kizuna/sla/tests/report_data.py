@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from kizuna.sla.models import Deadline, DeadlineKind, SlaPolicy
+from kizuna.sla.models import BusinessCalendar, Deadline, DeadlineKind, SlaPolicy
 from kizuna.tickets.models import Contact, Organization
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -51,8 +51,17 @@ class ReportData:
             **fields,
         )
 
-    def policy(self, name: str) -> SlaPolicy:
-        return SlaPolicy.objects.get(name=name)
+    def make_policy(self, name: str = "Gold", **fields) -> SlaPolicy:
+        """A policy of its own (browser tests run after others have emptied the tables of
+        what the migrations created)."""
+        calendar, _ = BusinessCalendar.objects.get_or_create(name="Report office hours")
+        values = {
+            "contract_tier": name.lower(),
+            "first_response_minutes": 60,
+            "update_interval_minutes": 240,
+            "resolution_minutes": 960,
+        }
+        return SlaPolicy.objects.create(name=name, calendar=calendar, **{**values, **fields})
 
     def organization(self, name: str) -> Organization:
         org = Organization.objects.create(name=name)

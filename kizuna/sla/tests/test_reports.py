@@ -17,7 +17,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kizuna.sla import reports
-from kizuna.sla.models import SlaPolicy
 from kizuna.sla.tests.report_data import MARCH, TOKYO, K, ReportData, tokyo
 from kizuna.test import BaseTestCase
 from kizuna.tickets.workflow import TicketError
@@ -37,7 +36,7 @@ class ReportTestCase(ReportData, BaseTestCase):
 
 class FiguresTests(ReportTestCase):
     def test_three_met_on_time_and_one_missed_is_75_percent(self):
-        high = SlaPolicy.objects.get(priority="high")
+        high = self.make_policy("Gold")
         ticket = self.ticket_for()
         for day, late in ((3, -30 * M), (4, 0 * M), (5, -1 * M), (6, 45 * M)):
             self.deadline(ticket, due=tokyo(2025, 3, day, 12), late=late, policy=high)
@@ -145,7 +144,7 @@ class RangeTests(ReportTestCase):
 
 class GroupTests(ReportTestCase):
     def test_by_policy_with_the_deadlines_of_no_policy_last(self):
-        urgent = SlaPolicy.objects.get(priority="urgent")
+        urgent = self.make_policy("Platinum")
         t = self.ticket_for()
         self.deadline(t, due=tokyo(2025, 3, 2, 9), late=-M, policy=urgent)
         self.deadline(t, K.PROMISE, due=tokyo(2025, 3, 2, 9), late=M)
@@ -255,6 +254,11 @@ class ChartTests(ReportTestCase):
                 self.assertTrue(reports.is_self_contained(svg))
         self.assertIn("山田商事株式会社", charts[K.FIRST_RESPONSE])
         self.assertIn("100%", charts[K.FIRST_RESPONSE])
+        # The bars themselves are drawn (one per group), and the points of the weeks.
+        bars = ElementTree.fromstring(charts[K.FIRST_RESPONSE]).iter(f"{{{SVG_NAMESPACE}}}rect")
+        self.assertEqual(len([b for b in bars if "rect" in b.get("class", "").split()]), 1)
+        self.assertIn('class="dot reactive', charts["weeks"])
+        self.assertIn("Promises kept", charts["weeks"])
 
     def test_pygal_left_to_itself_would_load_a_script_from_the_web(self):
         # Why the charts are configured as they are: pygal's defaults fetch its tooltips.
