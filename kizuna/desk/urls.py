@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kizuna.desk import report_views, sla_views, views
+from kizuna.desk import notification_views, report_views, sla_views, views
 from kizuna.desk.signin import DeskLoginView
 
 app_name = "desk"
@@ -15,6 +15,12 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/status/", views.ticket_status, name="status"),
     path("tickets/<int:ticket_id>/assign/", views.ticket_assign, name="assign"),
     path("tickets/<int:ticket_id>/check/", views.draft_check, name="check"),
+    path("notifications/", notification_views.notifications, name="notifications"),
+    path(
+        "notifications/read/",
+        notification_views.notifications_mark_read,
+        name="notifications_read",
+    ),
     path("standard/", views.standard, name="standard"),
     path("service-levels/", sla_views.overview, name="service_levels"),
     path("service-levels/calendars/new/", sla_views.calendar_edit, name="calendar_new"),

@@ -29,6 +29,7 @@ from kizuna.lib.downloads import attachment_response
 from kizuna.lib.ids import MAX_ID, parse_id
 from kizuna.lib.uploads import incoming_files
 from kizuna.mail import selectors as mail_selectors
+from kizuna.sla import selectors as sla_selectors
 from kizuna.sla import services as sla_services
 from kizuna.standards import selectors as standard_selectors
 from kizuna.standards import services as standard_services
@@ -159,6 +160,7 @@ def _ticket_context(request, ticket, **forms):
     next_update = timezone.localtime(next_update).replace(second=0, microsecond=0)
     return {
         "checkpoint_suggestions": _suggestions(ticket),
+        "clocks": sla_selectors.ticket_clocks(ticket_id=ticket.id, now=timezone.now()),
         "ticket": ticket,
         "conversation": _conversation(request, ticket),
         "events": list(selectors.recent_events(ticket=ticket, limit=50)),

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from kizuna.lib.names import person_name
 from kizuna.lib.timefmt import localtime_or_utc
+from kizuna.notifications.selectors import unread_count
 from kizuna.tickets.models import Status
 
 register = template.Library()
@@ -42,3 +43,11 @@ def business_duration(minutes) -> str:
     if rest:
         return _("%(h)s h %(m)s min") % {"h": hours, "m": rest}
     return _("%(h)s h (%(m)s min)") % {"h": hours, "m": minutes}
+
+
+@register.simple_tag
+def unread_notifications(user) -> int:
+    """How many of the agent's notifications are unread (shown beside the desk's menu)."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return unread_count(user=user)
