@@ -17,7 +17,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kizuna.api.auth import AgentToken
-from kizuna.api.routers import contacts, messages, organizations, replycheck, tickets
+from kizuna.api.routers import contacts, messages, organizations, replycheck, reports, tickets
 from kizuna.standards.services import CheckBlocked
 from kizuna.tickets.workflow import TicketError
 
@@ -43,6 +43,7 @@ api.add_router("/organizations", organizations.router)
 api.add_router("/contacts", contacts.router)
 api.add_router("/replycheck", replycheck.router)
 api.add_router("/attachments", messages.attachments_router)
+api.add_router("/reports", reports.router)
 
 
 def error(request, detail: str, *, status: int, field: str = ""):

@@ -33,6 +33,7 @@ class OpenApiTestCase(SimpleTestCase):
                 "contact_update": ("PATCH", "/api/v1/contacts/{contact_id}"),
                 "replycheck": ("POST", "/api/v1/replycheck"),
                 "attachment_download": ("GET", "/api/v1/attachments/{attachment_id}"),
+                "report_service_levels": ("GET", "/api/v1/reports/service-levels"),
             },
         )
         self.assertIn("bearer", str(doc["components"]["securitySchemes"]).lower())
