@@ -23,6 +23,7 @@ from kizuna.lib.uploads import incoming_files
 from kizuna.portal import services as portal_services
 from kizuna.portal.auth import contact_required, current_contact, sign_in, sign_out
 from kizuna.portal.forms import NewRequestForm, ReplyForm, SignInForm
+from kizuna.sla import selectors as sla_selectors
 from kizuna.throttles.client import client_address
 from kizuna.tickets import selectors, services
 from kizuna.tickets.access import get_ticket_for_contact, messages_for_contact, tickets_for_contact
@@ -136,6 +137,10 @@ def _ticket_context(request, ticket, form=None, notice: str = "") -> dict:
         "contact": request.contact,
         "ticket": ticket,
         "timeline": list(messages_for_contact(ticket)),
+        # What an agent promised in their own words; never the service-level clocks.
+        "promises": sla_selectors.open_promises(ticket_id=ticket.pk)
+        if ticket.status not in (Status.RESOLVED, Status.CLOSED)
+        else [],
         "form": form or ReplyForm(),
         "notice": notice,
         "max_mb": settings.KIZUNA_MAX_ATTACHMENT_BYTES // 1048576,
