@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from kizuna.sla.models import Deadline, DeadlineKind
 from kizuna.tickets.models import (
     AgentProfile,
     Channel,
@@ -70,8 +71,38 @@ SUBJECTS = {
         "New starter accounts",
     ],
 }
+# The same working statuses without the resolved and closed ones.
+OPEN_MIX = [(s, w) for s, w in STATUS_MIX if s not in (Status.RESOLVED, Status.CLOSED)]
 AGENTS = 10
 CONTACTS_PER_ORG = 4
+
+
+def _deadlines(rng: random.Random, ticket: Ticket, now) -> list[Deadline]:
+    """An open ticket's clocks: its next update, and a resolution target some days ahead
+    (paused while it waits for the customer); closed ones keep none open."""
+    if ticket.status in (Status.RESOLVED, Status.CLOSED):
+        return []
+    checkpoint = Deadline(
+        ticket_id=ticket.id,
+        kind=DeadlineKind.CHECKPOINT,
+        started_at=ticket.created_at,
+        due_at=ticket.next_checkpoint,
+        warn_at=ticket.next_checkpoint - timedelta(minutes=30),
+    )
+    resolution = Deadline(
+        ticket_id=ticket.id,
+        kind=DeadlineKind.RESOLUTION,
+        started_at=ticket.created_at,
+        due_at=ticket.created_at + timedelta(days=rng.randint(3, 30)),
+    )
+    if ticket.status == Status.WAITING_CUSTOMER:
+        resolution.paused_at, resolution.minutes_left = now, float(rng.randint(60, 2400))
+    for deadline in (checkpoint, resolution):
+        if deadline.paused_at is None and deadline.due_at < now:
+            # Passed already: a worker has warned and recorded the breach, as it would have.
+            deadline.warned_at = deadline.warn_at
+            deadline.breached_at = deadline.due_at + timedelta(minutes=1)
+    return [checkpoint, resolution]
 
 
 def _weighted(rng: random.Random, mix):
@@ -95,8 +126,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch", type=int, default=5000, help="rows per insert (default 5000)"
         )
+        parser.add_argument(
+            "--all-open",
+            action="store_true",
+            help="only open tickets (none resolved or closed), each with its deadlines",
+        )
 
-    def handle(self, *args, count: int, orgs: int, seed: int, batch: int, **options):
+    def handle(
+        self, *args, count: int, orgs: int, seed: int, batch: int, all_open: bool, **options
+    ):
         if count < 0 or orgs < 1 or batch < 1:
             raise CommandError("--count must be ≥ 0, --orgs and --batch ≥ 1.")
         rng = random.Random(seed)
@@ -108,8 +146,11 @@ class Command(BaseCommand):
             size = min(batch, count - made)
             with transaction.atomic():
                 tickets = Ticket.objects.bulk_create(
-                    [self._ticket(rng, now, contacts, agents) for _ in range(size)],
+                    [self._ticket(rng, now, contacts, agents, all_open) for _ in range(size)],
                     batch_size=batch,
+                )
+                Deadline.objects.bulk_create(
+                    [d for t in tickets for d in _deadlines(rng, t, now)], batch_size=batch
                 )
                 Message.objects.bulk_create(
                     [
@@ -179,10 +220,10 @@ class Command(BaseCommand):
         return list(Contact.objects.filter(organization__name__startswith="Bench org "))
 
     def _ticket(
-        self, rng: random.Random, now, contacts: list[Contact], agents: list[int]
+        self, rng: random.Random, now, contacts: list[Contact], agents: list[int], all_open: bool
     ) -> Ticket:
         contact = rng.choice(contacts)
-        status = _weighted(rng, STATUS_MIX)
+        status = _weighted(rng, OPEN_MIX if all_open else STATUS_MIX)
         created = now - timedelta(minutes=rng.randint(10, 90 * 24 * 60))
         ticket = Ticket(
             organization_id=contact.organization_id,
@@ -203,6 +244,7 @@ class Command(BaseCommand):
         else:
             # Checkpoints around now: mostly ahead, some overdue, as in a real queue.
             ticket.next_checkpoint = now + timedelta(minutes=rng.randint(-2 * 24 * 60, 7 * 24 * 60))
+            ticket.next_due = ticket.next_checkpoint
             ticket.customer_note = "We are looking into it and will update you by the checkpoint."
             if status != Status.NEW:
                 ticket.first_response_at = created + timedelta(minutes=rng.randint(5, 240))
