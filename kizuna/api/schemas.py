@@ -310,6 +310,8 @@ class TransitionIn(In):
     checkpoint: Line(64, format="date-time") | None = None
     close_reason: one_of("", *CloseReason.values) = ""
     override_check: bool = False
+    # Required when the checkpoint is later than the policy's longest wait for news (P12).
+    checkpoint_reason: Line(500) = ""
 
 
 class AssignmentIn(In):
@@ -363,6 +365,8 @@ class MessageIn(In):
     override_check: bool = False
     # Replies only: the first reply to a new ticket acknowledges it unless this is false.
     acknowledge: bool = True
+    # Replies only: why the checkpoint is later than the policy's longest wait for news.
+    checkpoint_reason: Line(500) = ""
 
 
 class OrganizationOut(Schema):

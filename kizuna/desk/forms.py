@@ -76,6 +76,15 @@ class ReplyForm(_UniqueIds, forms.Form):
         required=False,
         help_text=_("When this reply is an update: the date and time of the next one (P1)."),
     )
+    checkpoint_reason = forms.CharField(
+        label=_("Reason for a later update"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Needed when the next update is later than the longest wait for news the policy "
+            "allows; recorded for the team (P12)."
+        ),
+    )
     keep_new = forms.BooleanField(
         label=_("Leave the ticket “New” (this reply does not acknowledge it)"), required=False
     )
@@ -109,6 +118,15 @@ class StatusForm(_UniqueIds, forms.Form):
         label=_("Next update by"),
         required=False,
         help_text=_("In your time zone. The customer sees it in theirs."),
+    )
+    checkpoint_reason = forms.CharField(
+        label=_("Reason for a later update"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Needed when the next update is later than the longest wait for news the policy "
+            "allows; recorded for the team (P12)."
+        ),
     )
     close_reason = forms.ChoiceField(
         label=_("Reason for closing"), required=False, choices=[("", "—"), *CloseReason.choices]

@@ -222,6 +222,7 @@ def ticket_reply(request, ticket_id: int):
                 checkpoint=form.cleaned_data["checkpoint"],
                 override_check=form.cleaned_data["override_check"],
                 acknowledge=not form.cleaned_data["keep_new"],
+                checkpoint_reason=form.cleaned_data["checkpoint_reason"],
             )
             return _done(request, ticket)
         except CheckBlocked as e:
@@ -258,6 +259,7 @@ def ticket_status(request, ticket_id: int):
                 checkpoint=form.cleaned_data["checkpoint"],
                 close_reason=form.cleaned_data["close_reason"],
                 override_check=form.cleaned_data["override_check"],
+                checkpoint_reason=form.cleaned_data["checkpoint_reason"],
             )
             return _done(request, ticket)
         except CheckBlocked as e:

@@ -107,6 +107,52 @@ def update_due(ticket: Ticket, *, now: datetime) -> datetime:
     return response_due(ticket.priority, now=now)
 
 
+# Statuses in which the next update is ours to give: a holding update may answer a passed
+# checkpoint, and a checkpoint later than the policy allows needs a reason.
+HOLDING_STATUSES = (
+    Status.NEW,
+    Status.ACKNOWLEDGED,
+    Status.INVESTIGATING,
+    Status.WAITING_THIRD_PARTY,
+)
+# Suggested times are rounded up to five minutes: that much past the limit needs no reason.
+REASON_SLACK = timedelta(minutes=5)
+MAX_REASON_CHARS = 500
+
+
+def _check_checkpoint_reason(
+    ticket: Ticket, *, status: str, checkpoint: datetime | None, reason: str | None, now
+) -> str:
+    """The reason an agent gives for a next update later than the longest wait for news the
+    policy allows (P12): required then, and kept with the change. A caller that passes None
+    does not ask agents (imports, scripts); the desk and the API always pass what was typed."""
+    if reason is None:
+        return ""
+    reason = " ".join(reason.split())
+    if len(reason) > MAX_REASON_CHARS:
+        raise TicketError(
+            _("The reason is too long (at most %(max)s characters).") % {"max": MAX_REASON_CHARS},
+            field="checkpoint_reason",
+        )
+    if checkpoint is None or status not in HOLDING_STATUSES:
+        return reason
+    limit = update_due(ticket, now=now)
+    if checkpoint > limit + REASON_SLACK and is_blank(reason):
+        raise TicketError(
+            _(
+                "The next update (%(when)s) is later than the longest wait for news this "
+                "request's policy allows (%(limit)s). Say why in the reason field (it is "
+                "recorded for the team), or choose an earlier time."
+            )
+            % {
+                "when": timezone.localtime(checkpoint).strftime("%Y-%m-%d %H:%M %Z"),
+                "limit": timezone.localtime(limit).strftime("%Y-%m-%d %H:%M %Z"),
+            },
+            field="checkpoint_reason",
+        )
+    return reason
+
+
 def _check_files(files: Sequence[IncomingFile]) -> None:
     limit = settings.KIZUNA_MAX_ATTACHMENT_BYTES
     for f in files:
@@ -330,6 +376,7 @@ def ticket_transition(
     checkpoint: datetime | None = None,
     close_reason: str = "",
     override_check: bool = False,
+    checkpoint_reason: str | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Move a ticket to another status under the rules of `workflow` (P1, P10).
@@ -337,7 +384,8 @@ def ticket_transition(
     The customer note becomes a message the customer sees (and is mailed); the checkpoint
     becomes the next promised update. The note is checked against the team's standard
     (when resolving, as a resolution report, P2); error findings block the change unless
-    `override_check` is set, and an override is recorded for managers.
+    `override_check` is set, and an override is recorded for managers. A checkpoint later
+    than the policy's longest wait for news needs `checkpoint_reason` (when not None).
     """
     now = now or timezone.now()
 
@@ -354,6 +402,9 @@ def ticket_transition(
     # The note is checked before the ticket is locked: checking takes time in proportion
     # to the text, and no transaction (on SQLite: no write lock) may wait for it.
     change = checked_change(ticket.status)
+    reason = _check_checkpoint_reason(
+        ticket, status=to_status, checkpoint=change.checkpoint, reason=checkpoint_reason, now=now
+    )
     result = None
     if change.customer_note:
         result = _review_draft(
@@ -369,7 +420,13 @@ def ticket_transition(
         change = checked_change(locked.status)
         locked.requester = ticket.requester
         msg = _apply(
-            locked, change, actor_user=actor_user, now=now, automatic=False, kind=EventKind.STATUS
+            locked,
+            change,
+            actor_user=actor_user,
+            now=now,
+            automatic=False,
+            kind=EventKind.STATUS,
+            reason=reason,
         )
         if result is not None:
             _reviewer.record(ticket=locked, message=msg, user=actor_user, result=result)
@@ -378,7 +435,14 @@ def ticket_transition(
 
 
 def _apply(
-    ticket: Ticket, change: workflow.Transition, *, actor_user, now, automatic: bool, kind: str
+    ticket: Ticket,
+    change: workflow.Transition,
+    *,
+    actor_user,
+    now,
+    automatic: bool,
+    kind: str,
+    reason: str = "",
 ) -> Message | None:
     from_status = ticket.status
     ticket.status = change.to_status
@@ -420,7 +484,14 @@ def _apply(
         to_status=change.to_status,
         customer_note=change.customer_note,
         checkpoint=change.checkpoint,
-        data={"close_reason": change.close_reason} if change.close_reason else {},
+        data={
+            key: value
+            for key, value in (
+                ("close_reason", change.close_reason),
+                ("checkpoint_reason", reason),
+            )
+            if value
+        },
     )
     _changed(
         ticket,
@@ -457,6 +528,7 @@ def ticket_reply(
     checkpoint: datetime | None = None,
     override_check: bool = False,
     acknowledge: bool = True,
+    checkpoint_reason: str | None = None,
     now: datetime | None = None,
 ) -> Message:
     """Send the customer a message from an agent; it is mailed after the commit.
@@ -469,7 +541,8 @@ def ticket_reply(
     The customer's view follows every reply (P1): the reply becomes "what we are doing now";
     without a checkpoint, a next update already promised stays, and one that has passed
     moves to the end of the policy's update interval. The first reply to a new ticket
-    acknowledges it, unless `acknowledge` is false.
+    acknowledges it, unless `acknowledge` is false. A checkpoint later than the policy's
+    longest wait for news needs `checkpoint_reason` (when not None).
     """
     body = (body or "").strip()
     if not body:
@@ -479,6 +552,12 @@ def ticket_reply(
     if checkpoint is not None:
         workflow.check_checkpoint(checkpoint, now=now)
     _refuse_closed(ticket)
+    status_after = (
+        Status.ACKNOWLEDGED if acknowledge and ticket.status == Status.NEW else ticket.status
+    )
+    reason = _check_checkpoint_reason(
+        ticket, status=status_after, checkpoint=checkpoint, reason=checkpoint_reason, now=now
+    )
     # Checked before the ticket is locked: no transaction waits for the checker.
     result = _review_draft(
         ticket=ticket, text=body, to_status=None, field="body", override=override_check
@@ -514,7 +593,7 @@ def ticket_reply(
                 actor_user=actor_user,
                 created_at=now,
                 checkpoint=checkpoint,
-                data={"message": msg.id},
+                data={"message": msg.id, **({"checkpoint_reason": reason} if reason else {})},
             )
         ]
         if locked.status != from_status:
@@ -564,15 +643,6 @@ def ticket_note(*, ticket: Ticket, actor_user, body: str, now: datetime | None =
         data={"message": msg.id},
     )
     return msg
-
-
-# Statuses in which a passed checkpoint may be answered by a holding update: work is ours to do.
-HOLDING_STATUSES = (
-    Status.NEW,
-    Status.ACKNOWLEDGED,
-    Status.INVESTIGATING,
-    Status.WAITING_THIRD_PARTY,
-)
 
 
 @transaction.atomic

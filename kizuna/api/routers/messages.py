@@ -49,6 +49,7 @@ def message_reply(request, ticket: str, data: MessageIn):
         checkpoint=parse_checkpoint(data.checkpoint) if data.checkpoint else None,
         override_check=data.override_check,
         acknowledge=data.acknowledge,
+        checkpoint_reason=data.checkpoint_reason,
     )
     msg.author_user = request.auth
     return Status(201, message_dict(msg, tz=request.agent_tz))

@@ -209,6 +209,7 @@ def ticket_transition(request, ticket: str, data: TransitionIn):
         checkpoint=parse_checkpoint(data.checkpoint),
         close_reason=data.close_reason,
         override_check=data.override_check,
+        checkpoint_reason=data.checkpoint_reason,
     )
     return ticket_dict(obj, tz=request.agent_tz)
 

@@ -50,6 +50,7 @@ class TransitionTestCase(ApiTestCase):
                     "to_status": "investigating",
                     "customer_note": "ログを確認しています。",
                     "checkpoint": "2099-01-05T15:00:00+09:00",
+                    "checkpoint_reason": "ベンダーの回答待ちのため",
                 },
             )
         self.assertEqual(r.status_code, 200, r.content)
@@ -80,10 +81,32 @@ class TransitionTestCase(ApiTestCase):
                 "to_status": "acknowledged",
                 "customer_note": "OK",
                 "checkpoint": "2099-01-05T06:00:00Z",
+                "checkpoint_reason": "The customer asked us to check in January.",
             },
         )
         self.assertEqual(r.status_code, 200)
         self.assertEqual(r.json()["next_checkpoint"], "2099-01-05T15:00:00+09:00")
+
+    def test_a_checkpoint_beyond_the_policys_wait_for_news_needs_a_reason_which_is_kept(self):
+        far = "2099-01-05T15:00:00+09:00"
+        change = {"to_status": "investigating", "customer_note": "調査中です。", "checkpoint": far}
+        self.assert_refused(change, field="checkpoint_reason", says="longest wait for news")
+        self.assertEqual(Ticket.objects.get(pk=self.ticket.pk).status, "new")
+        r = self.post(self.url, {**change, "checkpoint_reason": "  データセンターの作業待ち  "})
+        self.assertEqual(r.status_code, 200, r.content)
+        event = TicketEvent.objects.get(ticket=self.ticket, kind="status")
+        self.assertEqual(event.data["checkpoint_reason"], "データセンターの作業待ち")
+
+    def test_waiting_for_the_customer_needs_no_reason_for_a_later_checkpoint(self):
+        r = self.post(
+            self.url,
+            {
+                "to_status": "waiting_customer",
+                "customer_note": "ログをお送りいただけますでしょうか。",
+                "checkpoint": "2099-01-05T15:00:00+09:00",
+            },
+        )
+        self.assertEqual(r.status_code, 200, r.content)
 
     def test_it_rejects_an_unknown_status(self):
         self.assert_refused(

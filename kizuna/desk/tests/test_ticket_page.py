@@ -229,6 +229,7 @@ class ReplyWithCheckpointTests(BaseTestCase):
                 {
                     "body": "メールサーバーの記録を確認しております。",
                     "checkpoint": when.strftime("%Y-%m-%dT%H:%M"),
+                    "checkpoint_reason": "ログの取得に一晩かかるため",
                 },
             )
         self.ticket.refresh_from_db()
@@ -238,6 +239,17 @@ class ReplyWithCheckpointTests(BaseTestCase):
         self.assertIn("次回のご連絡", reply.body)
         event = self.ticket.events.get(kind="reply")
         self.assertEqual(event.checkpoint, self.ticket.next_checkpoint)
+
+    def test_a_later_checkpoint_than_the_policy_allows_asks_for_a_reason(self):
+        far = timezone.localtime(timezone.now() + timedelta(days=9)).replace(hour=15, minute=0)
+        r = self.client.post(
+            reverse("desk:reply", args=[self.ticket.id]),
+            {"body": "確認しております。", "checkpoint": far.strftime("%Y-%m-%dT%H:%M")},
+        )
+        self.assertContains(r, "longest wait for news", status_code=400)
+        self.assertFalse(
+            self.ticket.messages.filter(kind=MessageKind.OUTBOUND, automatic=False).exists()
+        )
 
     def test_a_past_checkpoint_on_a_reply_is_refused_and_nothing_is_sent(self):
         r = self.client.post(
