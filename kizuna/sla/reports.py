@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 
 import pygal
 from django.contrib.auth import get_user_model
-from django.db import NotSupportedError
+from django.db import NotSupportedError, connection
 from django.db.models import (
     Case,
     Count,
@@ -124,9 +124,6 @@ class Row:
     def due(self) -> int:
         return sum(f.due for f in self.figures.values())
 
-    def cells(self) -> list[Figures]:
-        return [self.figures[k] for k in KINDS]
-
 
 @dataclass(frozen=True)
 class Week:
@@ -152,9 +149,6 @@ class Report:
     @property
     def last_day(self) -> date:
         return self.end - timedelta(days=1)
-
-    def total_cells(self) -> list[Figures]:
-        return [self.totals[k] for k in KINDS]
 
 
 def group_label(group: str) -> str:
@@ -184,9 +178,13 @@ def _classes(now: datetime) -> tuple[Q, Q]:
     return met, missed
 
 
-def _ticket_field(name: str) -> Subquery:
-    # A lookup by primary key per deadline rather than a join: with a join, SQLite walks the
-    # tickets and reads every deadline through its ticket index instead of the date range.
+def _ticket_field(name: str):
+    """A field of the deadline's ticket. PostgreSQL joins the tickets (a hash join); SQLite
+    looks each ticket up by primary key instead, because with a join it walks the tickets
+    and reads every deadline through its ticket index rather than the date range (five
+    times slower over a million deadlines; bench/sla_report.py)."""
+    if connection.vendor != "sqlite":
+        return F(f"ticket__{name}")
     return Subquery(
         Ticket.objects.filter(pk=OuterRef("ticket_id")).values(name)[:1],
         output_field=IntegerField(),
