@@ -24,6 +24,7 @@ from kizuna.desk.forms import (
     RuleSettingForm,
     StatusForm,
 )
+from kizuna.desk.promise_review import Review, promises_to_keep, review_kept
 from kizuna.desk.rows import DUE_SOON, queue_rows
 from kizuna.lib.downloads import attachment_response
 from kizuna.lib.ids import MAX_ID, parse_id
@@ -213,6 +214,13 @@ def ticket_reply(request, ticket_id: int):
     ticket = access.get_ticket_for_agent(request.user, ticket_id)
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
+        kept = promises_to_keep(
+            data=request.POST, ticket=ticket, text=form.cleaned_data["body"], now=timezone.now()
+        )
+        if isinstance(kept, Review):
+            form.promise_review = kept
+            return _failed(request, ticket, "reply_form", form, "reply")
+        form.promise_review = review_kept(request.POST)
         try:
             services.ticket_reply(
                 ticket=ticket,
@@ -223,6 +231,7 @@ def ticket_reply(request, ticket_id: int):
                 override_check=form.cleaned_data["override_check"],
                 acknowledge=not form.cleaned_data["keep_new"],
                 checkpoint_reason=form.cleaned_data["checkpoint_reason"],
+                promises=kept,
             )
             return _done(request, ticket)
         except CheckBlocked as e:
@@ -250,6 +259,16 @@ def ticket_status(request, ticket_id: int):
     ticket = access.get_ticket_for_agent(request.user, ticket_id)
     form = StatusForm(request.POST, ticket=ticket)
     if form.is_valid():
+        kept = promises_to_keep(
+            data=request.POST,
+            ticket=ticket,
+            text=form.cleaned_data["customer_note"],
+            now=timezone.now(),
+        )
+        if isinstance(kept, Review):
+            form.promise_review = kept
+            return _failed(request, ticket, "status_form", form, "status")
+        form.promise_review = review_kept(request.POST)
         try:
             services.ticket_transition(
                 ticket=ticket,
@@ -260,6 +279,7 @@ def ticket_status(request, ticket_id: int):
                 close_reason=form.cleaned_data["close_reason"],
                 override_check=form.cleaned_data["override_check"],
                 checkpoint_reason=form.cleaned_data["checkpoint_reason"],
+                promises=kept,
             )
             return _done(request, ticket)
         except CheckBlocked as e:

@@ -95,10 +95,10 @@ def on_ticket_changed(
         organization_id=ticket.organization_id, priority=ticket.priority
     )
     _move(ticket, policy, now, from_status, by_agent, customer_visible)
-    _refresh_next_due(ticket)
+    refresh_next_due(ticket)
 
 
-def _refresh_next_due(ticket: Ticket) -> None:
+def refresh_next_due(ticket: Ticket) -> None:
     """The ticket's earliest due time: its next update, or an open, running deadline before
     it; none once closed (the desk's queue is ordered by it)."""
     due = None

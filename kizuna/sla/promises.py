@@ -569,6 +569,10 @@ _CUES_EN = re.compile(
     r"|(?:was|were)\s(?:[a-z]+(?<!e)ed|sent|done|made|told|given|taken|found|seen)\b"
     r"|(?:confirmed|reported|noticed|occurred|happened|crashed|failed|recovered|restarted)\b)"
     r"|(?P<commit>(?:i|we)\s(?:will|shall)\b(?!\snot\b|\snever\b)|(?:i|we)['’]ll\b"
+    # "we are checking the logs and will update you": the subject said once for both.
+    r"|(?:and|then)\s(?:will|shall)\b(?!\snot\b|\snever\b|\syou\b)"
+    r"|will\sbe\s(?:sent|provided|deployed|completed|fixed|restored|resolved|updated|delivered"
+    r"|shared|released|applied|replaced|repaired|emailed|posted)\s(?:to\syou\s)?(?=by\b|before\b|within\b|no\slater\b|on\b|at\b|tomorrow\b|today\b)"
     r"|(?:i|we)(?:\sam|\sare|['’]m|['’]re)\sgoing\sto\b"
     r"|(?:i|we)\s(?:plan|expect|aim|intend|promise|hope|commit|undertake)\sto\b"
     r"|(?:i|we)\s(?:should|can|could)\s(?:be\sable\sto\s)?(?:get|have|send|give|provide|update"

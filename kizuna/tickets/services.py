@@ -153,6 +153,36 @@ def _check_checkpoint_reason(
     return reason
 
 
+@dataclass(frozen=True)
+class Commitment:
+    """A promise an agent confirmed in their words to the customer: the words and when it
+    falls due (P13)."""
+
+    text: str
+    due: datetime
+
+
+MAX_PROMISES = 20
+
+
+def _check_promises(promises: Sequence[Commitment], *, now: datetime) -> list[Commitment]:
+    if len(promises) > MAX_PROMISES:
+        raise TicketError(
+            _("At most %(max)s promises per message.") % {"max": MAX_PROMISES}, field="promises"
+        )
+    checked = []
+    for n, promise in enumerate(promises):
+        field = f"promises.{n}"
+        text = " ".join((promise.text or "").split())
+        if is_blank(text) or len(text) > 300:
+            raise TicketError(
+                _("A promise needs its words (1 to 300 characters)."), field=f"{field}.text"
+            )
+        workflow.check_checkpoint(promise.due, now=now)  # aware, in range, in the future
+        checked.append(Commitment(text=text, due=promise.due))
+    return checked
+
+
 def _check_files(files: Sequence[IncomingFile]) -> None:
     limit = settings.KIZUNA_MAX_ATTACHMENT_BYTES
     for f in files:
@@ -356,6 +386,34 @@ def ticket_open(
     return ticket
 
 
+def _promised(ticket: Ticket, message, promises: list[Commitment], *, actor_user, now) -> None:
+    """Record the promises confirmed with a message (after the clocks moved for it, so that
+    the message itself keeps none of them), with an event each in the history."""
+    if not promises or message is None:
+        return
+    TicketEvent.objects.bulk_create(
+        [
+            TicketEvent(
+                ticket=ticket,
+                kind=EventKind.PROMISE,
+                actor_user=actor_user,
+                created_at=now,
+                checkpoint=p.due,
+                data={"message": message.id, "text": p.text},
+            )
+            for p in promises
+        ]
+    )
+    signals.promises_made.send(
+        sender=Ticket,
+        ticket=ticket,
+        message=message,
+        promises=promises,
+        actor_user=actor_user,
+        now=now,
+    )
+
+
 def _changed(ticket: Ticket, *, now, from_status, by_agent: bool, customer_visible: bool) -> None:
     signals.ticket_changed.send(
         sender=Ticket,
@@ -377,6 +435,7 @@ def ticket_transition(
     close_reason: str = "",
     override_check: bool = False,
     checkpoint_reason: str | None = None,
+    promises: Sequence[Commitment] = (),
     now: datetime | None = None,
 ) -> Ticket:
     """Move a ticket to another status under the rules of `workflow` (P1, P10).
@@ -405,6 +464,7 @@ def ticket_transition(
     reason = _check_checkpoint_reason(
         ticket, status=to_status, checkpoint=change.checkpoint, reason=checkpoint_reason, now=now
     )
+    promises = _check_promises(promises, now=now) if change.customer_note else []
     result = None
     if change.customer_note:
         result = _review_draft(
@@ -428,6 +488,7 @@ def ticket_transition(
             kind=EventKind.STATUS,
             reason=reason,
         )
+        _promised(locked, msg, promises, actor_user=actor_user, now=now)
         if result is not None:
             _reviewer.record(ticket=locked, message=msg, user=actor_user, result=result)
     _copy(locked, ticket)
@@ -529,6 +590,7 @@ def ticket_reply(
     override_check: bool = False,
     acknowledge: bool = True,
     checkpoint_reason: str | None = None,
+    promises: Sequence[Commitment] = (),
     now: datetime | None = None,
 ) -> Message:
     """Send the customer a message from an agent; it is mailed after the commit.
@@ -558,6 +620,7 @@ def ticket_reply(
     reason = _check_checkpoint_reason(
         ticket, status=status_after, checkpoint=checkpoint, reason=checkpoint_reason, now=now
     )
+    promises = _check_promises(promises, now=now)
     # Checked before the ticket is locked: no transaction waits for the checker.
     result = _review_draft(
         ticket=ticket, text=body, to_status=None, field="body", override=override_check
@@ -612,6 +675,7 @@ def ticket_reply(
             )
         TicketEvent.objects.bulk_create(events)
         _changed(locked, now=now, from_status=from_status, by_agent=True, customer_visible=True)
+        _promised(locked, msg, promises, actor_user=actor_user, now=now)
         if result is not None:
             _reviewer.record(ticket=locked, message=msg, user=actor_user, result=result)
     _copy(locked, ticket)

@@ -15,3 +15,8 @@ message_for_customer = Signal()
 # work. `by_agent` says an agent acted; `customer_visible` that an agent's words went to the
 # customer. The service levels keep their clocks by it.
 ticket_changed = Signal()
+
+# `promises_made(ticket=..., message=..., promises=[Commitment...], actor_user=..., now=...)` is
+# sent inside the transaction of a reply or status note in which the agent confirmed promises
+# with a time (P13); the service levels track each until it is kept or broken.
+promises_made = Signal()

@@ -133,6 +133,13 @@ JA_NOT_PROMISES = [
 ]
 
 EN_PROMISES = [
+    # The subject said once for two verbs, and a passive with the team's work as its subject.
+    (
+        FRI,
+        "We are checking the logs and will update you by 5 pm tomorrow.",
+        [("by 5 pm tomorrow", "2026-11-21T17:00")],
+    ),
+    (WED, "The patch will be deployed by Friday.", [("by Friday", "2026-11-20T18:00")]),
     (FRI, "We'll update you by 3 pm today.", [("by 3 pm today", "2026-11-20T15:00")]),
     (FRI, "I will get back to you tomorrow morning.", [("tomorrow morning", "2026-11-21T12:00")]),
     (
@@ -244,6 +251,9 @@ EN_PROMISES = [
 ]
 
 EN_NOT_PROMISES = [
+    # A state of affairs, not something the team does.
+    (FRI, "The server will be down until 3 pm."),
+    (FRI, "We are checking the logs and will not finish by Friday."),
     (FRI, "Please reply by Monday."),
     (FRI, "Could you send us the logs by Friday?"),
     (FRI, "If the vendor replies by Monday, we will fix it by Friday."),

@@ -8,17 +8,12 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
 from django.utils import timezone
 
-from kizuna.sla.calendar import YEAR_END_CLOSING, Calendar, CalendarError, time_zone
-from kizuna.sla.models import BusinessCalendar
+from kizuna.sla.calendar import Calendar, CalendarError, time_zone
+from kizuna.sla.ledger import reading_calendar
 from kizuna.sla.promises import Promise, extract
-from kizuna.sla.services import calendar_for
-
-DEFAULT_CALENDAR = "Business hours"
 
 
 class Command(BaseCommand):
@@ -70,27 +65,10 @@ class Command(BaseCommand):
 
 
 def default_calendar() -> Calendar:
-    """The calendar promises are read in: the row named "Business hours", else the first one
-    that is not open around the clock, else weekdays 09:00–18:00 in TIME_ZONE with Japanese
-    holidays and the year-end closing (also when there is no database yet)."""
     try:
-        row = (
-            BusinessCalendar.objects.filter(name=DEFAULT_CALENDAR).first()
-            or BusinessCalendar.objects.filter(always_open=False).order_by("name", "pk").first()
-        )
-    except DatabaseError:
-        row = None
-    if row is not None:
-        try:
-            return calendar_for(row)
-        except CalendarError as e:
-            raise CommandError(f"the calendar “{row.name}” cannot be used: {e}") from e
-    return Calendar(
-        zone=time_zone(settings.TIME_ZONE),
-        weekly={day: ((9 * 60, 18 * 60),) for day in range(5)},
-        country="JP",
-        closed_yearly=frozenset(YEAR_END_CLOSING),
-    )
+        return reading_calendar()
+    except CalendarError as e:
+        raise CommandError(f"the business calendar cannot be used: {e}") from e
 
 
 def _zone(name: str) -> ZoneInfo:
