@@ -330,6 +330,18 @@ class PolicyForm(forms.Form):
     pause_for_third_party = forms.BooleanField(
         label=_("Pause the resolution clock while waiting for a third party"), required=False
     )
+    warn_percent = forms.IntegerField(
+        label=_("Warn agents when this share of the time has gone (%)"),
+        min_value=1,
+        max_value=99,
+        initial=75,
+        required=False,
+        help_text=_("Empty: 75 %."),
+    )
+    holding_update = forms.BooleanField(
+        label=_("Send the customer a holding update when a checkpoint passes with no news"),
+        required=False,
+    )
 
     def __init__(self, *args, calendars=(), policy=None, **kwargs):
         if policy is not None and not kwargs.get("data") and not args:
@@ -342,6 +354,8 @@ class PolicyForm(forms.Form):
                 "update_interval_minutes": policy.update_interval_minutes,
                 "resolution_minutes": policy.resolution_minutes,
                 "pause_for_third_party": policy.pause_for_third_party,
+                "warn_percent": policy.warn_percent,
+                "holding_update": policy.holding_update,
             }
         super().__init__(*args, **kwargs)
         self.fields["calendar"].choices = [(c.id, c.name) for c in calendars]
@@ -349,4 +363,6 @@ class PolicyForm(forms.Form):
     def values(self) -> dict:
         data = dict(self.cleaned_data)
         data["calendar_id"] = data.pop("calendar")
+        if data.get("warn_percent") is None:
+            data["warn_percent"] = 75
         return data

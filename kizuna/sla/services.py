@@ -178,6 +178,8 @@ POLICY_FIELDS = (
     "update_interval_minutes",
     "resolution_minutes",
     "pause_for_third_party",
+    "warn_percent",
+    "holding_update",
 )
 
 
@@ -298,6 +300,9 @@ def policy_save(
                 % {"max": MAX_TARGET},
                 field,
             )
+    percent = row.warn_percent
+    if not isinstance(percent, int) or isinstance(percent, bool) or not 1 <= percent <= 99:
+        _refuse(_("The warning share is a whole percentage from 1 to 99."), "warn_percent")
     clash = SlaPolicy.objects.filter(contract_tier=row.contract_tier, priority=row.priority)
     if clash.exclude(pk=row.pk).exists():
         _refuse(_("Another policy already serves this contract tier and priority."), "priority")

@@ -37,6 +37,7 @@ class TokenAuthTestCase(ApiTestCase):
             ("patch", reverse("api:contact_detail", args=[contact])),
             ("post", reverse("api:replycheck")),
             ("get", reverse("api:attachment_download", args=[1])),
+            ("get", reverse("api:report_service_levels")),
         ]
 
     def test_the_list_covers_every_operation_of_the_openapi_document(self):

@@ -142,6 +142,30 @@ class ServiceLevelPagesTests(BaseTestCase):
                 self.assertContains(r, "errorlist", status_code=400)
         self.assertFalse(SlaPolicy.objects.filter(contract_tier="gold").exists())
 
+    def test_the_warning_share_and_the_holding_update_are_set_per_policy(self):
+        policy = SlaPolicy.objects.get(contract_tier="", priority="urgent")
+        form = {
+            "name": policy.name,
+            "contract_tier": "",
+            "priority": "urgent",
+            "calendar": self.office.id,
+            "first_response_minutes": "60",
+            "update_interval_minutes": "60",
+            "resolution_minutes": "480",
+        }
+        url = reverse("desk:policy_edit", args=[policy.id])
+        for bad in ("0", "100", "x"):
+            r = self.client.post(url, {**form, "warn_percent": bad})
+            self.assertContains(r, 'name="warn_percent"', status_code=400)
+        policy.refresh_from_db()
+        self.assertEqual((policy.warn_percent, policy.holding_update), (75, False))
+        r = self.client.post(url, {**form, "warn_percent": "90", "holding_update": "on"})
+        self.assertRedirects(r, reverse("desk:service_levels"))
+        policy.refresh_from_db()
+        self.assertEqual((policy.warn_percent, policy.holding_update), (90, True))
+        change = SlaChange.objects.filter(kind="policy", object_id=policy.id).latest("id")
+        self.assertEqual(change.after["warn_percent"], 90)
+
     def test_targets_typed_with_a_japanese_input_method_are_read(self):
         r = self.client.post(
             reverse("desk:policy_new"),
