@@ -149,6 +149,22 @@ class WorkerProcesses(SeparateInstallation):
                 proc.kill()
                 proc.wait()
 
+    def assert_second_copies_explained(self, kills: list[tuple[int, float]], info: str) -> None:
+        """The one case no mail system can rule out: the worker died after its whole message
+        had reached the server and before it could record so (the server keeps what it
+        received). Such a copy must be the last thing its worker sent, with the worker killed
+        afterwards; the copy sent again carries the same Message-ID, so mail clients show one
+        message. Any other second copy is a bug."""
+        for mid in {mid for _port, mid, _at in self.accepted}:
+            sent = [(port, at) for port, m, at in self.accepted if m == mid]
+            for port, at in sent[:-1]:
+                later_from_it = [m for p, m, a in self.accepted if p == port and a > at]
+                # The server's handler runs a moment after the last byte left the worker.
+                killed_after = [k for p, k in kills if p == port and k >= at - 0.1]
+                detail = f"{mid}: copies {sent}, kills {kills} ({info})"
+                self.assertEqual(later_from_it, [], f"sent again by a live worker: {detail}")
+                self.assertTrue(killed_after, f"sent twice with no kill to explain it: {detail}")
+
     def logs(self) -> str:
         return "\n".join(
             f"--- {path.name}\n{path.read_text()[-2000:]}"
@@ -247,20 +263,7 @@ class WorkerCrashTests(WorkerProcesses, SimpleTestCase):
             )
         }
         self.assertEqual(set(copies), stored, info)
-        for mid in copies:
-            # The one case no mail system can rule out: the worker died after its whole
-            # message had reached the server and before it could record so (the server keeps
-            # what it received). Such a copy must be the last thing its worker sent, with the
-            # worker killed afterwards; the copy sent again carries the same Message-ID, so
-            # mail clients show one message. Any other second copy is a bug.
-            sent = [(port, at) for port, m, at in self.accepted if m == mid]
-            for port, at in sent[:-1]:
-                later_from_it = [m for p, m, a in self.accepted if p == port and a > at]
-                # The server's handler runs a moment after the last byte left the worker.
-                killed_after = [k for p, k in kills if p == port and k >= at - 0.1]
-                detail = f"{mid}: copies {sent}, kills {kills} ({info})"
-                self.assertEqual(later_from_it, [], f"sent again by a live worker: {detail}")
-                self.assertTrue(killed_after, f"sent twice with no kill to explain it: {detail}")
+        self.assert_second_copies_explained(kills, info)
 
 
 class LockedDatabaseTests(SeparateInstallation, SimpleTestCase):
@@ -446,14 +449,7 @@ class TimerWorkerCrashTests(WorkerProcesses, SimpleTestCase):
         }
         copies = Counter(mid for _port, mid, _at in self.accepted)
         self.assertEqual(set(copies), expected_ids, info)
-        for mid in copies:
-            sent = [(port, at) for port, m, at in self.accepted if m == mid]
-            for port, at in sent[:-1]:
-                later_from_it = [m for p, m, a in self.accepted if p == port and a > at]
-                killed_after = [k for p, k in kills if p == port and k >= at - 0.1]
-                detail = f"{mid}: copies {sent}, kills {kills} ({info})"
-                self.assertEqual(later_from_it, [], f"sent again by a live worker: {detail}")
-                self.assertTrue(killed_after, f"sent twice with no kill to explain it: {detail}")
+        self.assert_second_copies_explained(kills, info)
 
     def notification_rows(self):
         rows = self.query("SELECT id, created_at FROM notifications_notification")
