@@ -1,0 +1,95 @@
+"""Japanese morphological analysis: one analyser for the whole product (SudachiPy with the
+core dictionary), loaded once per process.
+
+`analyse(text)` returns the morphemes of `text` with their dictionary (normalised) forms,
+parts of speech and character offsets into `text` as given, so that a rule can match
+間違っている, 間違っております and 間違った as the one verb 間違う, and a finding can point at
+the words that decided it.
+
+Any text is accepted: lone surrogates (which no UTF-8 encoder takes) become U+FFFD for the
+analyser only, keeping every offset; a long text is analysed in pieces below the analyser's
+input limit, cut at line or sentence ends where there is one.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import cache
+
+from sudachipy import Dictionary, SplitMode
+
+# The analyser refuses inputs over 49,149 UTF-8 bytes; 8,000 characters of at most four
+# bytes each stay below it.
+_PIECE_CHARS = 8_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_PIECE_END = re.compile(r"[\n。！？!?]")
+
+
+@dataclass(frozen=True, slots=True)
+class Morpheme:
+    surface: str
+    # The dictionary form, normalised: 間違っ → 間違う, ＡＢＣ → ABC, 御座います → ござる.
+    lemma: str
+    # Sudachi's part of speech, e.g. ("動詞", "一般", "*", "*", "五段-ワア行", "連用形-促音便").
+    pos: tuple[str, ...]
+    start: int
+    end: int
+
+
+@cache
+def _dictionary() -> Dictionary:
+    return Dictionary(dict="core")
+
+
+# A tokenizer may not be shared between threads; the dictionary behind it is.
+_local = threading.local()
+
+
+def _tokenizer():
+    tokenizer = getattr(_local, "tokenizer", None)
+    if tokenizer is None:
+        tokenizer = _local.tokenizer = _dictionary().tokenizer(mode=SplitMode.C)
+    return tokenizer
+
+
+def _pieces(text: str) -> list[tuple[int, str]]:
+    """`text` cut into (offset, piece) below the analyser's limit."""
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    while len(text) - start > _PIECE_CHARS:
+        window = text[start : start + _PIECE_CHARS]
+        cut = 0
+        for match in _PIECE_END.finditer(window, _PIECE_CHARS // 2):
+            cut = match.end()
+        cut = cut or _PIECE_CHARS
+        pieces.append((start, text[start : start + cut]))
+        start += cut
+    if start < len(text):
+        pieces.append((start, text[start:]))
+    return pieces
+
+
+def analyse(text: str) -> list[Morpheme]:
+    """The morphemes of `text`, in order, with offsets into `text`."""
+    clean = _SURROGATE.sub("\ufffd", text or "")
+    tokenizer = _tokenizer()
+    result: list[Morpheme] = []
+    for offset, piece in _pieces(clean):
+        for m in tokenizer.tokenize(piece):
+            result.append(
+                Morpheme(
+                    surface=text[offset + m.begin() : offset + m.end()],
+                    lemma=m.normalized_form(),
+                    pos=tuple(m.part_of_speech()),
+                    start=offset + m.begin(),
+                    end=offset + m.end(),
+                )
+            )
+    return result
+
+
+def warm_up() -> None:
+    """Load the dictionary now (a worker or web process at start) rather than on first use."""
+    _tokenizer().tokenize("準備")
