@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "kizuna.standards",
     "kizuna.notifications",
     "kizuna.sla",
+    "kizuna.letters",
     "kizuna.demo",
     "kizuna.core",
 ]
