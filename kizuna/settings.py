@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kizuna.notifications",
     "kizuna.sla",
     "kizuna.letters",
+    "kizuna.closing",
     "kizuna.demo",
     "kizuna.core",
 ]

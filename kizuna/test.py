@@ -18,8 +18,23 @@ from django.utils import timezone
 
 from kizuna.tickets import services
 from kizuna.tickets.models import AgentProfile, Contact, EmailDomain, Organization, Team, Ticket
+from kizuna.tickets.workflow import ResolutionAnswers
 
 PASSWORD = "correct horse battery staple"
+
+# P2's answers for tests that resolve a ticket on the way to something else.
+REPORT = ResolutionAnswers(
+    cause="送信サーバーの証明書の有効期限が切れていました。",
+    done="証明書を更新いたしました。残っている作業はございません。",
+    fully_resolved="yes",
+    recurrence="期限の30日前に通知が届くよう、監視を追加いたしました。",
+)
+REPORT_JSON = {
+    "cause": REPORT.cause,
+    "done": REPORT.done,
+    "fully_resolved": REPORT.fully_resolved,
+    "recurrence": REPORT.recurrence,
+}
 
 
 def seed_service_levels() -> None:

@@ -44,6 +44,7 @@ from kizuna.tickets.models import (
     MessageKind,
     Organization,
     Priority,
+    Resolved,
     Status,
     TechnicalLevel,
     Ticket,
@@ -283,6 +284,10 @@ class TicketOut(Schema):
     resolved_at: Instant | None
     closed_at: Instant | None
     close_reason: one_of("", *CloseReason.values)
+    # The latest resolution report (P2), when the ticket was ever resolved.
+    resolution: ResolutionOut | None = None
+    # After a change that sent the customer a message: what the reply checker found in it.
+    check: ReplyCheckOut | None = None
 
 
 class TicketPage(Schema):
@@ -303,9 +308,35 @@ class TicketCreateIn(In):
     team: Id | None = None
 
 
+class ResolutionIn(In):
+    """P2's answers. The first three are required to resolve; `recurrence` is asked too."""
+
+    cause: Text = ""
+    done: Text = ""
+    fully_resolved: one_of("", *Resolved.values) = ""
+    recurrence: Text = ""
+    # P10: further help the agent offers (a review, a report, a check later).
+    further_help: Text = ""
+
+
+class ResolutionOut(Schema):
+    cause: str
+    done: str
+    fully_resolved: one_of(*Resolved.values)
+    recurrence: str
+    further_help: str
+    created_at: Instant
+    message: int | None
+
+
 class TransitionIn(In):
     to_status: StatusName
+    # When resolving, may be left empty: the resolution letter is filled with the answers.
     customer_note: Body = ""
+    # Required when resolving (P2).
+    resolution: ResolutionIn | None = None
+    # When resolving: the resolution letter to write the message with (default: the team's).
+    letter: Id | None = None
     # ISO 8601 with an offset, e.g. 2026-11-24T15:00:00+09:00.
     checkpoint: Line(64, format="date-time") | None = None
     close_reason: one_of("", *CloseReason.values) = ""
@@ -464,6 +495,29 @@ def ticket_dict(t: Ticket, *, tz: tzinfo | None = None, now: datetime | None = N
         "resolved_at": _local(t.resolved_at, tz),
         "closed_at": _local(t.closed_at, tz),
         "close_reason": t.close_reason,
+        "resolution": _resolution(t, tz),
+    }
+
+
+def _resolution(t: Ticket, tz: tzinfo | None) -> dict | None:
+    # Lists prefetch the reports (newest first); a single ticket reads its latest.
+    if "resolution_reports" in getattr(t, "_prefetched_objects_cache", {}):
+        reports = t.resolution_reports.all()
+        report = reports[0] if reports else None
+    elif t.resolved_at is None:
+        return None
+    else:
+        report = t.resolution_reports.first()
+    if report is None:
+        return None
+    return {
+        "cause": report.cause,
+        "done": report.done,
+        "fully_resolved": report.fully_resolved,
+        "recurrence": report.recurrence,
+        "further_help": report.further_help,
+        "created_at": _local(report.created_at, tz),
+        "message": report.message_id,
     }
 
 

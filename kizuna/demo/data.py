@@ -39,6 +39,7 @@ from kizuna.tickets.models import (
     Team,
     Ticket,
 )
+from kizuna.tickets.workflow import ResolutionAnswers
 
 # The one password of all demo agents while the demo listens on loopback only. Opened to the
 # network, each agent gets a generated password instead (generate_password).
@@ -166,8 +167,8 @@ def generate_password() -> str:
 
 # Bookkeeping that says nothing about whose database it is: Django's content types and
 # permissions (made by migrate), sessions, the admin's log, sign-in throttling, the task queue
-# and its workers' leases, the service-level calendars and policies (migrate seeds defaults),
-# and the demo's own marker.
+# and its workers' leases, the service-level calendars and policies and the sample letters
+# (migrate seeds defaults), and the demo's own marker.
 BOOKKEEPING_APPS = {
     "contenttypes",
     "sessions",
@@ -177,6 +178,7 @@ BOOKKEEPING_APPS = {
     "django_tasks_database",
     "background",
     "sla",
+    "letters",
     "demo",
 }
 BOOKKEEPING_MODELS = {"auth.permission"}
@@ -416,6 +418,7 @@ def _play(
                 customer_note=text,
                 checkpoint=due,
                 close_reason=step.reason,
+                resolution=ResolutionAnswers(*step.report) if step.report else None,
                 now=at,
             )
         elif step.kind == "reply":

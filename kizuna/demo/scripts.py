@@ -26,6 +26,8 @@ class Step:
     due: float | None = None
     reason: str = ""
     team: str = ""
+    # P2's answers, when the step resolves the request: cause, done, fully resolved, recurrence.
+    report: tuple[str, str, str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,15 @@ def assign(at: float, who: str, team: str) -> Step:
     return Step(at, "assign", who=who, team=team)
 
 
-def status(at: float, who: str, to: str, due: float, text: str) -> Step:
-    return Step(at, "status", who=who, to=to, due=due, text=text)
+def status(
+    at: float,
+    who: str,
+    to: str,
+    due: float,
+    text: str,
+    report: tuple[str, str, str, str] | None = None,
+) -> Step:
+    return Step(at, "status", who=who, to=to, due=due, text=text, report=report)
 
 
 def close(at: float, who: str, reason: str = "", text: str = "") -> Step:
@@ -153,6 +162,12 @@ SCRIPTS: list[Script] = [
                 "2. 「二段階認証」（パスワードに加えて、スマートフォンに届く確認コードでもご本人を確かめる仕組み）の利用\n"
                 "ご希望があれば、設定の手順書をお送りします。\n\n"
                 "この件はこれで終了としてよろしいでしょうか。{due}までにご連絡がなければ、完了とさせていただきます。",
+                report=(
+                    "「soumu03」アカウントのパスワードが外部に知られ、迷惑メールが送られたため、送信サーバーが迷惑メールの送信元として登録されました。",
+                    "アカウントを止めて新しいパスワードを発行し、登録の解除を確認しました。送信経路も元に戻し、残っている作業はありません。",
+                    "yes",
+                    "パスワードが再び知られれば起こり得ます。使い回しをやめ、二段階認証をお使いいただくことで防げます。",
+                ),
             ),
             close(-26, "sato"),
         ],
@@ -283,6 +298,12 @@ SCRIPTS: list[Script] = [
                 "——\n昨日送信された見積書\n1. 株式会社東和機工様 ステンレスシャフト加工\n2. 山本製作所様 治具製作\n"
                 "3. 協和電装様 精密部品 追加ロット\n4. 大川工業様 試作品\n\n"
                 "ほかにお困りのことがなければ、{due}にこの件を完了とさせていただきます。",
+                report=(
+                    "ファイルが上書き保存され、以前の内容が消えました。予備の写しは毎日午前2時のため、それ以降の変更は残っていませんでした。",
+                    "昨日午前2時の内容を「見積一覧_復元.xlsx」として戻しました。昨日の日中の変更（見積書4件分）は入力し直しが必要です。",
+                    "partly",
+                    "今の設定では再び起こり得ます。予備の写しを業務時間中2時間おきに増やすことで防げます。",
+                ),
             ),
         ],
     ),
@@ -523,6 +544,12 @@ SCRIPTS: list[Script] = [
                 "■再発の可能性と防止策\nパスワードの期限は 90 日ごとに来ます。期限の 14 日前から画面の右下にお知らせが出ますので、"
                 "その時点で変更していただくとロックを防げます。ご希望があれば、期限の 1 週間前に当社から中村様へ"
                 "メールでお知らせする設定もできます。\n\n問題がなければ、{due}にこの件を完了とさせていただきます。",
+                report=(
+                    "パスワードの有効期限が切れ、以前のパスワードで何度か試したため、安全のための自動ロックがかかりました。",
+                    "ロックを解除しました。次のログインで新しいパスワードを決めていただければ完了です。当社側の作業は残っていません。",
+                    "yes",
+                    "期限は90日ごとに来ます。期限の14日前から出るお知らせの時点で変更すれば防げます。",
+                ),
             ),
             customer(
                 -73,
@@ -535,6 +562,12 @@ SCRIPTS: list[Script] = [
                 -50,
                 "中村様\n\nご返信ありがとうございます。期限の 1 週間前に、中村様へお知らせメールが届くよう設定しました。"
                 "次回は約 80 日後に届く予定です。\n\n改めてまとめますと、\n・原因: パスワードの有効期限切れにより、安全のための自動ロックがかかったことでした。\n・対応: ロックを解除し、期限のお知らせメールを設定しました。残っている作業はありません。\n・完全に解決したか: はい。\n・再発の防止: 期限の 1 週間前に届くお知らせメールで、ロックを防げます。\n\nほかにお困りのことがなければ、{due}にこの件を完了とさせていただきます。",
+                report=(
+                    "パスワードの有効期限切れにより、安全のための自動ロックがかかりました。",
+                    "ロックを解除し、期限の1週間前に届くお知らせメールを設定しました。残っている作業はありません。",
+                    "yes",
+                    "期限の1週間前に届くお知らせメールで、ロックを防げます。",
+                ),
             ),
             close(-49.5, "sato"),
         ],
@@ -655,6 +688,12 @@ SCRIPTS: list[Script] = [
                 "■対応したこと、残っていること\n以上のとおりご説明しました。当社側で残っている作業はありません。院長先生へのご説明用に、作業日時・内容・金額を 1 枚にまとめた明細をお送りすることもできます。"
                 "必要でしたらお知らせください。\n\n"
                 "■完全に解決したか、再発の可能性\n今回のご請求についてはこれで完了です。同じことが起こらないよう、範囲外の作業は必ず事前に金額をお伝えします。\n\nほかにご不明な点がなければ、{due}にこのお問い合わせを完了とさせていただきます。",
+                report=(
+                    "今月のご請求の増額は、先月夜間に行った予約サイトの復旧作業（時間外）の費用です。事前に金額をお伝えしなかったのは当社の不手際です。",
+                    "内訳をご説明しました。当社側で残っている作業はありません。ご希望があれば明細をお送りします。",
+                    "yes",
+                    "範囲外の作業は、今後必ず事前に金額をお伝えし、ご了承をいただいてから行います。",
+                ),
             ),
         ],
     ),
@@ -717,6 +756,12 @@ SCRIPTS: list[Script] = [
                 "週に一度フォルダをご確認いただくと安心です。取引先などからのメールが入っていたらお知らせください。"
                 "今後振り分けられないように登録します。\n\n"
                 "ほかにご希望がなければ、{due}にこの件を完了とさせていただきます。",
+                report=(
+                    "迷惑メールの判定基準が最初のゆるい設定のままで、最近増えた英語の迷惑メールがすり抜けていました。",
+                    "判定基準を一段厳しくし、迷惑メールは「迷惑メール」フォルダに入るようにしました。残っている作業はありません。",
+                    "partly",
+                    "すべては防げず、数通は届くことがあります。必要なメールが振り分けられることもあるため、週に一度フォルダをご確認ください。",
+                ),
             ),
             close(-47, "sato"),
         ],
@@ -796,6 +841,12 @@ SCRIPTS: list[Script] = [
                 "Can it recur: only if a key rotation skipped the DNS step again. Our rotation procedure now refuses "
                 "to switch the relays to a new key until its public key resolves in DNS.\n\n"
                 "If nothing else comes up, I'll close this on {due}.",
+                report=(
+                    "We rotated the DKIM key for selector s2 on our relays but did not publish the new public key in DNS, so DKIM failed and DMARC p=reject made receivers refuse the mail.",
+                    "We published the new public key and verified DKIM and DMARC pass. The 37 messages rejected since Tuesday still need resending.",
+                    "yes",
+                    "Only if a rotation skipped the DNS step again; our procedure now refuses to switch keys until the public key resolves.",
+                ),
             ),
             close(-73, "alice"),
         ],
@@ -817,6 +868,12 @@ SCRIPTS: list[Script] = [
                 "it resolves from outside our network. Nothing else in the zone changed.\n\n"
                 "You can run the verification in the Microsoft 365 admin centre now. Afterwards the record can be "
                 "removed or left in place; it does no harm. I'll close this on {due} unless you need anything else.",
+                report=(
+                    "Microsoft 365 needs a TXT record on your domain to verify that you own it.",
+                    "We published TXT MS=ms48291734 and confirmed it resolves from outside. Nothing else remains on our side.",
+                    "yes",
+                    "This is a one-time step; it will not come back.",
+                ),
             ),
             close(-99, "alice"),
         ],
@@ -862,6 +919,12 @@ SCRIPTS: list[Script] = [
                 "Can it recur: renewal warnings now go to our on-call queue, and every certificate raises an alert "
                 "21 days before it expires, so a failed renewal will be seen and fixed weeks ahead.\n\n"
                 "If everything looks right on your side, I'll close this on {due}.",
+                report=(
+                    "A firewall rule we added on the 3rd blocked the certificate authority's domain check, so every renewal failed.",
+                    "We renewed the certificate with a DNS-based check and moved all six certificates to it. Nothing remains to do.",
+                    "yes",
+                    "Renewal warnings now reach our on-call queue, and each certificate raises an alert 21 days before it expires.",
+                ),
             ),
         ],
     ),
@@ -919,6 +982,12 @@ SCRIPTS: list[Script] = [
                 "- Could it happen again: not for this reason. If a colleague's phone asks for their password in "
                 "the same way, the same five-minute fix applies; feel free to forward them this message.\n\n"
                 "Is there anything else I can help with? If not, I'll close this request on {due}.",
+                report=(
+                    "Your phone used an older sign-in method that we switched off on Monday for security.",
+                    "You re-added the account on your phone, which now uses the newer sign-in. Nothing else remains.",
+                    "yes",
+                    "Not for this reason; a colleague with the same prompt can apply the same five-minute fix.",
+                ),
             ),
         ],
     ),
@@ -995,6 +1064,12 @@ SCRIPTS: list[Script] = [
                 "- Fully resolved: yes.\n"
                 "- Could it happen again: not for this reason, now that its address is fixed.\n\n"
                 "If everything is printing normally, I'll close this on {due}.",
+                report=(
+                    "After Sunday's power cut the printer received a different network address, so the laptops were calling the old one.",
+                    "We gave the printer a fixed address, the one the laptops already know. Nothing remains to be done.",
+                    "yes",
+                    "Not for this reason, now that its address is fixed.",
+                ),
             ),
             close(-111, "alice"),
         ],

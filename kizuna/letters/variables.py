@@ -49,11 +49,14 @@ def ticket_values(
     report=None,
     links: Mapping[str, str] | None = None,
     close_date: datetime | None = None,
+    checkpoint: datetime | None = None,
     questions: str = "",
 ) -> dict[str, str]:
     """Every variable's value for a letter about `ticket`. `report` is anything with the
-    resolution report's attributes; `links` may give satisfaction_link and close_link."""
+    resolution report's attributes; `links` may give satisfaction_link and close_link;
+    `checkpoint` is the next update the message itself sets (default: the ticket's)."""
     lang = ticket.language
+    checkpoint = checkpoint or ticket.next_checkpoint
     contact = ticket.requester
     who = agent if agent is not None else ticket.assignee
     with translation.override(lang):
@@ -66,9 +69,7 @@ def ticket_values(
         "subject": ticket.subject,
         "status": status,
         "checkpoint": (
-            format_when(ticket.next_checkpoint, lang=lang, tzname=contact.timezone)
-            if ticket.next_checkpoint
-            else ""
+            format_when(checkpoint, lang=lang, tzname=contact.timezone) if checkpoint else ""
         ),
         "agent": person_name(who) if who is not None else "",
         "team": ticket.team.name if ticket.team_id else "",

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kizuna.letters.services import blanks
 from kizuna.replycheck import Result, check, list_rules
 from kizuna.standards.models import CheckOverride, RuleSetting, Severity
 from kizuna.tickets.models import Message, Organization, Status, Ticket
@@ -85,7 +86,15 @@ def draft_check(*, ticket: Ticket, text: str, purpose: str = "any", field: str =
 def draft_enforce(
     *, ticket: Ticket, text: str, purpose: str, override: bool, field: str = "body"
 ) -> Result:
-    """Raise CheckBlocked when the draft has errors and no override was given."""
+    """Raise CheckBlocked when the draft has errors and no override was given, and a
+    TicketError when it still has a sample letter's blank to fill ([[…]])."""
+    unfilled = blanks(text)
+    if unfilled:
+        raise TicketError(
+            _("Fill in the blanks of the letter before sending: %(blanks)s.")
+            % {"blanks": ", ".join(unfilled[:5])},
+            field=field,
+        )
     result = draft_check(ticket=ticket, text=text, purpose=purpose, field=field)
     if result.has_errors and not override:
         raise CheckBlocked(result)

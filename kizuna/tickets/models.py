@@ -411,3 +411,37 @@ class TicketEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("The audit trail is append-only: events cannot be deleted.")
+
+
+class Resolved(models.TextChoices):
+    """P2's third answer: is the problem fully resolved?"""
+
+    YES = "yes", _("Yes, fully")
+    PARTLY = "partly", _("Partly")
+    NO = "no", _("No")
+
+
+class ResolutionReport(models.Model):
+    """P2's four answers, given when a ticket is resolved (each resolution keeps its own)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="resolution_reports")
+    cause = models.TextField(_("what caused it"))
+    done = models.TextField(_("what was done and what remains"))
+    fully_resolved = models.CharField(_("fully resolved?"), max_length=6, choices=Resolved.choices)
+    recurrence = models.TextField(_("can it recur, and how to avoid it"), blank=True)
+    # P10: anything further the agent offers (a review, a training, a check next month).
+    further_help = models.TextField(_("further help offered"), blank=True)
+    # The message the customer received with it.
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.created_at:%Y-%m-%d}"

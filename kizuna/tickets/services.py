@@ -39,6 +39,7 @@ from kizuna.tickets.models import (
     MessageKind,
     Organization,
     Priority,
+    ResolutionReport,
     Status,
     Team,
     TechnicalLevel,
@@ -436,15 +437,23 @@ def ticket_transition(
     override_check: bool = False,
     checkpoint_reason: str | None = None,
     promises: Sequence[Commitment] = (),
+    resolution: workflow.ResolutionAnswers | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Move a ticket to another status under the rules of `workflow` (P1, P10).
+
+    Resolving needs `resolution`, P2's answers (what caused it; what was done and what
+    remains; fully resolved or not; optionally whether it can recur): they are kept on the
+    ticket with the message that told the customer.
 
     The customer note becomes a message the customer sees (and is mailed); the checkpoint
     becomes the next promised update. The note is checked against the team's standard
     (when resolving, as a resolution report, P2); error findings block the change unless
     `override_check` is set, and an override is recorded for managers. A checkpoint later
     than the policy's longest wait for news needs `checkpoint_reason` (when not None).
+
+    The checker's result (findings of every severity) is left on the returned ticket as
+    `check_result` (None when there was no note to check).
     """
     now = now or timezone.now()
 
@@ -461,6 +470,11 @@ def ticket_transition(
     # The note is checked before the ticket is locked: checking takes time in proportion
     # to the text, and no transaction (on SQLite: no write lock) may wait for it.
     change = checked_change(ticket.status)
+    report = None
+    if change.to_status == Status.RESOLVED:
+        report = workflow.check_resolution(resolution)
+    elif resolution is not None and any(vars(resolution).values()):
+        raise TicketError(_("A resolution report only goes with resolving."), field="resolution")
     reason = _check_checkpoint_reason(
         ticket, status=to_status, checkpoint=change.checkpoint, reason=checkpoint_reason, now=now
     )
@@ -489,9 +503,18 @@ def ticket_transition(
             reason=reason,
         )
         _promised(locked, msg, promises, actor_user=actor_user, now=now)
+        if report is not None:
+            ResolutionReport.objects.create(
+                ticket=locked,
+                message=msg,
+                created_by=actor_user,
+                created_at=now,
+                **vars(report),
+            )
         if result is not None:
             _reviewer.record(ticket=locked, message=msg, user=actor_user, result=result)
     _copy(locked, ticket)
+    ticket.check_result = result
     return ticket
 
 
@@ -679,6 +702,7 @@ def ticket_reply(
         if result is not None:
             _reviewer.record(ticket=locked, message=msg, user=actor_user, result=result)
     _copy(locked, ticket)
+    msg.check_result = result
     return msg
 
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kizuna.lib import timefmt
-from kizuna.tickets.models import CloseReason, Status
+from kizuna.lib.text import is_blank, text_problem
+from kizuna.tickets.models import CloseReason, Resolved, Status
 
 S = Status
 
@@ -171,3 +172,59 @@ def checkpoint_range_message(checkpoint: datetime) -> str:
         "first": timefmt.EARLIEST.year,
         "last": timefmt.LATEST.year - 1,
     }
+
+
+# Each answer of a resolution report is read by the customer: a paragraph, not a document.
+MAX_ANSWER_CHARS = 5_000
+
+
+@dataclass(frozen=True)
+class ResolutionAnswers:
+    """P2's four answers (plus the further help P10 offers), as a resolution carries them."""
+
+    cause: str = ""
+    done: str = ""
+    fully_resolved: str = ""
+    recurrence: str = ""
+    further_help: str = ""
+
+
+def check_resolution(answers: ResolutionAnswers | None) -> ResolutionAnswers:
+    """Validate a resolution report and return it with its answers trimmed, or raise
+    TransitionError naming every missing or unfit answer (P2)."""
+    answers = answers or ResolutionAnswers()
+    labels = {
+        "cause": _("what caused it"),
+        "done": _("what was done and what remains"),
+        "fully_resolved": _("whether it is fully resolved"),
+    }
+    cleaned = {
+        name: (getattr(answers, name) or "").strip()
+        for name in ("cause", "done", "fully_resolved", "recurrence", "further_help")
+    }
+    missing = [labels[name] for name in labels if is_blank(cleaned[name])]
+    if missing:
+        raise TransitionError(
+            _(
+                "Resolving needs the resolution report (P2). Missing: %(missing)s. Whether it "
+                "can happen again, and how to avoid it, is asked too."
+            )
+            % {"missing": "; ".join(missing)},
+            field="resolution",
+        )
+    if cleaned["fully_resolved"] not in Resolved.values:
+        raise TransitionError(
+            _("“Fully resolved” is one of %(known)s; got “%(value)s”.")
+            % {"known": ", ".join(Resolved.values), "value": cleaned["fully_resolved"][:40]},
+            field="resolution.fully_resolved",
+        )
+    for name, value in cleaned.items():
+        problem = text_problem(value)
+        if problem is None and len(value) > MAX_ANSWER_CHARS:
+            problem = _("It is %(length)s characters long; at most %(limit)s.") % {
+                "length": f"{len(value):,}",
+                "limit": f"{MAX_ANSWER_CHARS:,}",
+            }
+        if problem:
+            raise TransitionError(problem, field=f"resolution.{name}")
+    return ResolutionAnswers(**cleaned)

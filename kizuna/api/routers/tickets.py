@@ -24,11 +24,13 @@ from kizuna.api.schemas import (
     TransitionIn,
     ticket_dict,
 )
+from kizuna.closing import services as closing
+from kizuna.letters import selectors as letter_selectors
 from kizuna.lib import timefmt
 from kizuna.lib.ids import looks_like_id, parse_id
 from kizuna.tickets import access, selectors, services
 from kizuna.tickets.models import Channel, Contact, Status, Ticket, parse_ticket_id
-from kizuna.tickets.workflow import TicketError, checkpoint_range_message
+from kizuna.tickets.workflow import ResolutionAnswers, TicketError, checkpoint_range_message
 
 router = Router(tags=["tickets"])
 
@@ -101,7 +103,7 @@ def ticket_list(
         organization_id=organization,
         q=q,
         with_team=True,
-    )
+    ).prefetch_related("resolution_reports")
     now, tz = timezone.now(), request.agent_tz
     return paginate(
         request, qs, limit=limit, offset=offset, serialize=lambda t: ticket_dict(t, tz=tz, now=now)
@@ -199,19 +201,56 @@ def parse_checkpoint(value: str | None) -> datetime | None:
 )
 def ticket_transition(request, ticket: str, data: TransitionIn):
     """Change the status. Every change but closing carries a customer note and a future
-    checkpoint (ISO 8601 with offset); closing an unresolved ticket needs a close reason (P1, P10)."""
+    checkpoint (ISO 8601 with offset); closing an unresolved ticket needs a close reason (P1, P10).
+
+    Resolving needs `resolution`, P2's answers: `cause`, `done` (what was done and what
+    remains) and `fully_resolved` (yes, partly, no) are required, `recurrence` is asked. Without
+    a `customer_note`, the message is the resolution letter (`letter`, else the team's default)
+    filled with them. The answer's `check` has what the reply checker found in the message."""
     obj = get_ticket(request, ticket)
-    services.ticket_transition(
-        ticket=obj,
-        actor_user=request.auth,
-        to_status=data.to_status,
-        customer_note=data.customer_note,
-        checkpoint=parse_checkpoint(data.checkpoint),
-        close_reason=data.close_reason,
-        override_check=data.override_check,
-        checkpoint_reason=data.checkpoint_reason,
-    )
-    return ticket_dict(obj, tz=request.agent_tz)
+    checkpoint = parse_checkpoint(data.checkpoint)
+    answers = None
+    if data.resolution is not None:
+        answers = ResolutionAnswers(**data.resolution.model_dump())
+    if data.to_status == Status.RESOLVED:
+        closing.ticket_resolve(
+            ticket=obj,
+            actor_user=request.auth,
+            answers=answers,
+            checkpoint=checkpoint,
+            customer_note=data.customer_note,
+            letter=_letter(data.letter),
+            override_check=data.override_check,
+            checkpoint_reason=data.checkpoint_reason,
+        )
+    else:
+        if data.letter is not None:
+            raise TicketError(_("A letter only goes with resolving."), field="letter")
+        services.ticket_transition(
+            ticket=obj,
+            actor_user=request.auth,
+            to_status=data.to_status,
+            customer_note=data.customer_note,
+            checkpoint=checkpoint,
+            close_reason=data.close_reason,
+            override_check=data.override_check,
+            checkpoint_reason=data.checkpoint_reason,
+            resolution=answers,
+        )
+    result = getattr(obj, "check_result", None)
+    return {
+        **ticket_dict(obj, tz=request.agent_tz),
+        "check": result.to_dict() if result is not None else None,
+    }
+
+
+def _letter(letter_id: int | None):
+    if letter_id is None:
+        return None
+    found = letter_selectors.letter_by_id(letter_id=letter_id)
+    if found is None:
+        raise TicketError(_("No letter with id %(id)s.") % {"id": letter_id}, field="letter")
+    return found
 
 
 @router.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from kizuna.portal.auth import SESSION_KEY, TZ_SESSION_KEY
-from kizuna.test import BaseTestCase
+from kizuna.test import REPORT, BaseTestCase
 from kizuna.tickets import services
 
 
@@ -31,6 +31,7 @@ class PortalTestCase(BaseTestCase):
             ticket=ticket,
             actor_user=self.agent,
             to_status="resolved",
+            resolution=REPORT,
             customer_note=note,
             checkpoint=self.later(days=3),
         )

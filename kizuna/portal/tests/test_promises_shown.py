@@ -8,6 +8,7 @@ from django.utils import timezone
 from kizuna.portal.tests.base import PortalTestCase
 from kizuna.sla.models import Deadline, DeadlineKind, SlaPolicy
 from kizuna.sla.timers import timers_run
+from kizuna.test import REPORT
 from kizuna.tickets import services
 
 # Words and figures that belong to the desk: policy names, clock names, business minutes,
@@ -78,6 +79,7 @@ class PortalPromiseTests(PortalTestCase):
             ticket=self.ticket,
             actor_user=self.agent,
             to_status="resolved",
+            resolution=REPORT,
             customer_note="設定を修正し、送信できることを確認しました。",
             checkpoint=timezone.now() + timedelta(days=3),
             override_check=True,

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kizuna.sla.models import Deadline, DeadlineKind, SlaPolicy
-from kizuna.test import BaseTestCase
+from kizuna.test import REPORT, BaseTestCase
 from kizuna.tickets import services
 from kizuna.tickets.models import Status
 
@@ -36,6 +36,7 @@ class ClockTests(BaseTestCase):
             close_reason="withdrawn" if to == Status.CLOSED else "",
             now=at,
             override_check=True,
+            resolution=REPORT if to == Status.RESOLVED else None,
         )
 
     def test_an_opened_ticket_has_a_first_response_and_a_resolution_deadline(self):

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from kizuna.api.tests.base import ApiTestCase
 from kizuna.standards import services as standard
-from kizuna.test import BaseTestCase, Personas
+from kizuna.test import REPORT, REPORT_JSON, BaseTestCase, Personas
 from kizuna.tickets import services
 from kizuna.tickets.models import MessageKind, Status
 
@@ -34,6 +34,7 @@ class ApiDraftLimitTests(ApiTestCase):
             f"/api/v1/tickets/{ticket.id}/transitions",
             {
                 "to_status": "resolved",
+                "resolution": REPORT_JSON,
                 "customer_note": TOO_LONG,
                 "checkpoint": self.later(days=2).isoformat(),
             },
@@ -110,6 +111,7 @@ class CheckOutsideTransactionTests(Personas, TransactionTestCase):
             ticket=self.ticket,
             actor_user=self.agent,
             to_status=Status.RESOLVED,
+            resolution=REPORT,
             customer_note="We replaced the certificate; mail is signed again since 10:00.",
             checkpoint=self.later(days=2),
         )

@@ -3,7 +3,7 @@ from django.urls import reverse
 from kizuna.standards import services as standard
 from kizuna.standards.models import CheckOverride
 from kizuna.standards.services import CheckBlocked
-from kizuna.test import BaseTestCase
+from kizuna.test import REPORT, BaseTestCase
 from kizuna.tickets import services
 from kizuna.tickets.models import MessageKind, Status
 
@@ -52,6 +52,7 @@ class EnforcementTests(BaseTestCase):
                 ticket=self.ticket,
                 actor_user=self.agent,
                 to_status="resolved",
+                resolution=REPORT,
                 customer_note="対応しました。ご確認ください。",
                 checkpoint=self.later(),
             )

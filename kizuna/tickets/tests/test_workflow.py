@@ -5,7 +5,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from kizuna.test import BaseTestCase
+from kizuna.test import REPORT, BaseTestCase
 from kizuna.tickets import services, workflow
 from kizuna.tickets.models import EventKind, MessageKind, Status, TicketEvent
 from kizuna.tickets.workflow import TicketError, TransitionError
@@ -57,6 +57,7 @@ class TransitionTests(BaseTestCase):
             to_status=to_status,
             customer_note=note,
             checkpoint=checkpoint if checkpoint is not None else self.later(),
+            **({"resolution": REPORT} if to_status == Status.RESOLVED else {}),
             **kw,
         )
 
