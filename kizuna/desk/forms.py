@@ -10,13 +10,15 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kizuna.letters import selectors as letter_selectors
+from kizuna.letters.models import Purpose
 from kizuna.lib import timefmt
 from kizuna.lib.ids import parse_id
 from kizuna.lib.uploads import MultipleFileField
 from kizuna.sla.calendar import CalendarError, parse_ranges
 from kizuna.sla.services import MAX_TARGET
 from kizuna.tickets import workflow
-from kizuna.tickets.models import CloseReason, Priority, Status, Team
+from kizuna.tickets.models import CloseReason, Priority, Resolved, Status, Team
 
 
 class _UniqueIds:
@@ -62,10 +64,43 @@ class CheckpointField(forms.DateTimeField):
             raise forms.ValidationError(workflow.checkpoint_range_message(value), code="range")
 
 
+# What the composer says a message is; the live check and the check at send read it as such.
+MESSAGE_PURPOSES = [
+    ("any", _("A reply")),
+    ("update", _("A status update")),
+    ("bad-news", _("Bad news")),
+    ("resolution", _("A resolution report")),
+    ("closing", _("Closing the request")),
+]
+
+
+class LetterChoiceField(forms.ModelChoiceField):
+    """A sample letter, by id (ASCII digits only), shown with its purpose."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.get_purpose_display()}: {obj.name}"
+
+    def to_python(self, value):
+        if value not in self.empty_values and parse_id(str(value)) is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
 class ReplyForm(_UniqueIds, forms.Form):
     id_prefix = "reply"
     body = forms.CharField(
         label=_("Reply to the customer"), widget=forms.Textarea(attrs={"rows": 8})
+    )
+    purpose = forms.ChoiceField(
+        label=_("This message is"), choices=MESSAGE_PURPOSES, required=False, initial="any"
+    )
+    letter = LetterChoiceField(
+        label=_("Start from a sample letter"),
+        queryset=None,
+        required=False,
+        empty_label="—",
     )
     override_check = forms.BooleanField(
         label=_("Send anyway, despite the errors above (recorded for your manager)"), required=False
@@ -88,6 +123,13 @@ class ReplyForm(_UniqueIds, forms.Form):
     keep_new = forms.BooleanField(
         label=_("Leave the ticket “New” (this reply does not acknowledge it)"), required=False
     )
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["letter"].queryset = letter_selectors.letters_for_composer(
+            language=ticket.language,
+            purposes=[p for p in Purpose.values if p != Purpose.RESOLUTION],
+        )
 
 
 class NoteForm(_UniqueIds, forms.Form):
@@ -134,12 +176,61 @@ class StatusForm(_UniqueIds, forms.Form):
     override_check = forms.BooleanField(
         label=_("Send anyway, despite the errors above (recorded for your manager)"), required=False
     )
+    # P2's answers, asked when resolving.
+    cause = forms.CharField(
+        label=_("What caused it"),
+        required=False,
+        max_length=workflow.MAX_ANSWER_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    done = forms.CharField(
+        label=_("What was done, and what remains"),
+        required=False,
+        max_length=workflow.MAX_ANSWER_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    fully_resolved = forms.ChoiceField(
+        label=_("Is it fully resolved?"),
+        required=False,
+        choices=[("", "—"), *Resolved.choices],
+    )
+    recurrence = forms.CharField(
+        label=_("Can it happen again, and how to avoid it"),
+        required=False,
+        max_length=workflow.MAX_ANSWER_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    further_help = forms.CharField(
+        label=_("Further help to offer (optional)"),
+        required=False,
+        max_length=workflow.MAX_ANSWER_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    letter = LetterChoiceField(
+        label=_("Resolution letter"),
+        queryset=None,
+        required=False,
+        empty_label=_("The team's default"),
+    )
 
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_status"].choices = [
             (s, Status(s).label) for s in workflow.allowed_next(ticket.status)
         ]
+        self.fields["letter"].queryset = letter_selectors.letters_for_composer(
+            language=ticket.language, purposes=[Purpose.RESOLUTION]
+        )
+
+    def resolution_answers(self) -> workflow.ResolutionAnswers:
+        data = self.cleaned_data
+        return workflow.ResolutionAnswers(
+            cause=data.get("cause", ""),
+            done=data.get("done", ""),
+            fully_resolved=data.get("fully_resolved", ""),
+            recurrence=data.get("recurrence", ""),
+            further_help=data.get("further_help", ""),
+        )
         if not self.is_bound:
             self.initial.setdefault("checkpoint", default_checkpoint())
 
@@ -180,6 +271,7 @@ class DraftCheckForm(forms.Form):
     body = forms.CharField(required=False, strip=False)
     customer_note = forms.CharField(required=False, strip=False)
     to_status = forms.CharField(required=False)
+    purpose = forms.ChoiceField(required=False, choices=MESSAGE_PURPOSES)
 
 
 class RuleSettingForm(forms.Form):

@@ -16,6 +16,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from kizuna.closing import services as closing
+from kizuna.desk import composer
 from kizuna.desk.forms import (
     AssignForm,
     DraftCheckForm,
@@ -166,7 +168,8 @@ def _ticket_context(request, ticket, **forms):
         "conversation": _conversation(request, ticket),
         "events": list(selectors.recent_events(ticket=ticket, limit=50)),
         "now": timezone.now(),
-        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "reply_form": forms.get("reply_form") or ReplyForm(ticket=ticket),
+        "resolution": selectors.latest_resolution(ticket=ticket),
         "note_form": forms.get("note_form") or NoteForm(),
         "status_form": forms.get("status_form")
         or StatusForm(ticket=ticket, initial={"checkpoint": next_update}),
@@ -212,7 +215,10 @@ def _failed(request, ticket, form_name: str, form, tab: str):
 @agent_required
 def ticket_reply(request, ticket_id: int):
     ticket = access.get_ticket_for_agent(request.user, ticket_id)
-    form = ReplyForm(request.POST, request.FILES)
+    if "use_letter" in request.POST:
+        form = composer.reply_from_letter(request.POST, ticket=ticket, agent=request.user)
+        return _render_ticket(request, ticket, reply_form=form, open_tab="reply")
+    form = ReplyForm(request.POST, request.FILES, ticket=ticket)
     if form.is_valid():
         kept = promises_to_keep(
             data=request.POST, ticket=ticket, text=form.cleaned_data["body"], now=timezone.now()
@@ -232,6 +238,7 @@ def ticket_reply(request, ticket_id: int):
                 acknowledge=not form.cleaned_data["keep_new"],
                 checkpoint_reason=form.cleaned_data["checkpoint_reason"],
                 promises=kept,
+                purpose=form.cleaned_data["purpose"] or None,
             )
             return _done(request, ticket)
         except CheckBlocked as e:
@@ -259,6 +266,14 @@ def ticket_status(request, ticket_id: int):
     ticket = access.get_ticket_for_agent(request.user, ticket_id)
     form = StatusForm(request.POST, ticket=ticket)
     if form.is_valid():
+        data = form.cleaned_data
+        resolving = data["to_status"] == Status.RESOLVED
+        if resolving and not data["customer_note"].strip():
+            # First step of resolving: the answers become the letter, shown, not sent (P2).
+            form = composer.resolution_preview(
+                form, request.POST, ticket=ticket, agent=request.user
+            )
+            return _render_ticket(request, ticket, status_form=form, open_tab="status")
         kept = promises_to_keep(
             data=request.POST,
             ticket=ticket,
@@ -270,23 +285,36 @@ def ticket_status(request, ticket_id: int):
             return _failed(request, ticket, "status_form", form, "status")
         form.promise_review = review_kept(request.POST)
         try:
-            services.ticket_transition(
-                ticket=ticket,
-                actor_user=request.user,
-                to_status=form.cleaned_data["to_status"],
-                customer_note=form.cleaned_data["customer_note"],
-                checkpoint=form.cleaned_data["checkpoint"],
-                close_reason=form.cleaned_data["close_reason"],
-                override_check=form.cleaned_data["override_check"],
-                checkpoint_reason=form.cleaned_data["checkpoint_reason"],
-                promises=kept,
-            )
+            if resolving:
+                closing.ticket_resolve(
+                    ticket=ticket,
+                    actor_user=request.user,
+                    answers=form.resolution_answers(),
+                    checkpoint=data["checkpoint"],
+                    customer_note=data["customer_note"],
+                    letter=data["letter"],
+                    override_check=data["override_check"],
+                    checkpoint_reason=data["checkpoint_reason"],
+                    promises=kept,
+                )
+            else:
+                services.ticket_transition(
+                    ticket=ticket,
+                    actor_user=request.user,
+                    to_status=data["to_status"],
+                    customer_note=data["customer_note"],
+                    checkpoint=data["checkpoint"],
+                    close_reason=data["close_reason"],
+                    override_check=data["override_check"],
+                    checkpoint_reason=data["checkpoint_reason"],
+                    promises=kept,
+                )
             return _done(request, ticket)
         except CheckBlocked as e:
-            form.blocked = _findings_context(form.cleaned_data["customer_note"], e.result)
+            form.blocked = _findings_context(data["customer_note"], e.result)
             form.add_error("customer_note", e.message)
         except TicketError as e:
-            form.add_error(e.field if e.field in form.fields else None, e.message)
+            form.add_error(composer.answer_field(form, e.field), e.message)
     return _failed(request, ticket, "status_form", form, "status")
 
 
@@ -320,12 +348,7 @@ def attachment_download(request, attachment_id: int) -> HttpResponse:
     return attachment_response(attachment)
 
 
-def _findings_context(text: str, result) -> dict:
-    return {
-        "result": result,
-        "pieces": standard_selectors.highlight(text, result.findings),
-        "errors": sum(1 for f in result.findings if f.severity == "error"),
-    }
+_findings_context = composer.findings_context
 
 
 @require_POST
@@ -341,7 +364,7 @@ def draft_check(request, ticket_id: int):
         purpose = standard_services.purpose_for(data.get("to_status") or None)
     else:
         text = data.get("body", "")
-        purpose = "any"
+        purpose = data.get("purpose") or "any"
     context = {"text": text, "purpose": purpose}
     if text.strip():
         try:

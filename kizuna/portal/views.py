@@ -142,6 +142,8 @@ def _ticket_context(request, ticket, form=None, notice: str = "") -> dict:
         if ticket.status not in (Status.RESOLVED, Status.CLOSED)
         else [],
         "form": form or ReplyForm(),
+        # P2's answers, as the customer reads them (the desk's words for the same report).
+        "resolution": selectors.latest_resolution(ticket=ticket),
         "notice": notice,
         "max_mb": settings.KIZUNA_MAX_ATTACHMENT_BYTES // 1048576,
     }

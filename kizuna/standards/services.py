@@ -122,10 +122,21 @@ class StandardReviewer:
     (installed by the app at start, see tickets.services.DraftReviewer)."""
 
     def check(
-        self, *, ticket: Ticket, text: str, to_status: str | None, field: str, override: bool
+        self,
+        *,
+        ticket: Ticket,
+        text: str,
+        to_status: str | None,
+        field: str,
+        override: bool,
+        purpose: str | None = None,
     ):
         return draft_enforce(
-            ticket=ticket, text=text, purpose=purpose_for(to_status), override=override, field=field
+            ticket=ticket,
+            text=text,
+            purpose=purpose or purpose_for(to_status),
+            override=override,
+            field=field,
         )
 
     def record(self, *, ticket: Ticket, message: Message | None, user, result: Result) -> None:

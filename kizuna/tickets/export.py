@@ -1,5 +1,5 @@
 """The audit export: every organization, contact, ticket, message (with its text), attachment
-(name, size, sha256) and event as JSON lines (see docs/export.md for the format).
+(name, size, sha256), event and resolution report as JSON lines (see docs/export.md for the format).
 
 The export is a snapshot as of its start: rows created while it runs are left for the next
 one (PostgreSQL reads in one repeatable-read transaction; on SQLite, which would lock out
@@ -28,6 +28,7 @@ from kizuna.tickets.models import (
     Message,
     MessageKind,
     Organization,
+    ResolutionReport,
     Ticket,
     TicketEvent,
     format_reference,
@@ -35,7 +36,7 @@ from kizuna.tickets.models import (
 
 FORMAT = "kizuna-export"
 VERSION = 1
-TYPES = ("organization", "contact", "ticket", "message", "attachment", "event")
+TYPES = ("organization", "contact", "ticket", "message", "attachment", "event", "resolution")
 CHUNK = 2000
 
 
@@ -169,8 +170,28 @@ def records(*, limits: dict[str, int] | None = None) -> Iterator[dict]:
         )
         .iterator(chunk_size=CHUNK)
     )
+    reports = _Peek(
+        ResolutionReport.objects.filter(
+            id__lte=limits["resolution"], ticket_id__lte=limits["ticket"]
+        )
+        .order_by("ticket_id", "created_at", "id")
+        .values(
+            "ticket_id",
+            "cause",
+            "done",
+            "fully_resolved",
+            "recurrence",
+            "further_help",
+            "message_id",
+            "created_by_id",
+            "created_by__username",
+            "created_at",
+        )
+        .iterator(chunk_size=CHUNK)
+    )
     for t in tickets.iterator(chunk_size=CHUNK):
         ref = format_reference(t["id"])
+        message_seq: dict[int, int] = {}
         yield {
             "type": "ticket",
             "ticket": ref,
@@ -196,6 +217,7 @@ def records(*, limits: dict[str, int] | None = None) -> Iterator[dict]:
         while (m := messages.peek()) is not None and m["ticket_id"] == t["id"]:
             messages.take()
             seq += 1
+            message_seq[m["id"]] = seq
             yield {
                 "type": "message",
                 "ticket": ref,
@@ -240,6 +262,21 @@ def records(*, limits: dict[str, int] | None = None) -> Iterator[dict]:
                 "checkpoint": _time(e["checkpoint"]),
                 "data": e["data"],
             }
+        while (r := reports.peek()) is not None and r["ticket_id"] == t["id"]:
+            reports.take()
+            yield {
+                "type": "resolution",
+                "ticket": ref,
+                "created_at": _time(r["created_at"]),
+                "by": _person(r["created_by_id"], r["created_by__username"], None),
+                "cause": r["cause"],
+                "done": r["done"],
+                "fully_resolved": r["fully_resolved"],
+                "recurrence": r["recurrence"],
+                "further_help": r["further_help"],
+                # The message that told the customer, by its place in the ticket's messages.
+                "message": message_seq.get(r["message_id"]),
+            }
 
 
 def snapshot_limits() -> dict[str, int]:
@@ -249,6 +286,7 @@ def snapshot_limits() -> dict[str, int]:
         "message": Message.objects.aggregate(m=Max("id"))["m"] or 0,
         "attachment": Attachment.objects.aggregate(m=Max("id"))["m"] or 0,
         "event": TicketEvent.objects.aggregate(m=Max("id"))["m"] or 0,
+        "resolution": ResolutionReport.objects.aggregate(m=Max("id"))["m"] or 0,
     }
 
 

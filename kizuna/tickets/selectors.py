@@ -12,6 +12,7 @@ from kizuna.tickets.models import (
     Contact,
     Message,
     Organization,
+    ResolutionReport,
     Status,
     Team,
     Ticket,
@@ -89,6 +90,13 @@ def recent_events(*, ticket: Ticket, limit: int) -> QuerySet[TicketEvent]:
     return ticket.events.select_related("actor_user", "actor_contact").order_by(
         "-created_at", "-id"
     )[:limit]
+
+
+def latest_resolution(*, ticket: Ticket) -> ResolutionReport | None:
+    """The report of the ticket's last resolution (P2), or None if it was never resolved."""
+    if ticket.resolved_at is None:
+        return None
+    return ticket.resolution_reports.select_related("created_by").first()
 
 
 def organization_by_id(*, organization_id: int | None) -> Organization | None:

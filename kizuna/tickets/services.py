@@ -229,10 +229,18 @@ class DraftReviewer(Protocol):
     installs one at start; the ticket domain does not import it)."""
 
     def check(
-        self, *, ticket: Ticket, text: str, to_status: str | None, field: str, override: bool
+        self,
+        *,
+        ticket: Ticket,
+        text: str,
+        to_status: str | None,
+        field: str,
+        override: bool,
+        purpose: str | None = None,
     ):
         """Run before the ticket is locked; raise a TicketError to refuse the draft, or
-        return what `record` should keep."""
+        return what `record` should keep. `purpose` is what the agent said the message is
+        (update, bad-news, resolution, closing); None: what the status change implies."""
 
     def record(self, *, ticket: Ticket, message: Message | None, user, result) -> None:
         """Run inside the transaction that stores the message."""
@@ -246,11 +254,24 @@ def draft_reviewer_install(reviewer: DraftReviewer | None) -> None:
     _reviewer = reviewer
 
 
-def _review_draft(*, ticket: Ticket, text: str, to_status: str | None, field: str, override: bool):
+def _review_draft(
+    *,
+    ticket: Ticket,
+    text: str,
+    to_status: str | None,
+    field: str,
+    override: bool,
+    purpose: str | None = None,
+):
     if _reviewer is None:
         return None
     return _reviewer.check(
-        ticket=ticket, text=text, to_status=to_status, field=field, override=override
+        ticket=ticket,
+        text=text,
+        to_status=to_status,
+        field=field,
+        override=override,
+        purpose=purpose,
     )
 
 
@@ -614,9 +635,13 @@ def ticket_reply(
     acknowledge: bool = True,
     checkpoint_reason: str | None = None,
     promises: Sequence[Commitment] = (),
+    purpose: str | None = None,
     now: datetime | None = None,
 ) -> Message:
     """Send the customer a message from an agent; it is mailed after the commit.
+
+    `purpose` says what the message is (update, bad-news, resolution, closing): the checker
+    then runs that purpose's rules too (P2, P10, P11).
 
     The reply is checked against the team's standard first (P2–P8, P11): error findings
     block it unless `override_check` is set, and an override is recorded for managers.
@@ -632,6 +657,12 @@ def ticket_reply(
     body = (body or "").strip()
     if not body:
         raise TicketError(_("The reply is empty."), field="body")
+    if purpose is not None and purpose not in workflow.MESSAGE_PURPOSES:
+        raise TicketError(
+            _("Unknown purpose “%(value)s”; use one of %(known)s.")
+            % {"value": purpose, "known": ", ".join(workflow.MESSAGE_PURPOSES)},
+            field="purpose",
+        )
     _check_files(files)
     now = now or timezone.now()
     if checkpoint is not None:
@@ -646,7 +677,12 @@ def ticket_reply(
     promises = _check_promises(promises, now=now)
     # Checked before the ticket is locked: no transaction waits for the checker.
     result = _review_draft(
-        ticket=ticket, text=body, to_status=None, field="body", override=override_check
+        ticket=ticket,
+        text=body,
+        to_status=None,
+        field="body",
+        override=override_check,
+        purpose=purpose,
     )
     with transaction.atomic():
         locked = _locked(ticket)

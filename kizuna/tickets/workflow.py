@@ -53,6 +53,9 @@ CUSTOMER_REPLY_RESUMES = {S.RESOLVED: S.INVESTIGATING, S.WAITING_CUSTOMER: S.INV
 
 OPEN_STATUSES = tuple(s for s in Status.values if s != S.CLOSED)
 
+# What an agent may say a message is; the reply checker adds that purpose's rules (P2, P10, P11).
+MESSAGE_PURPOSES = ("any", "update", "bad-news", "resolution", "closing")
+
 
 class TicketError(ValueError):
     """Input that a ticket service refuses; `message` says what is wrong, `field` where."""

@@ -125,15 +125,36 @@ def test_a_request_goes_from_the_portal_through_the_desk_to_resolved(
     assert "Next update by" in callout
     assert checkpoint.strftime("%H:%M") in callout  # in the customer's own zone (London)
 
-    # 5. The agent resolves it with a report that answers P2's four questions.
-    resolution = (
-        "The cause was a faulty power supply in the VPN gateway at our data centre, which restarted it "
-        "every few minutes. We replaced the power supply at 11:40; nothing else remains to be done. "
-        "The problem is fully resolved: the connection has been stable for two hours. It should not "
-        "recur, and to prevent a repeat we now monitor the gateway's power and will be alerted at once. "
-        "May we close this request?"
+    # 5. The agent resolves it: P2's questions appear only for "Resolved", the answers become
+    #    the resolution letter, shown for a last read, then sent.
+    form = agent.locator("#status-form")
+    assert form.locator("#resolution-fields").is_hidden()
+    form.locator("select[name=to_status]").select_option("resolved")
+    assert form.locator("#resolution-fields").is_visible()
+    form.locator("textarea[name=cause]").fill(
+        "A faulty power supply in the VPN gateway at our data centre restarted it every few minutes."
     )
-    change_status(agent, "resolved", resolution, checkpoint + timedelta(days=1))
+    form.locator("textarea[name=done]").fill(
+        "We replaced the power supply at 11:40; nothing else remains to be done."
+    )
+    form.locator("select[name=fully_resolved]").select_option("yes")
+    form.locator("textarea[name=recurrence]").fill(
+        "To prevent a repeat, we now monitor the gateway's power and are alerted at once."
+    )
+    form.locator("input[name=checkpoint]").fill(
+        (checkpoint + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    )
+    form.locator("button[type=submit]").click()
+    agent.wait_for_selector("#resolution-written")
+    form = agent.locator("#status-form")
+    written = form.locator("textarea[name=customer_note]").input_value()
+    assert written.startswith("Dear Nancy Davolio,")
+    assert "faulty power supply" in written and "fully resolved" in written
+    ticket.refresh_from_db()
+    assert ticket.status == Status.INVESTIGATING  # nothing sent yet
+    form.locator("button[type=submit]").click()
+    agent.wait_for_selector('[data-status="resolved"]')
+    assert "faulty power supply" in agent.inner_text("#resolution-report")
 
     # 6. The customer sees it resolved, with the report.
     customer.reload()

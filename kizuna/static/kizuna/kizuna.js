@@ -36,4 +36,22 @@
       field.focus();
     }
   });
+
+  // <fieldset data-shown-for="V">: shown only while its form's status choice is V (the
+  // resolution report's questions appear when "Resolved" is chosen).
+  function syncShown() {
+    document.querySelectorAll("fieldset[data-shown-for]").forEach(function (fieldset) {
+      var choice = fieldset.form && fieldset.form.elements.namedItem("to_status");
+      if (choice) {
+        fieldset.hidden = choice.value !== fieldset.getAttribute("data-shown-for");
+      }
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target instanceof HTMLSelectElement && event.target.name === "to_status") {
+      syncShown();
+    }
+  });
+  document.addEventListener("DOMContentLoaded", syncShown);
+  document.addEventListener("htmx:afterSwap", syncShown);
 })();

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.core.management import CommandError, call_command
 
-from kizuna.test import BaseTestCase
+from kizuna.test import REPORT, BaseTestCase
 from kizuna.tickets import services
 from kizuna.tickets.services import IncomingFile
 
@@ -56,6 +56,31 @@ class ExportTests(BaseTestCase):
         self.assertEqual(counted["message"], 6)  # 2 requests, 2 acknowledgements, note, reply
         self.assertEqual(counted["attachment"], 1)
         self.assertEqual(len(lines), sum(counted.values()))
+
+    def test_resolution_reports_are_exported_with_the_message_that_told_the_customer(self):
+        services.ticket_transition(
+            ticket=self.ticket,
+            actor_user=self.agent,
+            to_status="resolved",
+            customer_note="原因は証明書の期限切れでした。更新いたしました。完全に解決しております。",
+            checkpoint=self.later(days=3),
+            resolution=REPORT,
+            override_check=True,
+        )
+        lines = self.export()
+        [report] = [r for r in lines if r["type"] == "resolution"]
+        self.assertEqual(report["ticket"], self.ticket.reference)
+        self.assertEqual(report["cause"], REPORT.cause)
+        self.assertEqual(report["fully_resolved"], "yes")
+        self.assertEqual(report["by"], {"agent": "sato"})
+        [told] = [
+            m
+            for m in lines
+            if m["type"] == "message"
+            and m["ticket"] == report["ticket"]
+            and m["seq"] == report["message"]
+        ]
+        self.assertIn("証明書の期限切れ", told["text"])
 
     def test_tickets_messages_and_attachments_keep_their_text_and_checksums(self):
         _header, *lines = self.export()
