@@ -384,6 +384,8 @@ class MessageOut(Schema):
     body: str
     created_at: Instant
     attachments: list[AttachmentOut]
+    # A reply just sent: what the reply checker found in it.
+    check: ReplyCheckOut | None = None
 
 
 class MessageIn(In):
@@ -398,6 +400,8 @@ class MessageIn(In):
     acknowledge: bool = True
     # Replies only: why the checkpoint is later than the policy's longest wait for news.
     checkpoint_reason: Line(500) = ""
+    # Replies only: what the message is; the checker adds that purpose's rules (P2, P10, P11).
+    purpose: one_of(*PURPOSES) = "any"
 
 
 class OrganizationOut(Schema):

@@ -50,9 +50,17 @@ def message_reply(request, ticket: str, data: MessageIn):
         override_check=data.override_check,
         acknowledge=data.acknowledge,
         checkpoint_reason=data.checkpoint_reason,
+        purpose=data.purpose,
     )
     msg.author_user = request.auth
-    return Status(201, message_dict(msg, tz=request.agent_tz))
+    result = getattr(msg, "check_result", None)
+    return Status(
+        201,
+        {
+            **message_dict(msg, tz=request.agent_tz),
+            "check": result.to_dict() if result is not None else None,
+        },
+    )
 
 
 @router.post(

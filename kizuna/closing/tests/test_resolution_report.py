@@ -182,3 +182,21 @@ class ResolveInTheShellTests(TransitionTestCase):
                 )
             self.assertEqual(cm.exception.field, field)
         self.assertFalse(ResolutionReport.objects.exists())
+
+
+class ReplyPurposeThroughTheApiTests(TransitionTestCase):
+    def test_a_reply_says_what_it_is_and_gets_its_check_back(self):
+        url = f"/api/v1/tickets/{self.ticket.reference}/replies"
+        news = "バックアップからの復元はできませんでした。"
+        with self.captureOnCommitCallbacks(execute=True):
+            plain = self.post(url, {"body": news})
+            bad_news = self.post(url, {"body": news, "purpose": "bad-news"})
+        self.assertEqual(plain.status_code, 201, plain.content)
+        self.assertEqual(bad_news.status_code, 201, bad_news.content)
+        rules = {f["rule"] for f in bad_news.json()["check"]["findings"]}
+        self.assertIn("ja.bad-news.no-empathy", rules)
+        self.assertNotIn(
+            "ja.bad-news.no-empathy", {f["rule"] for f in plain.json()["check"]["findings"]}
+        )
+        r = self.post(url, {"body": news, "purpose": "poem"})
+        self.assertIn(r.status_code, (400, 422))
