@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kizuna.desk import notification_views, report_views, sla_views, views
+from kizuna.desk import letter_views, notification_views, report_views, sla_views, views
 from kizuna.desk.signin import DeskLoginView
 
 app_name = "desk"
@@ -22,6 +22,9 @@ urlpatterns = [
         name="notifications_read",
     ),
     path("standard/", views.standard, name="standard"),
+    path("letters/", letter_views.letter_list, name="letters"),
+    path("letters/new/", letter_views.letter_edit, name="letter_new"),
+    path("letters/<str:letter_id>/", letter_views.letter_edit, name="letter_edit"),
     path("service-levels/", sla_views.overview, name="service_levels"),
     path("service-levels/calendars/new/", sla_views.calendar_edit, name="calendar_new"),
     path(
