@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "kizuna.portal",
     "kizuna.api",
     "kizuna.replycheck",
+    "kizuna.intake",
     "kizuna.standards",
     "kizuna.notifications",
     "kizuna.sla",
