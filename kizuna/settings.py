@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "kizuna.portal",
     "kizuna.api",
     "kizuna.replycheck",
+    "kizuna.mood",
     "kizuna.intake",
     "kizuna.standards",
     "kizuna.notifications",

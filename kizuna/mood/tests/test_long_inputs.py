@@ -1,0 +1,49 @@
+"""Any text finishes, in time proportional to its length."""
+
+import time
+
+import pytest
+
+from kizuna.mood import assess
+
+pytestmark = pytest.mark.xdist_group("timing-and-processes")
+
+UNITS = {
+    "one kana": "あ",
+    "one letter": "a",
+    "shouting": "URGENT!! ",
+    "urgent Japanese": "至急！！",
+    "quoted lines": "> URGENT quoted\n",
+    "long lines": "x" * 99 + "\n",
+    "polite anger": "いつになったら直るのでしょうか。",
+    "English complaint": "still waiting, unacceptable. ",
+    "control characters": "\x00\x07\x1b[31m",
+    "lone surrogates": "\ud800至急\udfff",
+    "question marks": "?",
+}
+
+
+def _repeated(unit: str, size: int) -> str:
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def _seconds(text: str) -> float:
+    started = time.perf_counter()
+    assess(text)
+    return time.perf_counter() - started
+
+
+@pytest.mark.parametrize("name", list(UNITS))
+def test_100000_characters_finish_and_doubling_about_doubles_the_time(name):
+    small, large = _repeated(UNITS[name], 100_000), _repeated(UNITS[name], 200_000)
+    result = assess(small)
+    for cue in result.cues:
+        assert small[cue.start : cue.end] == cue.text
+    # Best of several tries: a busy machine slows single runs, never the best of them.
+    best_small = best_large = float("inf")
+    for _ in range(5):
+        best_small = min(best_small, _seconds(small))
+        best_large = min(best_large, _seconds(large))
+        if best_large / max(best_small, 0.005) < 3:
+            break
+    assert best_large / max(best_small, 0.005) < 3, name
