@@ -255,6 +255,13 @@ KIZUNA_SLA_SCAN_SECONDS = envint("KIZUNA_SLA_SCAN_SECONDS", 30)
 if KIZUNA_SLA_SCAN_SECONDS < 1:
     raise ConfigError("KIZUNA_SLA_SCAN_SECONDS must be at least 1")
 KIZUNA_PORTAL_LINK_MINUTES = envint("KIZUNA_PORTAL_LINK_MINUTES", 30)
+# The end of the cycle (P10): how long the satisfaction and close link of a resolution works,
+# and, for tickets without a team (teams set their own), how many days after closing a
+# customer's answer reopens the request rather than opening a new one.
+KIZUNA_FEEDBACK_LINK_DAYS = envint("KIZUNA_FEEDBACK_LINK_DAYS", 30)
+if KIZUNA_FEEDBACK_LINK_DAYS < 1:
+    raise ConfigError("KIZUNA_FEEDBACK_LINK_DAYS must be at least 1")
+KIZUNA_REOPEN_DAYS = envint("KIZUNA_REOPEN_DAYS", 14)
 # Sign-in links asked for in an hour: per email address, and per client address (an office
 # behind one NAT address asks for its people's links from the same address).
 KIZUNA_PORTAL_LINKS_PER_HOUR = envint("KIZUNA_PORTAL_LINKS_PER_HOUR", 5)

@@ -22,7 +22,6 @@ from kizuna.replycheck import check
 from kizuna.standards import selectors as standard_selectors
 from kizuna.tickets.models import Language
 
-
 SYNTAX_HELP = _(
     "Print a variable with {{ name }}. Choose text with {% if name %} … {% elif … %} … "
     '{% else %} … {% endif %}, and compare with == or !=, e.g. {% if fully_resolved == "yes" %}. '

@@ -37,9 +37,11 @@ class QueueRow:
     checkpoint_text: str
     overdue: bool
     due_soon: bool
+    # The customer rated the help 1 or 2 and the lead has not followed it up yet (P10).
+    poor_rating: bool = False
 
 
-def queue_rows(tickets) -> list[QueueRow]:
+def queue_rows(tickets, *, poor_ratings: frozenset[int] = frozenset()) -> list[QueueRow]:
     now = timezone.now()
     tz = timezone.get_current_timezone()
     statuses = {value: str(label) for value, label in Status.choices}
@@ -68,6 +70,7 @@ def queue_rows(tickets) -> list[QueueRow]:
                 checkpoint_text=local.strftime("%Y-%m-%d %H:%M") if local else "",
                 overdue=bool(is_open and due and due < now),
                 due_soon=bool(is_open and due and now <= due <= now + DUE_SOON),
+                poor_rating=t.id in poor_ratings,
             )
         )
     return rows

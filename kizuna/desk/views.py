@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from kizuna.closing import selectors as closing_selectors
 from kizuna.closing import services as closing
 from kizuna.desk import composer
 from kizuna.desk.forms import (
@@ -110,7 +111,10 @@ def queue(request):
     params = request.GET.copy()
     params.pop("page", None)
     context = {
-        "rows": queue_rows(tickets),
+        "rows": queue_rows(
+            tickets,
+            poor_ratings=closing_selectors.with_open_follow_ups([t.id for t in tickets]),
+        ),
         "now": timezone.now(),
         "page_number": page_number,
         "has_next": has_next,
@@ -170,6 +174,9 @@ def _ticket_context(request, ticket, **forms):
         "now": timezone.now(),
         "reply_form": forms.get("reply_form") or ReplyForm(ticket=ticket),
         "resolution": selectors.latest_resolution(ticket=ticket),
+        "linked": selectors.linked_tickets(ticket=ticket),
+        "rating": closing_selectors.latest_rating(ticket=ticket),
+        "follow_ups": closing_selectors.open_follow_ups(ticket=ticket),
         "note_form": forms.get("note_form") or NoteForm(),
         "status_form": forms.get("status_form")
         or StatusForm(ticket=ticket, initial={"checkpoint": next_update}),
@@ -297,6 +304,14 @@ def ticket_status(request, ticket_id: int):
                     checkpoint_reason=data["checkpoint_reason"],
                     promises=kept,
                 )
+            elif data["to_status"] == Status.CLOSED:
+                closing.ticket_close(
+                    ticket=ticket,
+                    actor_user=request.user,
+                    close_reason=data["close_reason"],
+                    customer_note=data["customer_note"],
+                    override_check=data["override_check"],
+                )
             else:
                 services.ticket_transition(
                     ticket=ticket,
@@ -336,6 +351,23 @@ def ticket_assign(request, ticket_id: int):
         except TicketError as e:
             form.add_error(None, e.message)
     return _failed(request, ticket, "assign_form", form, "assign")
+
+
+@require_POST
+@agent_required
+def follow_up_done(request, follow_up_id: str):
+    """The lead has followed up a poor rating: it leaves the queue's marks."""
+    follow_up = closing_selectors.follow_up_by_id(follow_up_id=parse_id(follow_up_id))
+    if follow_up is None:
+        raise Http404("No such follow-up.")
+    ticket = access.get_ticket_for_agent(request.user, follow_up.ticket_id)
+    try:
+        closing.follow_up_done(
+            follow_up=follow_up, actor_user=request.user, note=request.POST.get("note", "")
+        )
+    except TicketError as e:
+        return _render_ticket(request, ticket, status=400, follow_up_error=e.message)
+    return _done(request, ticket)
 
 
 @require_GET

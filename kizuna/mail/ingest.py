@@ -540,7 +540,10 @@ def _route(
             )
         if contact is None:
             contact = _contact_create(parsed, ticket.organization)
-        if ticket.status == Status.CLOSED:
+        if ticket.status == Status.CLOSED and not services.reply_reopens_closed(
+            ticket, now=timezone.now()
+        ):
+            # Closed too long ago (or as spam, a duplicate): a new request, linked (P10).
             return _open(row, parsed, contact, body, files, cache=cache, follows=ticket)
         message = services.ticket_customer_reply(
             ticket=ticket,
@@ -591,6 +594,7 @@ def _open(row, parsed, contact, body, files, *, cache: RunCache, follows: Ticket
         team=cache.team_for(row.mailbox_id),
         email_message_id=parsed.message_id[:998],
         body_html=parsed.html,
+        follows=follows,
     )
     message = _remember(row, parsed, ticket, ticket.request_message)
     reason = Reason("follows_closed", ref=follows.reference) if follows is not None else ""

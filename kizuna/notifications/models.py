@@ -8,6 +8,7 @@ class NotificationKind(models.TextChoices):
     WARNING = "warning", _("Due soon")
     BREACH = "breach", _("Missed")
     ESCALATION = "escalation", _("Escalated to you")
+    LOW_RATING = "low_rating", _("Poor rating")
 
 
 class Notification(models.Model):

@@ -144,6 +144,8 @@ def _ticket_context(request, ticket, form=None, notice: str = "") -> dict:
         "form": form or ReplyForm(),
         # P2's answers, as the customer reads them (the desk's words for the same report).
         "resolution": selectors.latest_resolution(ticket=ticket),
+        "can_reopen": services.reply_reopens_closed(ticket, now=timezone.now()),
+        "linked": selectors.linked_tickets(ticket=ticket, organization_id=ticket.organization_id),
         "notice": notice,
         "max_mb": settings.KIZUNA_MAX_ATTACHMENT_BYTES // 1048576,
     }
@@ -162,7 +164,7 @@ def reply(request, ticket_id: int):
     is returned in place; without it, the browser is sent back to the ticket page."""
     ticket = get_ticket_for_contact(request.contact, ticket_id)
     form = ReplyForm(request.POST, request.FILES)
-    was_resolved = ticket.status == Status.RESOLVED
+    was_resolved = ticket.status in (Status.RESOLVED, Status.CLOSED)
     if form.is_valid():
         try:
             services.ticket_customer_reply(

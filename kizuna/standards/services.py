@@ -48,10 +48,10 @@ def standard_for(organization_id: int | None) -> dict[str, dict]:
 
 
 def purpose_for(to_status: str | None) -> str:
-    """What a status note is checked as: a resolution report when resolving (P2). Other
-    notes need no checkpoint rule: Kizuna itself appends the date and time of the next
-    update to every status note (P1)."""
-    return "resolution" if to_status == Status.RESOLVED else "any"
+    """What a status note is checked as: a resolution report when resolving (P2), a closing
+    message when closing (P10). Other notes need no checkpoint rule: Kizuna itself appends
+    the date and time of the next update to every status note (P1)."""
+    return {Status.RESOLVED: "resolution", Status.CLOSED: "closing"}.get(to_status, "any")
 
 
 def draft_size_check(text: str, *, field: str) -> None:

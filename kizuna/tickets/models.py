@@ -119,6 +119,12 @@ class Team(models.Model):
         related_name="led_teams",
         verbose_name=_("team lead"),
     )
+    # The end of the cycle (P10): a resolved request the customer does not answer gets a
+    # reminder after this many business days, and is closed after this many; a customer's
+    # reply within this many days of closing reopens it (later: a new request, linked).
+    reminder_days = models.PositiveSmallIntegerField(_("reminder after (business days)"), default=3)
+    auto_close_days = models.PositiveSmallIntegerField(_("close after (business days)"), default=7)
+    reopen_days = models.PositiveSmallIntegerField(_("reopen within (days)"), default=14)
 
     class Meta:
         ordering = ["name"]
@@ -206,6 +212,10 @@ class Ticket(models.Model):
     # P1: what we are doing now, in the words last shown to the customer.
     customer_note = models.TextField(_("what we are doing now"), blank=True)
     close_reason = models.CharField(max_length=10, choices=CloseReason.choices, blank=True)
+    # The closed request this one continues (a customer wrote again after the reopen window).
+    follows = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="followed_by"
+    )
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)
     first_response_at = models.DateTimeField(null=True, blank=True)
@@ -366,6 +376,8 @@ class EventKind(models.TextChoices):
     MAIL_FAILED = "mail_failed", _("Mail could not be delivered")
     PROMISE = "promise", _("Promise recorded")
     BREACH = "breach", _("Promised time missed")
+    REMINDER = "reminder", _("Reminder sent")
+    RATED = "rated", _("Customer rated the help")
 
 
 class AutoReplyLog(models.Model):

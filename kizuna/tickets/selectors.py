@@ -99,6 +99,20 @@ def latest_resolution(*, ticket: Ticket) -> ResolutionReport | None:
     return ticket.resolution_reports.select_related("created_by").first()
 
 
+def linked_tickets(*, ticket: Ticket, organization_id: int | None = None) -> dict:
+    """The closed request this one continues and those that continue it (P10); with
+    `organization_id`, only that organization's (what its contacts may see)."""
+    later = Ticket.objects.filter(follows_id=ticket.pk).order_by("created_at", "id")
+    follows = None
+    if ticket.follows_id:
+        follows = Ticket.objects.filter(pk=ticket.follows_id).first()
+    if organization_id is not None:
+        later = later.filter(organization_id=organization_id)
+        if follows is not None and follows.organization_id != organization_id:
+            follows = None
+    return {"follows": follows, "followed_by": list(later[:20])}
+
+
 def organization_by_id(*, organization_id: int | None) -> Organization | None:
     """The organization with this id, or None (as for an id of None)."""
     return Organization.objects.filter(pk=organization_id).first()

@@ -30,6 +30,7 @@ from kizuna.tickets.access import is_agent
 from kizuna.tickets.models import (
     Attachment,
     Channel,
+    CloseReason,
     Contact,
     EmailDomain,
     EventKind,
@@ -318,9 +319,11 @@ def ticket_open(
     team: Team | None = None,
     email_message_id: str = "",
     body_html: str = "",
+    follows: Ticket | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Open a ticket from a customer's request and acknowledge it at once (P1).
+    """Open a ticket from a customer's request and acknowledge it at once (P1). `follows` is
+    the closed request this one continues (both pages show the link).
 
     The request is stored as the customer's first message (`ticket.request_message`), with
     the Message-ID and sanitised HTML of the mail it came in, if any; the acknowledgement gives
@@ -352,6 +355,7 @@ def ticket_open(
         channel=channel,
         language=language,
         team=team,
+        follows=follows,
         created_at=now,
         updated_at=now,
         next_checkpoint=due,
@@ -392,7 +396,11 @@ def ticket_open(
                 actor_contact=None if actor_user else requester,
                 created_at=now,
                 to_status=Status.NEW,
-                data={"channel": channel, "priority": priority},
+                data={
+                    "channel": channel,
+                    "priority": priority,
+                    **({"follows": follows.id} if follows is not None else {}),
+                },
             ),
             TicketEvent(
                 ticket=ticket,
@@ -548,6 +556,8 @@ def _apply(
     automatic: bool,
     kind: str,
     reason: str = "",
+    actor_contact: Contact | None = None,
+    data: dict | None = None,
 ) -> Message | None:
     from_status = ticket.status
     ticket.status = change.to_status
@@ -567,7 +577,7 @@ def _apply(
     if change.to_status == Status.RESOLVED:
         ticket.resolved_at = now
         fields.append("resolved_at")
-    elif from_status == Status.RESOLVED and change.to_status != Status.CLOSED:
+    elif from_status in (Status.RESOLVED, Status.CLOSED) and change.to_status != Status.CLOSED:
         ticket.resolved_at = None
         fields.append("resolved_at")
     if actor_user is not None and ticket.first_response_at is None:
@@ -584,18 +594,22 @@ def _apply(
         ticket=ticket,
         kind=kind,
         actor_user=actor_user,
+        actor_contact=actor_contact,
         created_at=now,
         from_status=from_status,
         to_status=change.to_status,
         customer_note=change.customer_note,
         checkpoint=change.checkpoint,
         data={
-            key: value
-            for key, value in (
-                ("close_reason", change.close_reason),
-                ("checkpoint_reason", reason),
-            )
-            if value
+            **{
+                key: value
+                for key, value in (
+                    ("close_reason", change.close_reason),
+                    ("checkpoint_reason", reason),
+                )
+                if value
+            },
+            **(data or {}),
         },
     )
     _changed(
@@ -855,7 +869,7 @@ def ticket_customer_reply(
     _check_files(files)
     now = now or timezone.now()
     locked = _locked(ticket)
-    if locked.status == Status.CLOSED:
+    if locked.status == Status.CLOSED and not reply_reopens_closed(locked, now=now):
         raise TicketError(
             _("This request is closed. Please open a new request; you can mention %(ref)s in it.")
             % {"ref": locked.reference},
@@ -882,7 +896,7 @@ def ticket_customer_reply(
     if resumed:
         due = response_due(locked.priority, now=now, organization_id=locked.organization_id)
         locked.requester = ticket.requester
-        reopened = locked.status == Status.RESOLVED
+        reopened = locked.status in (Status.RESOLVED, Status.CLOSED)
         change = workflow.Transition(
             resumed, wording.resume_note(locked, due, reopened=reopened), due, ""
         )
@@ -899,6 +913,85 @@ def ticket_customer_reply(
         locked.save(update_fields=["updated_at"])
     _copy(locked, ticket)
     return msg
+
+
+def reopen_days(ticket: Ticket) -> int:
+    """How many days after closing a customer's answer still reopens the request (P10)."""
+    team = ticket.team if ticket.team_id else None
+    return team.reopen_days if team is not None else settings.KIZUNA_REOPEN_DAYS
+
+
+def reply_reopens_closed(ticket: Ticket, *, now: datetime) -> bool:
+    """Whether a customer's answer to this closed request reopens it: closed as resolved or
+    withdrawn, within its team's reopen window. Otherwise the answer opens a new request,
+    linked to this one."""
+    return (
+        ticket.status == Status.CLOSED
+        and ticket.closed_at is not None
+        and ticket.close_reason in workflow.REOPENABLE_CLOSE_REASONS
+        and now - ticket.closed_at <= timedelta(days=reopen_days(ticket))
+    )
+
+
+@transaction.atomic
+def ticket_notice(
+    *, ticket: Ticket, body: str, kind: str, data: dict, now: datetime | None = None
+) -> Message | None:
+    """Send the customer a message Kizuna writes by itself (a reminder), with its event.
+    None when the ticket closed meanwhile."""
+    now = now or timezone.now()
+    locked = _locked(ticket)
+    if locked.status == Status.CLOSED:
+        return None
+    msg = _send_to_customer(locked, body=body, actor_user=None, now=now, automatic=True)
+    locked.updated_at = now
+    locked.save(update_fields=["updated_at"])
+    TicketEvent.objects.create(
+        ticket=locked, kind=kind, created_at=now, data={"message": msg.id, **data}
+    )
+    _copy(locked, ticket)
+    return msg
+
+
+def _close_resolved(
+    ticket: Ticket, *, note: str, now: datetime, actor_contact=None, data: dict
+) -> bool:
+    with transaction.atomic():
+        locked = _locked(ticket)
+        if locked.status != Status.RESOLVED:
+            return False
+        locked.requester = ticket.requester
+        change = workflow.Transition(Status.CLOSED, note, None, CloseReason.RESOLVED)
+        _apply(
+            locked,
+            change,
+            actor_user=None,
+            now=now,
+            automatic=True,
+            kind=EventKind.STATUS,
+            actor_contact=actor_contact,
+            data=data,
+        )
+    _copy(locked, ticket)
+    return True
+
+
+def ticket_close_for_customer(*, ticket: Ticket, contact: Contact | None, now=None) -> bool:
+    """The customer confirms their resolved request may be closed (P10). False, and nothing
+    changes, when it is no longer resolved (closed already, or reopened)."""
+    return _close_resolved(
+        ticket,
+        note="",
+        now=now or timezone.now(),
+        actor_contact=contact,
+        data={"by_customer": True},
+    )
+
+
+def ticket_close_automatically(*, ticket: Ticket, note: str, now=None) -> bool:
+    """Close a resolved request the customer did not answer, telling them with `note` (the
+    auto-close letter). False, and nothing changes, when it is no longer resolved."""
+    return _close_resolved(ticket, note=note, now=now or timezone.now(), data={"auto_close": True})
 
 
 # --- Organizations and contacts -------------------------------------------------------------

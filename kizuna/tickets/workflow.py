@@ -48,8 +48,16 @@ CLOSE_WITHOUT_RESOLUTION = frozenset(
 )
 
 # When a customer writes, these statuses go back to active work without an agent's hand:
-# a reply to a resolved ticket reopens it, an answer we were waiting for resumes it.
-CUSTOMER_REPLY_RESUMES = {S.RESOLVED: S.INVESTIGATING, S.WAITING_CUSTOMER: S.INVESTIGATING}
+# a reply to a resolved ticket (or to a closed one, within its team's reopen window) reopens
+# it, an answer we were waiting for resumes it.
+CUSTOMER_REPLY_RESUMES = {
+    S.RESOLVED: S.INVESTIGATING,
+    S.CLOSED: S.INVESTIGATING,
+    S.WAITING_CUSTOMER: S.INVESTIGATING,
+}
+# Closed for these reasons, a request the customer answers soon after is taken up again;
+# closed as spam or a duplicate, an answer always opens a new request.
+REOPENABLE_CLOSE_REASONS = frozenset({CloseReason.RESOLVED, CloseReason.WITHDRAWN})
 
 OPEN_STATUSES = tuple(s for s in Status.values if s != S.CLOSED)
 

@@ -202,6 +202,8 @@ def parse_checkpoint(value: str | None) -> datetime | None:
 def ticket_transition(request, ticket: str, data: TransitionIn):
     """Change the status. Every change but closing carries a customer note and a future
     checkpoint (ISO 8601 with offset); closing an unresolved ticket needs a close reason (P1, P10).
+    Closing a resolved ticket without a note sends the team's closing letter, with the link to
+    rate the help.
 
     Resolving needs `resolution`, P2's answers: `cause`, `done` (what was done and what
     remains) and `fully_resolved` (yes, partly, no) are required, `recurrence` is asked. Without
@@ -223,9 +225,17 @@ def ticket_transition(request, ticket: str, data: TransitionIn):
             override_check=data.override_check,
             checkpoint_reason=data.checkpoint_reason,
         )
+    elif data.letter is not None:
+        raise TicketError(_("A letter only goes with resolving."), field="letter")
+    elif data.to_status == Status.CLOSED and answers is None:
+        closing.ticket_close(
+            ticket=obj,
+            actor_user=request.auth,
+            close_reason=data.close_reason,
+            customer_note=data.customer_note,
+            override_check=data.override_check,
+        )
     else:
-        if data.letter is not None:
-            raise TicketError(_("A letter only goes with resolving."), field="letter")
         services.ticket_transition(
             ticket=obj,
             actor_user=request.auth,

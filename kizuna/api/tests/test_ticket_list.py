@@ -115,9 +115,10 @@ class TicketListTestCase(ApiTestCase):
                 ticket=t, actor_user=self.agent, assignee=self.teammate, team=self.team
             )
         self.assertEqual(self._query_count(), few)
-        # token, count, page of tickets with their organization, requester, assignee and team
+        # token, count, page of tickets with their organization, requester, assignee and team,
+        # and the page's resolution reports
         forget_tokens()  # count the token lookup too: the cold path
-        with self.assertNumQueries(3):
+        with self.assertNumQueries(4):
             doc = self.get(self.url).json()
         self.assertEqual(doc["count"], 13)
         self.assertEqual(doc["results"][-1]["team"]["name"], "Hosting")

@@ -3,10 +3,12 @@ quarantined — never lost."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from email import message_from_bytes
 
 from django.core import mail
 from django.test import override_settings
+from django.utils import timezone
 
 from kizuna.mail.ingest import ingest_many, ingest_raw, process, process_pending, store_raw
 from kizuna.mail.models import InboundMail, Mailbox, MailReference
@@ -474,3 +476,42 @@ class HtmlMailTests(BaseTestCase):
         self.client.force_login(self.agent)
         page = self.client.get(f"/desk/tickets/{request.ticket_id}/").content.decode()
         self.assertNotIn("<iframe", page)
+
+
+class ClosedReplyTests(BaseTestCase):
+    """A customer's answer to a closed request (P10): within the team's reopen window it
+    reopens the request; later it opens a new one, linked to the old."""
+
+    def closed_thread(self, *, days_ago: float):
+        ingest_raw(make_mail(message_id="<orig@yamada.example.jp>"), source="a")
+        ticket = Ticket.objects.get()
+        Ticket.objects.filter(pk=ticket.pk).update(
+            status=Status.CLOSED,
+            close_reason="resolved",
+            closed_at=timezone.now() - timedelta(days=days_ago),
+        )
+        return ticket
+
+    def answer(self):
+        return ingest_raw(
+            make_mail(body="再発しました。", in_reply_to="<orig@yamada.example.jp>"), source="b"
+        )
+
+    def test_within_the_window_the_request_is_reopened(self):
+        ticket = self.closed_thread(days_ago=2)
+        result = self.answer()
+        self.assertEqual((result.outcome, result.ticket), ("appended", ticket.reference))
+        ticket.refresh_from_db()
+        self.assertEqual(ticket.status, Status.INVESTIGATING)
+
+    def test_after_the_window_a_new_request_follows_the_old_and_both_pages_link(self):
+        old = self.closed_thread(days_ago=20)
+        result = self.answer()
+        self.assertEqual(result.outcome, "created")
+        new = Ticket.objects.exclude(pk=old.pk).get()
+        self.assertEqual(new.follows, old)
+        self.client.force_login(self.agent)
+        page = self.client.get(f"/desk/tickets/{new.id}/").content.decode()
+        self.assertIn(f"/desk/tickets/{old.id}/", page)
+        page = self.client.get(f"/desk/tickets/{old.id}/").content.decode()
+        self.assertIn(f"/desk/tickets/{new.id}/", page)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.utils import timezone
 
 from kizuna.portal.auth import SESSION_KEY, TZ_SESSION_KEY
 from kizuna.test import REPORT, BaseTestCase
@@ -37,7 +40,13 @@ class PortalTestCase(BaseTestCase):
         )
         return ticket
 
-    def close(self, ticket):
+    def close(self, ticket, days_ago: float = 0):
+        """Resolve and close `ticket`, `days_ago` days ago."""
         self.resolve(ticket)
         services.ticket_transition(ticket=ticket, actor_user=self.agent, to_status="closed")
+        if days_ago:
+            type(ticket).objects.filter(pk=ticket.pk).update(
+                closed_at=timezone.now() - timedelta(days=days_ago)
+            )
+            ticket.refresh_from_db()
         return ticket

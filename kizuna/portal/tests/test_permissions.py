@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
+from kizuna.closing import links
 from kizuna.portal import urls as portal_urls
 from kizuna.portal.models import PortalLink
 from kizuna.portal.services import token_hash
@@ -16,7 +17,7 @@ from kizuna.tickets.models import Attachment, Message
 from kizuna.tickets.services import IncomingFile
 
 # Pages anyone may open: signing in must work before one is signed in.
-PUBLIC = {"signin", "signin_sent", "signin_link"}
+PUBLIC = {"signin", "signin_sent", "signin_link", "feedback"}
 
 # How each URL is exercised: method and form data. POST-only views get a valid POST.
 REQUESTS = {
@@ -24,6 +25,8 @@ REQUESTS = {
     "signin": ("get", {}),
     "signin_sent": ("get", {}),
     "signin_link": ("get", {}),
+    # The signed link of a resolution: it needs no sign-in, and opens only its own request.
+    "feedback": ("get", {}),
     "signout": ("post", {}),
     "new": (
         "post",
@@ -51,6 +54,9 @@ class PermissionMatrixTestCase(PortalTestCase):
                 kwargs[name] = self.ticket.pk
             elif name == "attachment_id":
                 kwargs[name] = self.attachment.pk
+            elif name == "token" and pattern.name == "feedback":
+                resolved = self.resolve(self.make_ticket(subject="解決済み"))
+                kwargs[name] = links.make_token(resolved.pk, 1)
             elif name == "token":
                 token = secrets.token_urlsafe(32)
                 PortalLink.objects.create(

@@ -1,5 +1,6 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from django.urls import reverse
 
 from kizuna.portal.tests.base import PortalTestCase
 from kizuna.tickets.models import Attachment, Message, Ticket
@@ -78,7 +79,7 @@ class ReplyTestCase(PortalTestCase):
         self.assertContains(page, self.ticket.customer_note)
 
     def test_a_reply_to_a_closed_ticket_is_refused_and_nothing_is_saved(self):
-        self.close(self.ticket)
+        self.close(self.ticket, days_ago=30)  # long past the reopen window
         before = Message.objects.count()
         r = self.client.post(self.url, {"body": "もう一度お願いします。"})
         self.assertContains(r, "This request is closed")
@@ -90,3 +91,15 @@ class ReplyTestCase(PortalTestCase):
         before = Message.objects.count()
         self.assertEqual(self.client.post(self.url, {"body": "hello"}).status_code, 404)
         self.assertEqual(Message.objects.count(), before)
+
+
+class ReopenFromThePortalTestCase(PortalTestCase):
+    def test_a_reply_soon_after_closing_reopens_the_request(self):
+        ticket = self.close(self.make_ticket(), days_ago=1)
+        self.sign_in()
+        page = self.client.get(reverse("portal:ticket", args=[ticket.pk]))
+        self.assertContains(page, f'action="/portal/tickets/{ticket.pk}/reply/"')
+        r = self.client.post(reverse("portal:reply", args=[ticket.pk]), {"body": "再発しました。"})
+        self.assertEqual(r.status_code, 302)
+        ticket.refresh_from_db()
+        self.assertEqual(ticket.status, "investigating")

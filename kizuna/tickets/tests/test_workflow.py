@@ -132,7 +132,7 @@ class TransitionTests(BaseTestCase):
         self.assertEqual(self.ticket.status, Status.INVESTIGATING)
 
     def test_a_closed_ticket_takes_no_more_replies(self):
-        self.move(Status.CLOSED, note="", checkpoint=None, close_reason="withdrawn")
+        self.move(Status.CLOSED, note="", checkpoint=None, close_reason="duplicate")
         with self.assertRaisesMessage(TicketError, "closed"):
             services.ticket_customer_reply(
                 ticket=self.ticket, contact=self.customer, body="もう一度"

@@ -7,7 +7,8 @@ unreachable database is waited out (kizuna/background/runner.py). While mailboxe
 worker also enqueues a poll of the IMAP mailboxes every KIZUNA_POLL_SECONDS; each mailbox is
 claimed by one poller at a time, so more workers never poll a mailbox twice (docs/email.md).
 Every KIZUNA_SLA_SCAN_SECONDS, while a warning or a missed time is due, it enqueues the scan
-that records them; each is recorded once however many workers scan (docs/sla.md).
+that records them; each is recorded once however many workers scan (docs/sla.md). The same
+goes for the reminders and auto-closes of unanswered resolved requests (docs/closing.md).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
 from kizuna.background.runner import LeasedWorker
+from kizuna.closing.tasks import closing_timers
+from kizuna.closing.timers import closing_pending
 from kizuna.lib.durability import sync_every_commit
 from kizuna.mail.outbound import messages_to_recover
 from kizuna.mail.tasks import mail_recover, mailboxes_poll, polling_needed
@@ -44,9 +47,13 @@ def mail_step() -> None:
 
 
 def sla_step() -> None:
-    """Enqueue the scan of warnings and missed times when any is due."""
-    if timers_pending(now=timezone.now()):
+    """Enqueue the scan of warnings and missed times when any is due, and the one of the
+    reminders and auto-closes of resolved requests."""
+    now = timezone.now()
+    if timers_pending(now=now):
         sla_timers.enqueue()
+    if closing_pending(now=now):
+        closing_timers.enqueue()
 
 
 def schedule(stop: threading.Event, step, seconds: float) -> None:
