@@ -24,6 +24,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 @admin.register(models.Team)
 class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "lead", "reminder_days", "auto_close_days", "reopen_days"]
     filter_horizontal = ["members"]
 
 
