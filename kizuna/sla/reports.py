@@ -9,13 +9,10 @@ only arranges the grouped rows.
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from xml.etree import ElementTree
 
 import pygal
 from django.contrib.auth import get_user_model
@@ -38,9 +35,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pygal.style import Style
 
+from kizuna.lib import charts as chartlib
 from kizuna.lib import timefmt
+from kizuna.lib.charts import cell_text, data_uri, is_self_contained, label  # noqa: F401 (the report's API)
 from kizuna.lib.names import person_name
 from kizuna.sla.models import Deadline, DeadlineKind, SlaPolicy
 from kizuna.tickets.models import Organization, Ticket
@@ -460,12 +458,6 @@ CSV_HEADER = [
 ]
 
 
-def _cell_text(value: str) -> str:
-    # A spreadsheet would run a cell starting with one of these as a formula; a leading
-    # apostrophe keeps it text (an organization may be called "=HYPERLINK(…)").
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _number(value) -> str:
     return "" if value is None else str(value)
 
@@ -485,7 +477,7 @@ def report_csv(report: Report) -> str:
                     report.end.isoformat(),
                     report.group,
                     _number(row.key),
-                    _cell_text(row.name),
+                    cell_text(row.name),
                     kind.value,
                     f.due,
                     f.met,
@@ -504,68 +496,13 @@ def csv_filename(report: Report) -> str:
 
 # --- Charts ----------------------------------------------------------------------------------
 
-_STYLE = Style(
-    background="white",
-    plot_background="white",
-    foreground="rgba(31, 41, 51, .87)",
-    foreground_strong="rgba(31, 41, 51, 1)",
-    foreground_subtle="rgba(95, 107, 122, .6)",
-    # The desk's own fonts (installed ones only: nothing is fetched).
-    font_family='system-ui, -apple-system, "Segoe UI", "Hiragino Sans", "Noto Sans CJK JP", '
-    '"Yu Gothic", sans-serif',
-    title_font_size=15,
-    label_font_size=11,
-    major_label_font_size=11,
-    legend_font_size=12,
-    value_font_size=11,
-    no_data_font_size=20,
-    colors=("#1f5f8b", "#1d6b3a", "#a15c00", "#6b4fa0", "#a32020"),
-    opacity=".85",
-    opacity_hover=".85",
-    transition="0ms",
-)
-
-# Characters XML 1.0 cannot carry (controls, lone surrogates): a name holding one would make
-# the whole image unreadable.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_SVG_NS = "{http://www.w3.org/2000/svg}"
-_DROP = {"script", "foreignObject", "a", "image", "use"}
-
-
-def _label(text: str) -> str:
-    return _NOT_XML.sub("", str(text))
-
-
-def _strip(root):
-    """Take out pygal's comments (they hold its web addresses), its script (the chart's
-    settings, for JavaScript tooltips that are not loaded), the tooltips' empty layer and
-    anything that could link or load something. Labels are text, escaped by the XML writer."""
-    for parent in list(root.iter()):
-        for child in list(parent):
-            tag = child.tag if isinstance(child.tag, str) else ""
-            name = tag.removeprefix(_SVG_NS)
-            classes = set((child.get("class") or "").split())
-            if not tag or name in _DROP or classes & {"tooltip", "tooltip-overlay"}:
-                parent.remove(child)
-                continue
-            for attr in list(child.attrib):
-                if attr.endswith("href") or attr.lower().startswith("on"):
-                    del child.attrib[attr]
-    return root
-
 
 def _chart(cls, **extra):
-    chart = cls(**_config(**extra))
-    chart.add_xml_filter(_strip)
-    return chart
+    return chartlib.chart(cls, **_config(**extra))
 
 
 def _config(**extra) -> dict:
     return {
-        "style": _STYLE,
-        "disable_xml_declaration": True,
-        "js": [],  # not pygal's tooltips from its web site
-        "explicit_size": True,
         "no_data_text": _("No deadlines fell due"),
         "width": 800,
         "range": (0, 100),
@@ -614,8 +551,8 @@ def report_charts(report: Report) -> dict[str, str]:
             show_legend=False,
             height=max(170, 90 + 34 * len(shown)),
         )
-        chart.x_labels = [_label(r.name) for r in shown]
-        chart.add(_label(titles[kind]), [r.figures[kind].compliance for r in shown])
+        chart.x_labels = [label(r.name) for r in shown]
+        chart.add(label(titles[kind]), [r.figures[kind].compliance for r in shown])
         charts[kind] = chart.render(is_unicode=True)
 
     weeks = _chart(
@@ -630,31 +567,6 @@ def report_charts(report: Report) -> dict[str, str]:
     )
     weeks.x_labels = [w.start.strftime("%m-%d") for w in report.weeks]
     for kind in KINDS:
-        weeks.add(_label(legends[kind]), [w.figures[kind].compliance for w in report.weeks])
+        weeks.add(label(legends[kind]), [w.figures[kind].compliance for w in report.weeks])
     charts["weeks"] = weeks.render(is_unicode=True)
     return charts
-
-
-def data_uri(svg: str) -> str:
-    """The SVG as a data: address for an <img>: a picture runs no script and fetches nothing,
-    and the page's Content-Security-Policy (img-src 'self' data:) need not allow inline styles
-    for pygal's stylesheet, which stays inside the picture."""
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
-
-
-def is_self_contained(svg: str) -> bool:
-    """True when the SVG holds no script, no link or reference to another document, and no
-    web address other than the SVG namespace (text excepted)."""
-    root = ElementTree.fromstring(svg)
-    for element in root.iter():
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if tag.removeprefix(_SVG_NS) in _DROP:
-            return False
-        for attr, value in element.attrib.items():
-            if attr.endswith("href") or "url(" in value or "://" in value:
-                return False
-        if tag.removeprefix(_SVG_NS) == "style" and re.search(
-            r"@import|url\(|://", element.text or ""
-        ):
-            return False
-    return "<?xml-stylesheet" not in svg
