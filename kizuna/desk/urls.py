@@ -36,5 +36,6 @@ urlpatterns = [
     path("service-levels/policies/new/", sla_views.policy_edit, name="policy_new"),
     path("service-levels/policies/<str:policy_id>/", sla_views.policy_edit, name="policy_edit"),
     path("reports/service-levels/", report_views.sla_report, name="sla_report"),
+    path("reports/satisfaction/", report_views.satisfaction_report, name="satisfaction_report"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
 ]

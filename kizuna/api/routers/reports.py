@@ -1,5 +1,6 @@
 """GET /api/v1/reports/service-levels: the SLA and promise-keeping report (P12, P13), with
-the same figures as the desk's report page (kizuna.sla.reports, docs/sla.md "Report")."""
+the same figures as the desk's report page (kizuna.sla.reports, docs/sla.md "Report"); GET
+/api/v1/reports/satisfaction: customer satisfaction (P10; kizuna.closing.reports)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from kizuna.api.schemas import ERRORS, ErrorOut, one_of
+from kizuna.closing import reports as satisfaction
 from kizuna.sla import reports
 
 router = Router(tags=["reports"])
@@ -134,3 +136,73 @@ def report_service_levels(
         tz=request.agent_tz,
     )
     return report_dict(report)
+
+
+class SatisfactionFiguresOut(Schema):
+    ratings: int = Field(description="Requests whose latest rating was given in the range.")
+    average: float | None = Field(description="Their average rating (1–5), one decimal.")
+    satisfied: int = Field(description="Rated 4 or 5.")
+    satisfied_percent: float | None
+    poor: int = Field(description="Rated 1 or 2 (each one a follow-up for the team lead).")
+
+
+class SatisfactionGroupOut(Schema):
+    id: int | None = Field(description="The agent's, team's or organization's id; null for none.")
+    name: str
+    figures: SatisfactionFiguresOut
+
+
+class SatisfactionWeekOut(Schema):
+    start: date = Field(description="The Monday of the week; the first and last may be partial.")
+    figures: SatisfactionFiguresOut
+
+
+class SatisfactionReportOut(Schema):
+    start: date = Field(alias="from")
+    end: date = Field(alias="to", description="The day after the last one counted.")
+    group: str
+    timezone: str
+    groups: list[SatisfactionGroupOut]
+    total: SatisfactionFiguresOut
+    weeks: list[SatisfactionWeekOut]
+
+
+_SATISFACTION_GROUP = Query("agent", description="Figures per agent, team or organization.")
+
+
+@router.get(
+    "/satisfaction",
+    response={200: SatisfactionReportOut, 403: ErrorOut, **ERRORS},
+    by_alias=True,
+    url_name="report_satisfaction",
+    operation_id="report_satisfaction",
+)
+def report_satisfaction(
+    request,
+    start: date | None = _FROM,
+    end: date | None = _TO,
+    group: one_of(*satisfaction.GROUPS) = _SATISFACTION_GROUP,
+):
+    """Customer satisfaction (P10): each request's latest rating (1–5) given in [from, to),
+    per group, with the total and the weeks. For managers, as in the desk."""
+    if not reports.may_see_report(request.auth):
+        raise HttpError(403, _("The satisfaction report is for managers."))
+    default_start, default_end = reports.default_range(tz=request.agent_tz)
+    report = satisfaction.satisfaction_report(
+        start=start or default_start,
+        end=end or default_end,
+        group=group,
+        tz=request.agent_tz,
+    )
+    return {
+        "from": report.start,
+        "to": report.end,
+        "group": report.group,
+        "timezone": report.timezone_name,
+        "groups": [
+            {"id": row.key, "name": row.name, "figures": row.figures.to_dict()}
+            for row in report.rows
+        ],
+        "total": report.total.to_dict(),
+        "weeks": [{"start": w.start, "figures": w.figures.to_dict()} for w in report.weeks],
+    }

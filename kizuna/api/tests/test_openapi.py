@@ -34,6 +34,7 @@ class OpenApiTestCase(SimpleTestCase):
                 "replycheck": ("POST", "/api/v1/replycheck"),
                 "attachment_download": ("GET", "/api/v1/attachments/{attachment_id}"),
                 "report_service_levels": ("GET", "/api/v1/reports/service-levels"),
+                "report_satisfaction": ("GET", "/api/v1/reports/satisfaction"),
             },
         )
         self.assertIn("bearer", str(doc["components"]["securitySchemes"]).lower())
