@@ -284,6 +284,8 @@ class TicketOut(Schema):
     resolved_at: Instant | None
     closed_at: Instant | None
     close_reason: one_of("", *CloseReason.values)
+    # The mood of the customer's latest message (P8): calm, concerned, upset, panicking.
+    customer_mood: str
     # The latest resolution report (P2), when the ticket was ever resolved.
     resolution: ResolutionOut | None = None
     # After a change that sent the customer a message: what the reply checker found in it.
@@ -375,6 +377,17 @@ class AttachmentIn(In):
     data: str
 
 
+class CueOut(Schema):
+    text: str
+    start: int
+    end: int
+
+
+class MoodOut(Schema):
+    mood: one_of("calm", "concerned", "upset", "panicking")
+    cues: list[CueOut]
+
+
 class MessageOut(Schema):
     id: int
     kind: one_of(*MessageKind.values)
@@ -384,6 +397,9 @@ class MessageOut(Schema):
     body: str
     created_at: Instant
     attachments: list[AttachmentOut]
+    # A customer's message: its mood (P8) and the words that decided it, as `kizuna mood`
+    # gives them; null for the others, and while it is being read.
+    mood: MoodOut | None = None
     # A reply just sent: what the reply checker found in it.
     check: ReplyCheckOut | None = None
 
@@ -499,6 +515,7 @@ def ticket_dict(t: Ticket, *, tz: tzinfo | None = None, now: datetime | None = N
         "resolved_at": _local(t.resolved_at, tz),
         "closed_at": _local(t.closed_at, tz),
         "close_reason": t.close_reason,
+        "customer_mood": t.customer_mood,
         "resolution": _resolution(t, tz),
     }
 

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from kizuna.closing import services as closing
 from kizuna.desk.forms import ReplyForm, StatusForm
+from kizuna.intake import services as intake_services
 from kizuna.letters import services as letters
-from kizuna.letters.models import CHECK_PURPOSE
+from kizuna.letters.models import CHECK_PURPOSE, Purpose
 from kizuna.letters.variables import ticket_values
 from kizuna.standards import selectors as standard_selectors
 from kizuna.standards import services as standard_services
@@ -45,7 +46,11 @@ def reply_from_letter(data: QueryDict, *, ticket: Ticket, agent) -> ReplyForm:
     already typed), its purpose set from the letter's, and the check of the result."""
     form = ReplyForm(data, ticket=ticket)
     try:
-        letter = form.fields["letter"].clean(data.get("letter"))
+        if data.get("use_letter") == "intake":
+            # "Ask for what is missing" (P9): the team's questions letter.
+            letter = letters.letter_for(Purpose.INTAKE, ticket.language)
+        else:
+            letter = form.fields["letter"].clean(data.get("letter"))
     except forms.ValidationError as e:
         form.is_valid()
         form.errors.clear()
@@ -56,7 +61,9 @@ def reply_from_letter(data: QueryDict, *, ticket: Ticket, agent) -> ReplyForm:
         form.errors.clear()
         form.add_error("letter", _("Choose a letter to start from."))
         return form
-    text = letters.render(letter, ticket_values(ticket, agent=agent))
+    # A questions letter asks for the facts of P9 the request does not give, and only those.
+    questions = intake_services.questions_text(ticket) if letter.purpose == Purpose.INTAKE else ""
+    text = letters.render(letter, ticket_values(ticket, agent=agent, questions=questions))
     draft = (data.get("body") or "").strip()
     filled = data.copy()
     filled["body"] = f"{text}\n\n{draft}" if draft else text

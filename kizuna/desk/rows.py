@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from kizuna.lib.names import person_name
 from kizuna.lib.timefmt import localtime_or_utc
+from kizuna.mood.labels import MOOD_LABELS
 from kizuna.tickets.models import Priority, Status
 
 # A row is marked "due soon" when something falls due within this.
@@ -39,6 +40,9 @@ class QueueRow:
     due_soon: bool
     # The customer rated the help 1 or 2 and the lead has not followed it up yet (P10).
     poor_rating: bool = False
+    # The mood of the customer's latest message when it raises the ticket (P8), else "".
+    mood: str = ""
+    mood_label: str = ""
 
 
 def queue_rows(tickets, *, poor_ratings: frozenset[int] = frozenset()) -> list[QueueRow]:
@@ -46,6 +50,7 @@ def queue_rows(tickets, *, poor_ratings: frozenset[int] = frozenset()) -> list[Q
     tz = timezone.get_current_timezone()
     statuses = {value: str(label) for value, label in Status.choices}
     priorities = {value: str(label) for value, label in Priority.choices}
+    moods = {value: str(label) for value, label in MOOD_LABELS.items()}
     # One reverse() for the page: every ticket URL shares the prefix.
     prefix = reverse("desk:ticket", args=[0]).removesuffix("0/")
     rows = []
@@ -71,6 +76,8 @@ def queue_rows(tickets, *, poor_ratings: frozenset[int] = frozenset()) -> list[Q
                 overdue=bool(is_open and due and due < now),
                 due_soon=bool(is_open and due and now <= due <= now + DUE_SOON),
                 poor_rating=t.id in poor_ratings,
+                mood=t.customer_mood if t.attention else "",
+                mood_label=moods.get(t.customer_mood, "") if t.attention else "",
             )
         )
     return rows

@@ -14,6 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kizuna.closing import selectors as closing_selectors
@@ -29,10 +30,12 @@ from kizuna.desk.forms import (
 )
 from kizuna.desk.promise_review import Review, promises_to_keep, review_kept
 from kizuna.desk.rows import DUE_SOON, queue_rows
+from kizuna.intake import selectors as intake_selectors
 from kizuna.lib.downloads import attachment_response
 from kizuna.lib.ids import MAX_ID, parse_id
 from kizuna.lib.uploads import incoming_files
 from kizuna.mail import selectors as mail_selectors
+from kizuna.mood import selectors as mood_selectors
 from kizuna.sla import selectors as sla_selectors
 from kizuna.sla import services as sla_services
 from kizuna.standards import selectors as standard_selectors
@@ -100,6 +103,8 @@ def queue(request):
         "priority",
         "next_checkpoint",
         "next_due",
+        "attention",
+        "customer_mood",
         "assignee_id",
         "organization__name",
         "requester__name",
@@ -139,6 +144,9 @@ def queue(request):
 
 def _conversation(request, ticket) -> list:
     messages = list(access.messages_for_agent(ticket))
+    moods = mood_selectors.moods_for(m.id for m in messages if m.kind == MessageKind.INBOUND)
+    for m in messages:
+        m.mood_view = moods.get(m.id)
     if request.user.is_staff:
         # Administrators can open the mail exactly as it arrived (headers, raw .eml).
         originals = mail_selectors.original_mail_ids(
@@ -162,19 +170,39 @@ def _suggestions(ticket) -> list[dict]:
     ]
 
 
+def _mood_suggestion(conversation) -> str:
+    """When the customer's latest message is upset or panicking, the composer says so and
+    suggests the letters written for it (P8, P11)."""
+    latest = next((m for m in reversed(conversation) if m.kind == MessageKind.INBOUND), None)
+    view = getattr(latest, "mood_view", None)
+    if view is None or not view.raised:
+        return ""
+    return _(
+        "The customer's last message reads as %(mood)s (%(why)s). Stay calm and concrete: start "
+        "from the status update letter, or the bad-news letter if the news is bad, and say "
+        "when they will hear from you next."
+    ) % {"mood": view.label.lower(), "why": "; ".join(view.reasons[:3])}
+
+
 def _ticket_context(request, ticket, **forms):
     next_update = services.update_due(ticket, now=timezone.now())
     next_update = timezone.localtime(next_update).replace(second=0, microsecond=0)
+    conversation = _conversation(request, ticket)
+    intake_facts = intake_selectors.facts_for(ticket=ticket)
     return {
         "checkpoint_suggestions": _suggestions(ticket),
         "clocks": sla_selectors.ticket_clocks(ticket_id=ticket.id, now=timezone.now()),
         "ticket": ticket,
-        "conversation": _conversation(request, ticket),
+        "conversation": conversation,
+        "mood_suggestions": _mood_suggestion(conversation),
         "events": list(selectors.recent_events(ticket=ticket, limit=50)),
         "now": timezone.now(),
         "reply_form": forms.get("reply_form") or ReplyForm(ticket=ticket),
         "resolution": selectors.latest_resolution(ticket=ticket),
         "linked": selectors.linked_tickets(ticket=ticket),
+        "recent_moods": mood_selectors.recent_moods(contact_id=ticket.requester_id),
+        "intake_facts": intake_facts,
+        "missing_facts": bool(intake_facts and any(not f["given"] for f in intake_facts)),
         "rating": closing_selectors.latest_rating(ticket=ticket),
         "follow_ups": closing_selectors.open_follow_ups(ticket=ticket),
         "note_form": forms.get("note_form") or NoteForm(),

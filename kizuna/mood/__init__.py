@@ -4,7 +4,7 @@ See docs/mood.md for what the moods mean, the lexicon format and how it is measu
 
 Public API (for the desk, the API and `kizuna mood`)::
 
-    from kizuna.mood import MOODS, Cue, MoodResult, assess, rank
+    from kizuna.mood import MOODS, REASONS, Cue, MoodResult, assess, rank
 
     result = assess(text, lang="auto", follow_ups=0)
     result.mood        # "calm" | "concerned" | "upset" | "panicking"
@@ -36,11 +36,11 @@ Public API (for the desk, the API and `kizuna mood`)::
 
 How the cues decide. Each cue has a weight (0.5 weak, 1.0 normal, 1.5 strong); its kind
 adds it to one score: urgency and outage to *panicking*; threat, escalation, repetition,
-waiting, anger and follow-ups to *upset*; worry to *concerned*. Within a kind the strongest
-cue counts whole, the next half, the next a quarter, and so on. Emphasis alone means nothing
-("Thanks!!" is calm); otherwise it adds up to 1.0 to the larger of the panicking and upset
-scores (to concerned when both are 0). A cue written in capitals ("URGENT") counts 1.5 times.
-Then:
+waiting, anger and follow-ups to *upset*; worry to *concerned*. Within one reason the
+strongest cue counts whole, the next half, the next a quarter, and so on. Emphasis alone
+means nothing ("Thanks!!" is calm); otherwise it adds up to 1.0 to the larger of the
+panicking and upset scores (to concerned when both are 0). A cue written in capitals
+("URGENT") counts 1.5 times. Then:
 
 - panicking: the panicking score is at least 2.0 and not below the upset score (a service
   or the business is down and the customer presses for help);
@@ -50,8 +50,11 @@ Then:
 - calm: otherwise. A calm result lists no cues.
 
 A negation right after a Japanese cue (急ぎではありません, 心配はしていません) or among the
-three words before an English one ("not urgent", "I'm not worried") cancels it; a hedge in
-the same sentence ("no rush", お手すきの際に) cancels urgency.
+three words before an English one ("not urgent", "I'm not worried") cancels it. A hedge
+("no rush", お手すきの際に) cancels urgency in its sentence and halves the panicking score;
+a sentence thanking for past help counts no cue; outage words count half in a sentence
+about the past or when the customer has a workaround. The lexicon module's docstring and
+docs/mood.md describe these lists.
 """
 
 from __future__ import annotations

@@ -140,7 +140,7 @@ def _cues(text: str, own: str, lang: str) -> tuple[list[Cue], list[Cue], bool]:
         if lexicon.lang == "ja":
             morphemes = _morphemes(own, lexicon, found)
             found += _lemma_hits(lexicon, morphemes)
-            found = [h for h in found if not _negated_ja(h, morphemes)]
+            found = [h for h in found if not _negated_ja(h, morphemes, low)]
         elif lexicon.lang == "en":
             found = [h for h in found if not _negated_en(h, low)]
         hits += found
@@ -289,6 +289,10 @@ def _negated_en(hit: _Hit, low: str) -> bool:
 
 
 _JA_NEGATION = frozenset(("ず", "ない", "ぬ", "無い"))
+# Words that only ever come with a negation after them.
+_JA_NEGATIVE_POLARITY = re.compile(
+    "全く|まったく|全然|一切|何も|何の|一度も|一言も|ひとことも|少しも|ちっとも|到底|決して|一向|いっこう|一件も|誰も|すら|さえ"
+)
 # 心配でなりません, 不安で仕方ありません, 困ってたまらない: the negation says "very".
 _JA_INTENSIFYING = frozenset(("成る", "なる", "堪る", "たまる", "仕方", "しかた", "仕様", "しょう"))
 # What follows a negation that does not deny: an obligation (しなければならない,
@@ -311,11 +315,13 @@ _JA_MODAL = frozenset(("知れる", "しれる", "違い"))
 _JA_CLAUSE_PARTICLES = frozenset(("が", "けど", "けれど", "けれども", "ので", "から", "のに"))
 
 
-def _negated_ja(hit: _Hit, morphemes: list[Morpheme]) -> bool:
+def _negated_ja(hit: _Hit, morphemes: list[Morpheme], low: str) -> bool:
     """A negation in the few words after the cue, in the same clause: 急ぎではありません,
     心配はしていません, 困ったことはありません."""
     if not hit.entry.negatable:
         return False
+    if _JA_NEGATIVE_POLARITY.search(low, hit.start, hit.end):
+        return False  # 全く使えない, 一切ない, 何の連絡もない: the negation is part of the phrase
     i = _first_at_or_after(morphemes, hit.end)
     for j in range(i, min(i + 8, len(morphemes))):
         m = morphemes[j]

@@ -26,8 +26,8 @@ Top-level lists of phrases change how cues count (CONTEXTS): `exclude` (looks li
 but is not: 緊急メンテナンス, "urgent care"), `neutral` (a sentence thanking for past help or
 naming a training topic), `calming` (hedges such as "no rush", お手すきの際に), `mitigating`
 (a way around the problem: 回避できています) and `past` ("last year", 先日). `common.yaml`
-holds what is
-the same in every language: emphatic punctuation and the acronyms that are not shouting.
+holds what is the same in every language: emphatic punctuation, the acronyms that are not
+shouting, angry faces.
 """
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ def fold(text: str) -> str:
     return low if len(low) == len(wide) else wide.translate(_ASCII_LOWER)
 
 
-_WORDS = re.compile(r"[a-z0-9']+")
+# Latin words, with an apostrophe only inside ("can't", not "'hacked'").
+_WORDS = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 _WORD_SAFE = re.compile(r"[a-z0-9']+")
 
 
@@ -113,15 +114,9 @@ class Text:
         self.word_starts = {w[:k] for w in set(words) for k in range(1, min(len(w), _STEM) + 1)}
         # Every pair of neighbouring characters: a set lookup rules out most other literals
         # before a substring search.
-        self.pairs = {low[i : i + 2] for i in range(len(low) - 1)}
-        self._counts: dict[str, int] = {}
+        self.pairs = set(map(str.__add__, low, low[1:]))
+        self.chars = set(low)
         self._starts: dict[str, list[int]] = {}
-
-    def count(self, literal: str) -> int:
-        n = self._counts.get(literal)
-        if n is None:
-            n = self._counts[literal] = self.low.count(literal)
-        return n
 
     def starts(self, literal: str) -> list[int]:
         """Where `literal` occurs (a Latin one only at the start of a word)."""
@@ -146,37 +141,46 @@ class Phrases:
 
     def __init__(self, items: list[tuple[re.Pattern, object]]):
         self.items = items
+        # Where every match starts with one of a few telling literals, the regex is tried
+        # only where they occur instead of being run over the whole text.
+        self._anchors: list[tuple[str, ...] | None] = []
         index: dict[str, list[int]] = {}
-        always = []
-        # Where every match starts with one of a few literals, the regex is tried only where
-        # they occur (found with str.find) instead of being run over the whole text.
-        self._prefixes = [_prefixes(item[0]) for item in items]
         starting: set[str] = set()
+        inside: set[str] = set()
+        always = []
         for i, (regex, _payload) in enumerate(items):
-            literals = self._prefixes[i]
-            if literals and _LATIN.issuperset(literals[0][:1]):
-                starting.update(literals)
-            else:
-                literals = required_literals(_plain(regex))
-            # A one-character literal tests nothing worth testing.
-            if literals is None or min(map(len, literals)) < 2:
+            prefixes = _prefixes(regex)
+            self._anchors.append(prefixes if _telling(prefixes) else None)
+            inner = required_literals(_plain(regex))
+            # The quick test uses whichever literals are longer, as they are rarer.
+            choices = [c for c in (prefixes, inner) if c]
+            literals = max(choices, key=lambda c: min(map(len, c))) if choices else None
+            # One Latin letter tests nothing worth testing; one kanji does.
+            if literals is None or any(len(c) < 2 and c in _LATIN for c in literals):
                 always.append(i)
                 continue
+            (starting if literals is prefixes else inside).update(literals)
             for literal in set(literals):
                 index.setdefault(literal, []).append(i)
-        # How to test each literal: 0 a Latin word start, 1 inside Latin words, 2 anywhere.
-        self._index = [
-            (
-                literal,
-                0
-                if literal in starting and _WORD_SAFE.fullmatch(literal)
-                else 1
-                if _WORD_SAFE.fullmatch(literal)
-                else 2,
-                indices,
-            )
-            for literal, indices in index.items()
-        ]
+        # The literals by their first two characters: the pairs a text holds pick out the
+        # few worth a substring test, in one set intersection.
+        by_pair: dict[str, list[tuple[str, int, tuple[int, ...]]]] = {}
+        by_char: dict[str, list[int]] = {}
+        for literal, indices in index.items():
+            if len(literal) == 1:
+                by_char.setdefault(literal, []).extend(indices)
+                continue
+            if not _WORD_SAFE.fullmatch(literal):
+                how = 2  # anywhere in the text
+            elif literal in starting and literal not in inside and literal[0] in _LATIN:
+                how = 0  # at the start of a Latin word (a match never starts inside one)
+            else:
+                how = 1  # inside the Latin words
+            by_pair.setdefault(literal[:2], []).append((literal, how, tuple(indices)))
+        self._by_pair = by_pair
+        self._pairs = frozenset(by_pair)
+        self._by_char = by_char
+        self._chars = frozenset(by_char)
         self._always = always
 
     def __bool__(self) -> bool:
@@ -185,31 +189,28 @@ class Phrases:
     def matches(self, text: Text):
         """(match, payload) for every match of every regex, regex by regex."""
         chosen = set(self._always)
-        low, words, word_starts, pairs = text.low, text.words, text.word_starts, text.pairs
-        for literal, how, indices in self._index:
-            if how == 0:
-                found = literal[:_STEM] in word_starts and (
-                    len(literal) <= _STEM or literal in words
-                )
-            else:
-                found = literal[:2] in pairs and literal in (words if how == 1 else low)
-            if found:
-                chosen.update(indices)
+        low, words, word_starts = text.low, text.words, text.word_starts
+        for char in self._chars & text.chars:
+            chosen.update(self._by_char[char])
+        for pair in self._pairs & text.pairs:
+            for literal, how, indices in self._by_pair[pair]:
+                if how == 0:
+                    found = literal[:_STEM] in word_starts and (
+                        len(literal) <= _STEM or literal in words
+                    )
+                else:
+                    found = literal in (words if how == 1 else low)
+                if found:
+                    chosen.update(indices)
         for i in sorted(chosen):
             regex, payload = self.items[i]
-            prefixes = self._prefixes[i]
-            # A short prefix ("we", "no") occurs so often that one pass of the regex is
-            # cheaper than trying it at every occurrence.
-            if prefixes is None or sum(map(text.count, prefixes)) > _ANCHORED_MAX:
+            anchors = self._anchors[i]
+            if anchors is None:
                 for m in regex.finditer(low):
                     yield m, payload
                 continue
-            starts = set()
-            for prefix in prefixes:
-                if text.count(prefix):
-                    starts.update(text.starts(prefix))
             end = -1
-            for at in sorted(starts):
+            for at in sorted({at for anchor in anchors for at in text.starts(anchor)}):
                 if at < end:  # inside the previous match, as finditer would skip it
                     continue
                 m = regex.match(low, at)
@@ -218,7 +219,14 @@ class Phrases:
                     yield m, payload
 
 
-_ANCHORED_MAX = 12
+def _telling(prefixes: tuple[str, ...] | None) -> bool:
+    """Whether trying a regex at each occurrence of its prefixes beats one scan: a few of
+    them, each rare enough (not "we" or "no")."""
+    if not prefixes or len(prefixes) > 12:
+        return False
+    return all(len(p) >= (3 if p[0] in _LATIN else 2) for p in prefixes)
+
+
 _LATIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
@@ -246,7 +254,7 @@ def _prefixes(regex: re.Pattern) -> tuple[str, ...] | None:
 
 def _starts(items: list) -> tuple[str, ...] | None:
     run = ""
-    for op, arg in items:
+    for at, (op, arg) in enumerate(items):
         if op is _constants.LITERAL:
             run += chr(arg)
             continue
@@ -262,6 +270,13 @@ def _starts(items: list) -> tuple[str, ...] | None:
                     return None
                 found += starts
             return tuple(found)
+        if op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT):
+            least, _most, inner = arg
+            if least:
+                return _starts(list(inner))
+            # An optional start ("(?:a )?journalist"): either it or what follows starts.
+            first, rest = _starts(list(inner)), _starts(items[at + 1 :])
+            return first + rest if first and rest else None
         return None
     return (run,) if run else None
 
@@ -375,6 +390,30 @@ def _compile(source: str, where: str) -> re.Pattern:
     return regex
 
 
+def _alternatives(source: str) -> list[str]:
+    """`a|b|c` as three patterns (only at the top level, outside groups and classes): each
+    then gets its own quick test and anchors, instead of one scan for all of them."""
+    parts, depth, in_class, escaped, start = [], 0, False, False, 0
+    for i, ch in enumerate(source):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(source[start:i])
+            start = i + 1
+    parts.append(source[start:])
+    return parts if all(p.strip() for p in parts) else [source]
+
+
 def _steps(source: str, where: str) -> tuple[tuple[frozenset[str], int], ...]:
     steps: list[tuple[frozenset[str], int]] = []
     gap = 0
@@ -425,8 +464,10 @@ def _group(raw: dict, where: str) -> tuple[Group, list[Entry]]:
     for source in raw.get("lemmas") or []:
         entries.append(LemmaEntry(**options, source=source, steps=_steps(str(source), where)))
     for source in raw.get("patterns") or []:
-        regex = _compile(source, where)
-        entries.append(PatternEntry(**options, source=source, regex=regex))
+        _compile(source, where)  # the whole pattern must be valid, not only its parts
+        for alternative in _alternatives(source):
+            regex = _compile(alternative, where)
+            entries.append(PatternEntry(**options, source=alternative, regex=regex))
     if not entries:
         raise LexiconError(f"{where}: a group needs lemmas or patterns")
     group = Group(kind=kind, reason=reason, weight=float(weight), examples=raw.get("examples", {}))
@@ -460,28 +501,42 @@ def load_lexicon(lang: str) -> Lexicon:
             else:
                 patterns.append(entry)
     context = [
-        (_compile(source, f"{lang}.yaml {name}"), name)
+        (_compile(alternative, f"{lang}.yaml {name}"), name)
         for name in CONTEXTS
         for source in data.get(name) or []
+        for alternative in _alternatives(source)
     ]
     return Lexicon(
         lang=lang,
         groups=tuple(groups),
         patterns=Phrases([(entry.regex, entry) for entry in patterns]),
         lemmas_by_first={k: tuple(v) for k, v in by_first.items()},
-        triggers=tuple(sorted({_trigger(word) for word in by_first})),
+        triggers=tuple(
+            sorted(
+                {t for entries in by_first.values() for e in entries for t in _entry_triggers(e)}
+            )
+        ),
         context=Phrases(context),
     )
 
 
-_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff々]")
+_INFLECTING = frozenset("うくぐすつぬぶむるい")
 
 
 def _trigger(word: str) -> str:
-    # Inflection changes the end of a word, never its first kanji (困る: 困っ, 困り); a word
-    # in kana keeps its first two (こまる: こまっ).
-    kanji = _KANJI.search(word)
-    return kanji.group() if kanji else word[:2]
+    """What the surface of any form of `word` contains: the word without an inflecting last
+    kana (困る: 困っ, 困り → 困; 止まる → 止ま; こまる → こま), else the word itself."""
+    stem = word[:-1]
+    if word[-1] in _INFLECTING and (len(stem) >= 2 or _KANJI.search(stem)):
+        return stem
+    return word
+
+
+def _entry_triggers(entry: LemmaEntry) -> frozenset[str]:
+    # Every step must be in the sentence: test the most telling one (longest triggers).
+    steps = [frozenset(map(_trigger, words)) for words, _ in entry.steps]
+    return max(steps, key=lambda triggers: (min(map(len, triggers)), -len(triggers)))
 
 
 @cache

@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kizuna.intake import FORM_FIELD_FACTS
 from kizuna.lib.uploads import MultipleFileField
 from kizuna.tickets.models import Priority
 
@@ -114,6 +115,13 @@ class NewRequestForm(forms.Form):
     @property
     def priority(self) -> str:
         return URGENCY_PRIORITY[self.cleaned_data["urgency"]]
+
+    def answered_facts(self) -> list[str]:
+        """The facts of P9 this form's answers give (kizuna.intake)."""
+        data = self.cleaned_data
+        return sorted(
+            {fact for name, fact in FORM_FIELD_FACTS.items() if str(data.get(name) or "").strip()}
+        )
 
     def compose_body(self) -> str:
         """The answers as one message with a heading for each, in the active language."""

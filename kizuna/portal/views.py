@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kizuna.intake import services as intake_services
 from kizuna.lib.downloads import attachment_response
 from kizuna.lib.timefmt import format_when
 from kizuna.lib.uploads import incoming_files
@@ -207,6 +208,10 @@ def new_request(request):
                 priority=form.priority,
                 channel="portal",
                 files=incoming_files(form.cleaned_data["attachments"]),
+            )
+            # The form's answered questions count as given facts (P9).
+            intake_services.facts_record(
+                ticket=ticket, message=ticket.request_message, answered=form.answered_facts()
             )
         except TicketError as exc:
             field = {"body": "what_happened"}.get(exc.field, exc.field)

@@ -212,6 +212,11 @@ class Ticket(models.Model):
     # P1: what we are doing now, in the words last shown to the customer.
     customer_note = models.TextField(_("what we are doing now"), blank=True)
     close_reason = models.CharField(max_length=10, choices=CloseReason.choices, blank=True)
+    # The mood of the customer's latest message (P8; set by kizuna.mood), and how far it
+    # raises the ticket in the queue until an agent writes to the customer: 2 panicking,
+    # 1 upset, 0 otherwise.
+    customer_mood = models.CharField(max_length=10, blank=True)
+    attention = models.PositiveSmallIntegerField(default=0)
     # The closed request this one continues (a customer wrote again after the reopen window).
     follows = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="followed_by"
@@ -237,6 +242,12 @@ class Ticket(models.Model):
             models.Index(
                 fields=["next_due", "id"],
                 name="ticket_open_due_idx",
+                condition=~models.Q(status="closed"),
+            ),
+            # The queue: upset or panicking customers first, then what falls due first.
+            models.Index(
+                fields=["-attention", "next_due", "id"],
+                name="ticket_open_attention_idx",
                 condition=~models.Q(status="closed"),
             ),
             models.Index(fields=["organization", "status"], name="ticket_org_status_idx"),

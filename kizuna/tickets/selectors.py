@@ -57,7 +57,9 @@ def queue(
         qs = qs.filter(subject__icontains=q)
     if due_before is not None:
         qs = qs.filter(next_due__lte=due_before)
-    order = ("-closed_at", "-id") if status == Status.CLOSED else ("next_due", "id")
+    # Open tickets: an upset or panicking customer's first (P8, until an agent writes to them),
+    # then what falls due first; served by the partial index on (-attention, next_due, id).
+    order = ("-closed_at", "-id") if status == Status.CLOSED else ("-attention", "next_due", "id")
     qs = qs.select_related("organization", "requester", "assignee").order_by(*order)
     return qs.select_related("team") if with_team else qs
 

@@ -384,6 +384,7 @@ def ticket_open(
         ]
     )
     _store_files(request, files)
+    signals.message_received.send(sender=Message, message=request, ticket=ticket, first=True)
     ticket.request_message = request
     Ticket.objects.filter(pk=ticket.pk).update(customer_note=ack_text)
     ticket.customer_note = ack_text
@@ -885,6 +886,7 @@ def ticket_customer_reply(
         created_at=now,
     )
     _store_files(msg, files)
+    signals.message_received.send(sender=Message, message=msg, ticket=locked, first=False)
     TicketEvent.objects.create(
         ticket=locked,
         kind=EventKind.CUSTOMER_REPLY,

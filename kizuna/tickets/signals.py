@@ -20,3 +20,8 @@ ticket_changed = Signal()
 # sent inside the transaction of a reply or status note in which the agent confirmed promises
 # with a time (P13); the service levels track each until it is kept or broken.
 promises_made = Signal()
+
+# `message_received(message=..., ticket=..., first=...)` is sent inside the transaction that
+# stores a customer's message (mail, portal, API); `first` for the request that opened the
+# ticket. The mood (P8) and intake (P9) read it once the transaction has committed.
+message_received = Signal()

@@ -13,6 +13,7 @@ from kizuna.api.routers.tickets import get_ticket, parse_checkpoint
 from kizuna.api.schemas import ERRORS, AttachmentIn, MessageIn, MessageOut, message_dict
 from kizuna.lib.downloads import attachment_response
 from kizuna.lib.ids import parse_id
+from kizuna.mood import selectors as mood_selectors
 from kizuna.tickets import access, selectors, services
 from kizuna.tickets.workflow import TicketError
 
@@ -29,7 +30,18 @@ def message_list(request, ticket: str):
     """The whole conversation, oldest first. Agents see internal notes too: `kind` is
     `note` and `customer_visible` is false for them."""
     obj = get_ticket(request, ticket)
-    return [message_dict(m, tz=request.agent_tz) for m in access.messages_for_agent(obj)]
+    messages = list(access.messages_for_agent(obj))
+    moods = mood_selectors.moods_for(m.id for m in messages if m.kind == "inbound")
+    return [
+        {**message_dict(m, tz=request.agent_tz), "mood": _mood(moods.get(m.id))} for m in messages
+    ]
+
+
+def _mood(view) -> dict | None:
+    if view is None:
+        return None
+    cues = [{"text": c["text"], "start": c["start"], "end": c["end"]} for c in view.cues]
+    return {"mood": view.mood, "cues": cues}
 
 
 @router.post(

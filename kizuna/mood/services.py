@@ -1,0 +1,72 @@
+"""Reading the mood of each message a customer sends (P8), once the message is stored.
+
+The analysis runs after the transaction that stored the message has committed (a few
+milliseconds, never while the database is locked for writing), then the mood is saved with
+its cues and the ticket is raised in the queue when the customer is upset or panicking, until
+an agent writes to them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+
+from kizuna.mood import assess, rank
+from kizuna.mood.models import MessageMood
+from kizuna.tickets.models import Message, MessageKind, Ticket
+
+# How far each mood raises its ticket in the queue (Ticket.attention).
+ATTENTION = {"upset": 1, "panicking": 2}
+FOLLOW_UP_WINDOW = timedelta(hours=1)
+
+
+def message_assess(message: Message) -> MessageMood:
+    """Read the message's mood (counting the customer's other messages on the same request
+    in the hour before it as follow-ups) and record it on the message and its ticket."""
+    since = message.created_at - FOLLOW_UP_WINDOW
+    follow_ups = (
+        Message.objects.filter(
+            ticket_id=message.ticket_id,
+            kind=MessageKind.INBOUND,
+            created_at__gte=since,
+            created_at__lt=message.created_at,
+        )
+        .exclude(pk=message.pk)
+        .count()
+    )
+    result = assess(message.body, follow_ups=follow_ups)
+    cues = [
+        {"text": c.text, "start": c.start, "end": c.end, "kind": c.kind, "reason": c.reason}
+        for c in result.cues
+    ]
+    with transaction.atomic():
+        mood, _created = MessageMood.objects.update_or_create(
+            message=message,
+            defaults={"ticket_id": message.ticket_id, "mood": result.mood, "cues": cues},
+        )
+        # The latest message sets the ticket's mood; an older one arriving late does not.
+        newer = Message.objects.filter(
+            ticket_id=message.ticket_id, kind=MessageKind.INBOUND, created_at__gt=message.created_at
+        ).exists()
+        if not newer:
+            fields = {"customer_mood": result.mood}
+            if ATTENTION.get(result.mood):
+                fields["attention"] = ATTENTION[result.mood]
+            Ticket.objects.filter(pk=message.ticket_id).update(**fields)
+    return mood
+
+
+def on_message_received(sender, *, message: Message, **kwargs) -> None:
+    transaction.on_commit(lambda: message_assess(message))
+
+
+def on_ticket_changed(sender, *, ticket: Ticket, customer_visible: bool, **kwargs) -> None:
+    """An agent wrote to the customer: the ticket goes back to its place in the queue."""
+    if customer_visible and ticket.attention:
+        Ticket.objects.filter(pk=ticket.pk).update(attention=0)
+        ticket.attention = 0
+
+
+def is_raised(mood: str) -> bool:
+    return rank(mood) >= rank("upset")
