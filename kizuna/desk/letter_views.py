@@ -22,11 +22,18 @@ from kizuna.replycheck import check
 from kizuna.standards import selectors as standard_selectors
 from kizuna.tickets.models import Language
 
-SYNTAX_HELP = _(
-    "Print a variable with {{ name }}. Choose text with {% if name %} … {% elif … %} … "
-    '{% else %} … {% endif %}, and compare with == or !=, e.g. {% if fully_resolved == "yes" %}. '
-    "Mark what the agent must fill in with [[ … ]]: a message that still holds one is not sent."
-)
+
+def syntax_help() -> str:
+    return _(
+        "Print a variable with %(print)s. Choose text with %(choose)s, and compare with == or "
+        "!=, e.g. %(compare)s. Mark what the agent must fill in with %(blank)s: a message that "
+        "still holds one is not sent."
+    ) % {
+        "print": "{{ name }}",
+        "choose": "{% if name %} … {% elif … %} … {% else %} … {% endif %}",
+        "compare": '{% if fully_resolved == "yes" %}',
+        "blank": "[[ … ]]",
+    }
 
 
 class LetterForm(forms.Form):
@@ -116,7 +123,7 @@ def letter_edit(request, letter_id: str | None = None):
             "problems": problems,
             "preview": preview,
             "variables": VARIABLES.items(),
-            "syntax_help": SYNTAX_HELP,
+            "syntax_help": syntax_help(),
         },
         status=400 if form.errors else 200,
     )

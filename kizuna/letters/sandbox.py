@@ -89,9 +89,11 @@ def problems(source: str, known: Iterable[str]) -> list[Problem]:
     known = frozenset(known)
     found: list[Problem] = []
     hint = _(
-        "letters can only print their variables with {{ name }} and choose text with "
-        "{%% if name %%} … {%% endif %%}"
-    )
+        "letters can only print their variables with %(print)s and choose text with %(choose)s"
+    ) % {
+        "print": "{{ name }}",
+        "choose": "{% if name %} … {% endif %}",
+    }
     for node in _walk(tree):
         line = getattr(node, "lineno", None)
         if not isinstance(node, _ALLOWED):
