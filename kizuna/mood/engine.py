@@ -9,7 +9,7 @@ import bisect
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kizuna.lib.japanese import Morpheme, analyse
 from kizuna.mail.quoting import split_quoted
@@ -378,13 +378,15 @@ def _in_context(
     hits: list[_Hit], context: dict[str, list[tuple[int, int]]], low: str
 ) -> list[_Hit]:
     """Apply CONTEXTS: drop excluded hits and hits in neutral sentences, urgency in calmed
-    sentences; halve outage in past sentences, and everywhere when the message mitigates."""
+    sentences; read outage in hypothetical sentences as worry; halve outage in past
+    sentences, and everywhere when the message mitigates."""
     if not any(context.values()):
         return hits
     excluded = _Spans(context["exclude"])
     neutral = _Spans(_sentence(low, s, e) for s, e in context["neutral"])
     calmed = _Spans(_sentence(low, s, e) for s, e in context["calming"])
     past = _Spans(_sentence(low, s, e) for s, e in context["past"])
+    hypothetical = _Spans(_sentence(low, s, e) for s, e in context["hypothetical"])
     mitigated = bool(context["mitigating"])
     kept = []
     for h in hits:
@@ -392,6 +394,8 @@ def _in_context(
             continue
         if h.entry.kind == "urgency" and calmed.overlap(h.start, h.end):
             continue
+        if h.entry.kind == "outage" and hypothetical.overlap(h.start, h.end):
+            h = _Hit(h.start, h.end, replace(h.entry, kind="worry", reason="worried"), h.weight)
         if h.entry.kind == "outage":
             factor = (0.5 if mitigated else 1) * (0.5 if past.overlap(h.start, h.end) else 1)
             if factor < 1:
@@ -432,11 +436,13 @@ def _non_overlapping(hits: list[_Hit]) -> list[_Hit]:
 
 
 def _in_company(hits: list[_Hit]) -> list[_Hit]:
-    """Drop cues that count only beside another upset or panicking cue, when there is none."""
+    """Drop cues that count only beside a complaint or an outage, when there is none."""
     if not any(h.entry.with_others for h in hits):
         return hits
+    # A complaint or a stopped service; urgency alone does not make a request a complaint.
     company = any(
-        not h.entry.with_others and KINDS[h.entry.kind] in ("upset", "panicking") for h in hits
+        not h.entry.with_others and (KINDS[h.entry.kind] == "upset" or h.entry.kind == "outage")
+        for h in hits
     )
     return [h for h in hits if company or not h.entry.with_others]
 

@@ -19,13 +19,14 @@ run of whitespace.
 
 Options of a group: `negatable` (default true): a negation right after (Japanese) or just
 before (English) the words cancels the cue: 急ぎではありません, "not urgent". `with_others`
-(default false): the cue counts only when the message has another cue of an upset or
-panicking kind, for words that are neutral alone (ご説明いただけますでしょうか).
+(default false): the cue counts only when the message also complains (a cue that adds to
+upset) or reports an outage, for words that are neutral alone (ご説明いただけますでしょうか).
 
 Top-level lists of phrases change how cues count (CONTEXTS): `exclude` (looks like a cue
 but is not: 緊急メンテナンス, "urgent care"), `neutral` (a sentence thanking for past help or
 naming a training topic), `calming` (hedges such as "no rush", お手すきの際に), `mitigating`
-(a way around the problem: 回避できています) and `past` ("last year", 先日). `common.yaml`
+(a way around the problem: 回避できています), `past` ("last year", 先日) and `hypothetical`
+("if we lose power", 停電した場合). `common.yaml`
 holds what is the same in every language: emphatic punctuation, the acronyms that are not
 shouting, angry faces.
 """
@@ -230,7 +231,9 @@ def _telling(prefixes: tuple[str, ...] | None) -> bool:
 _LATIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
-_WORD_END = "(?![a-z0-9])"
+# Only a match ending in a Latin letter or digit must not stop inside a word ("のに50" ends
+# fine after のに).
+_WORD_END = "(?:(?<![a-z0-9])|(?![a-z0-9]))"
 
 
 def _plain(regex: re.Pattern) -> re.Pattern:
@@ -349,6 +352,7 @@ CONTEXTS = (
     "calming",  # "no rush", お手すきの際に: no urgency in the sentence; panicking counts half
     "mitigating",  # "we can work around it", 回避できています: outage cues count half
     "past",  # "last year", 先日: outage cues in the same sentence count half
+    "hypothetical",  # "if we lose power", 停電した場合: outage cues there are a worry
 )
 
 

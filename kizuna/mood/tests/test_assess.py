@@ -234,3 +234,19 @@ def test_lang_is_detected_or_taken_as_given():
     assert assess("The server is down").lang == "en"
     assert assess("The server is down", lang="ja").lang == "ja"
     assert assess("", lang="en").lang == "en"
+
+
+def test_an_outage_that_might_happen_is_a_worry():
+    for text in (
+        "If we lose power before the battery is replaced, will the servers go down?",
+        "停電した場合、サーバーは止まってしまうのでしょうか。",
+    ):
+        result = assess(text)
+        assert result.mood == "concerned", result.cues
+        assert "outage" not in [c.kind for c in result.cues]
+    assert any(c.kind == "outage" for c in cues_in("ドメインが乗っ取られたかもしれません。"))
+
+
+def test_a_japanese_phrase_may_end_before_a_digit():
+    reasons = [c.reason for c in cues_in("30人しかいないのに50ライセンス分請求されています。")]
+    assert "dissatisfied" in reasons
