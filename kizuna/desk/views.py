@@ -36,6 +36,7 @@ from kizuna.lib.ids import MAX_ID, parse_id
 from kizuna.lib.uploads import incoming_files
 from kizuna.mail import selectors as mail_selectors
 from kizuna.mood import selectors as mood_selectors
+from kizuna.mood.labels import MOOD_LABELS
 from kizuna.sla import selectors as sla_selectors
 from kizuna.sla import services as sla_services
 from kizuna.standards import selectors as standard_selectors
@@ -195,6 +196,10 @@ def _ticket_context(request, ticket, **forms):
         "ticket": ticket,
         "conversation": conversation,
         "mood_suggestions": _mood_suggestion(conversation),
+        # The mood of the customer's latest message, when it is not calm (P8).
+        "ticket_mood": MOOD_LABELS.get(ticket.customer_mood)
+        if ticket.customer_mood != "calm"
+        else "",
         "events": list(selectors.recent_events(ticket=ticket, limit=50)),
         "now": timezone.now(),
         "reply_form": forms.get("reply_form") or ReplyForm(ticket=ticket),

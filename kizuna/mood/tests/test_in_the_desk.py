@@ -49,6 +49,7 @@ class MoodInTheDeskTests(BaseTestCase):
         self.assertContains(ticket_page, 'data-mood="upset"')
         self.assertContains(ticket_page, "契約を見直さ")  # the words that decided it
         self.assertContains(ticket_page, 'id="mood-suggestion"')
+        self.assertContains(ticket_page, 'id="ticket-mood"')
 
         with self.captureOnCommitCallbacks(execute=True):
             services.ticket_reply(
