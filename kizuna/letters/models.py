@@ -33,6 +33,18 @@ CHECK_PURPOSE = {
 }
 
 
+# Which letters the composer offers for what the agent says the message is.
+COMPOSER_PURPOSE = {
+    Purpose.UPDATE: "update",
+    Purpose.HOLDING: "update",
+    Purpose.WAITING_REMINDER: "update",
+    Purpose.BAD_NEWS: "bad-news",
+    Purpose.RESOLUTION: "resolution",
+    Purpose.CLOSING: "closing",
+    Purpose.AUTO_CLOSE: "closing",
+}
+
+
 class Letter(models.Model):
     name = models.CharField(_("name"), max_length=120)
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
@@ -67,3 +79,8 @@ class Letter(models.Model):
     @property
     def check_purpose(self) -> str:
         return CHECK_PURPOSE.get(self.purpose, "any")
+
+    @property
+    def composer_purpose(self) -> str:
+        """What the composer's "This message is" says for a message from this letter."""
+        return COMPOSER_PURPOSE.get(self.purpose, "any")

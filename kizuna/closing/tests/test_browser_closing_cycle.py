@@ -78,6 +78,14 @@ def test_resolve_rate_and_close_through_the_signed_link(
     desk_sign_in(agent, live_server, case["agent"])
     agent.goto(f"{live_server.url}/desk/tickets/{ticket.id}/")
 
+    # 0. The composer offers the letters for what the agent says the message is.
+    agent.select_option("#reply_purpose", "bad-news")
+    offered = agent.evaluate(
+        "Array.from(document.querySelectorAll('#reply_letter option'))"
+        ".filter(o => !o.hidden).map(o => o.dataset.purpose || '')"
+    )
+    assert "bad-news" in offered and not set(offered) - {"", "any", "bad-news"}, offered
+
     # 1. Resolve with P2's answers; Kizuna writes the letter, shown before it goes out.
     form = agent.locator("#status-form")
     form.locator("select[name=to_status]").select_option("resolved")

@@ -52,6 +52,30 @@
       syncShown();
     }
   });
-  document.addEventListener("DOMContentLoaded", syncShown);
-  document.addEventListener("htmx:afterSwap", syncShown);
+  // <select data-filtered-by="ID">: only the options whose data-purpose matches the choice in
+  // the select with that id stay offered ("any" offers all): the composer's letters follow
+  // what the agent says the message is.
+  function syncFiltered() {
+    document.querySelectorAll("select[data-filtered-by]").forEach(function (select) {
+      var by = document.getElementById(select.getAttribute("data-filtered-by"));
+      var wanted = by ? by.value : "any";
+      Array.prototype.forEach.call(select.options, function (option) {
+        var purpose = option.getAttribute("data-purpose");
+        // Letters for any message (the acknowledgement, the questions) are always offered.
+        option.hidden =
+          Boolean(purpose) && purpose !== "any" && wanted !== "any" && purpose !== wanted;
+      });
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target instanceof HTMLSelectElement && event.target.name === "purpose") {
+      syncFiltered();
+    }
+  });
+  function syncAll() {
+    syncShown();
+    syncFiltered();
+  }
+  document.addEventListener("DOMContentLoaded", syncAll);
+  document.addEventListener("htmx:afterSwap", syncAll);
 })();
