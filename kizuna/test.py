@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.test import TestCase
 from django.utils import timezone
 
+from kizuna.letters.services import builtins_install
 from kizuna.tickets import services
 from kizuna.tickets.models import AgentProfile, Contact, EmailDomain, Organization, Team, Ticket
 from kizuna.tickets.workflow import ResolutionAnswers
@@ -50,6 +51,7 @@ class Personas:
 
     def make_personas(self) -> None:
         seed_service_levels()
+        builtins_install()  # the sample letters a new installation has (seeded by a migration)
         User = get_user_model()
         self.agent = User.objects.create_user(
             "sato", "sato@kizuna.example", PASSWORD, first_name="佐藤"
