@@ -72,6 +72,7 @@ def main() -> None:
         recurrence="監視を追加いたしました。" * 40,
         further_help="月次の点検をご提案いたします。" * 10,
     )
+    print("milliseconds: a whole step (read the letter, make the values, render), and rendering")
     print(f"{'letter':<24} {'step p50':>9} {'step p95':>9} {'render p95':>11}")
     worst = 0.0
     for contact in people:
@@ -103,8 +104,8 @@ def main() -> None:
                 renders.append(t2 - t1)
             worst = max(worst, p(renders, 0.95))
             print(
-                f"{item['builtin']:<24} {p(steps, 0.5):>8.3f}m {p(steps, 0.95):>8.3f}m "
-                f"{p(renders, 0.95):>10.3f}m"
+                f"{item['builtin']:<24} {p(steps, 0.5):>9.3f} {p(steps, 0.95):>9.3f} "
+                f"{p(renders, 0.95):>11.3f}"
             )
     print(f"rendering, worst p95: {worst:.3f} ms (target <= 2 ms)")
 
