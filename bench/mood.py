@@ -116,7 +116,9 @@ def print_intake_quality() -> None:
     # Reserved for the intake section, printed from kizuna.intake.evaluation.evaluate() by
     # the intake app's owner: per-fact precision, recall and F1 and their macro averages.
     # ---------------------------------------------------------------------------------------
-    print("intake facts: (section to come)")
+    from kizuna.intake.evaluation import evaluate, report
+
+    print(report(evaluate()))
 
 
 def print_latency(repeat: int) -> None:

@@ -125,6 +125,7 @@ class _Reading:
     def __init__(self, text: str, own: str, lang: str):
         self.text = text
         self.folded = own.translate(_WIDTH)
+        self.lowered = self.folded.lower()
         self.stream = ""
         self._token_starts: list[int] = []
         self._spans: list[tuple[int, int]] = []
@@ -142,22 +143,21 @@ class _Reading:
             self._spans.append((m.start, m.end))
             position += len(lemma) + 1
         self.stream = " ".join(words)
+        self.lowered_stream = self.stream.lower()
 
     def _from_stream(self, start: int, end: int) -> tuple[int, int]:
         first = bisect.bisect_right(self._token_starts, start) - 1
         last = bisect.bisect_right(self._token_starts, max(end - 1, start)) - 1
         return self._spans[first][0], self._spans[last][1]
 
-    def _spans_of(self, text_patterns, lemma_patterns) -> list[tuple[int, int]]:
+    def _spans_of(self, text_matchers, lemma_matchers) -> list[tuple[int, int]]:
         spans = []
-        for pattern in text_patterns:
-            spans += [m.span() for m in pattern.finditer(self.folded) if m.end() > m.start()]
+        for matcher in text_matchers:
+            spans += matcher.spans(self.folded, self.lowered)
         if self.stream:
-            for pattern in lemma_patterns:
+            for matcher in lemma_matchers:
                 spans += [
-                    self._from_stream(*m.span())
-                    for m in pattern.finditer(self.stream)
-                    if m.end() > m.start()
+                    self._from_stream(*s) for s in matcher.spans(self.stream, self.lowered_stream)
                 ]
         return spans
 

@@ -32,6 +32,8 @@ from pathlib import Path
 
 import yaml
 
+from kizuna.replycheck.rules import required_literals
+
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 FACT_IDS = ("impact", "urgency", "symptom", "since", "tried", "environment")
 LANGUAGES = ("ja", "en")
@@ -43,13 +45,28 @@ class LexiconError(ValueError):
     """A lexicon file is malformed; the message names the file, the fact and the pattern."""
 
 
+@dataclass(frozen=True, slots=True)
+class Matcher:
+    """A compiled pattern and the lower-cased strings one of which every match contains
+    (None when unknown): most requests contain none of a pattern's words, and looking for a
+    string is far cheaper than running the regex."""
+
+    regex: re.Pattern
+    literals: tuple[str, ...] | None
+
+    def spans(self, text: str, lowered: str) -> list[tuple[int, int]]:
+        if self.literals is not None and not any(lit in lowered for lit in self.literals):
+            return []
+        return [m.span() for m in self.regex.finditer(text) if m.end() > m.start()]
+
+
 @dataclass(frozen=True)
 class FactLexicon:
     fact: str
-    text: tuple[re.Pattern, ...] = ()
-    lemmas: tuple[re.Pattern, ...] = ()
-    exclude_text: tuple[re.Pattern, ...] = ()
-    exclude_lemmas: tuple[re.Pattern, ...] = ()
+    text: tuple[Matcher, ...] = ()
+    lemmas: tuple[Matcher, ...] = ()
+    exclude_text: tuple[Matcher, ...] = ()
+    exclude_lemmas: tuple[Matcher, ...] = ()
     question: str = ""
     examples: dict = field(default_factory=dict)
 
@@ -110,22 +127,24 @@ def _expand(source: str, defs: dict, where: str) -> str:
     return source
 
 
-def _compile_text(source: str, lang: str, defs: dict, where: str) -> re.Pattern:
+def _compile_text(source: str, lang: str, defs: dict, where: str) -> Matcher:
     source = _expand(str(source), defs, where)
     if lang == "en":
         source = re.sub(r"([A-Za-z]+)~", lambda m: _inflect(m), source)
         source = _flexible_spaces(source)
     try:
-        return re.compile(source, re.ASCII | re.IGNORECASE)
+        regex = re.compile(source, re.ASCII | re.IGNORECASE)
     except re.error as e:
         raise LexiconError(f"{where}: bad regular expression {source!r}: {e}") from e
+    return Matcher(regex, required_literals(regex))
 
 
-def _compile_lemmas(source: str, defs: dict, where: str) -> re.Pattern:
+def _compile_lemmas(source: str, defs: dict, where: str) -> Matcher:
     source = _expand(str(source), defs, where)
     try:
         # Whole words only: a match starts after a space (or at the start) and ends before one.
-        return re.compile(f"(?<![^ ])(?:{source})(?![^ ])")
+        regex = re.compile(f"(?<![^ ])(?:{source})(?![^ ])")
+        return Matcher(regex, required_literals(re.compile(source)))
     except re.error as e:
         raise LexiconError(f"{where}: bad regular expression {source!r}: {e}") from e
 

@@ -18,13 +18,13 @@ _ATTRIBUTION = re.compile(
 )
 # A closing line after which only a name and contact details follow.
 _CLOSING = re.compile(
-    r"^\s*(?:(?:best|kind|warm|warmest|many thanks and|with)\s+)?regards\s*[,.!]?\s*$"
-    r"|^\s*(?:thanks(?:\s+(?:a lot|again|in advance))?|thank you(?:\s+(?:very much|in advance|"
+    r"^\s*+(?:(?:best|kind|warm|warmest|many thanks and|with)\s+)?regards\s*+[,.!]?\s*+$"
+    r"|^\s*+(?:thanks(?:\s+(?:a lot|again|in advance))?|thank you(?:\s+(?:very much|in advance|"
     r"for your help))?|many thanks|cheers|sincerely|yours\s+(?:sincerely|faithfully|truly)"
-    r"|best(?:\s+wishes)?|all the best|respectfully)\s*[,.!]?\s*$"
-    r"|^\s*(?:以上[、,，]?\s*)?(?:何卒|なにとぞ|どうぞ|引き続き)?\s*(?:よろしく|宜しく)"
-    r"(?:お願い|おねがい)(?:いたし|致し|申し上げ|し)?(?:ます|ございます)?[。．.!！]*\s*$"
-    r"|^\s*以上(?:です|となります|になります)?[。．.]?\s*$",
+    r"|best(?:\s+wishes)?|all the best|respectfully)\s*+[,.!]?\s*+$"
+    r"|^\s*+(?:以上[、,，]?\s*+)?(?:何卒|なにとぞ|どうぞ|引き続き)?\s*+(?:よろしく|宜しく)"
+    r"(?:お願い|おねがい)(?:いたし|致し|申し上げ|し)?(?:ます|ございます)?[。．.!！]*+\s*+$"
+    r"|^\s*+以上(?:です|となります|になります)?[。．.]?\s*+$",
     re.I,
 )
 _POSTSCRIPT = re.compile(r"^\s*(?:P\.?S\.?|追伸|なお)", re.I)
@@ -35,7 +35,7 @@ _DEVICE_FOOTER = re.compile(
     re.I,
 )
 _CONTACT = re.compile(
-    r"(?:TEL|Tel|tel|Phone|phone|Mobile|mobile|FAX|Fax|fax|電話|携帯|直通)\s*(?:番号)?\s*[:：.]?\s*[+(（0-9０-９]"
+    r"(?:TEL|Tel|tel|Phone|phone|Mobile|mobile|FAX|Fax|fax|電話|携帯|直通)\s*+(?:番号)?\s*+[:：.]?\s*+[+(（0-9０-９]"
     r"|〒\s?[0-9０-９]|[\w.+-]+@[\w-]+\.[\w.]+|https?://|\bwww\.|株式会社|有限会社|合同会社|㈱"
     r"|\b(?:Inc|Ltd|LLC|GmbH|Co)\b\.?|\+\d{1,3}[\s-]\d"
 )

@@ -227,6 +227,12 @@ HOSTILE = {
     "brackets": "「" * 100_000,
     "particles": "までのから" * 20_000,
     "closings": "Regards,\n" * 12_000,
+    "spaces": " " * 100_000,
+    "a heading and spaces": "Environment" + " " * 100_000,
+    "a japanese heading and spaces": "【環境】" + " " * 100_000,
+    "a phone label and spaces": "TEL" + " " * 100_000,
+    "a closing and spaces": "Regards" + " " * 100_000 + "x",
+    "at signs": "a@" * 50_000,
     "emoji": "😢" * 100_000,
     "surrogates": "\ud800" * 100_000,
 }
