@@ -21,7 +21,7 @@ class MessagesTestCase(ApiTestCase):
         )
         self.get(f"{self.base}/messages")  # the first use of a token records it
         forget_tokens()  # count the token lookup too: the cold path
-        with self.assertNumQueries(4):  # token, ticket, messages, attachments
+        with self.assertNumQueries(5):  # token, ticket, messages, attachments, moods
             r = self.get(f"{self.base}/messages")
         self.assertEqual(r.status_code, 200)
         kinds = [(m["kind"], m["customer_visible"], m["author"]["type"]) for m in r.json()]

@@ -35,13 +35,13 @@ def test_findings_appear_while_typing_and_sending_needs_an_override(browser, liv
     assert "P3" in finding.inner_text()
     assert page.locator("#reply-findings mark.sev-error").inner_text() == "お客様の操作ミス"
 
-    page.locator("form[hx-post$='/reply/'] button[type=submit]").click()
+    page.locator("form[hx-post$='/reply/'] button[name=send]").click()
     override = page.locator("input[name=override_check]")
     override.wait_for()
     assert not ticket.messages.filter(kind=MessageKind.OUTBOUND, automatic=False).exists()
 
     override.check()
-    page.locator("form[hx-post$='/reply/'] button[type=submit]").click()
+    page.locator("form[hx-post$='/reply/'] button[name=send]").click()
     page.wait_for_selector(f'article.msg.outbound:has-text("{"操作ミス"}")')
     assert CheckOverride.objects.filter(ticket=ticket, user=people.agent).count() == 1
     assert re.search("操作ミス", ticket.messages.filter(kind=MessageKind.OUTBOUND).last().body)

@@ -60,7 +60,7 @@ def test_the_composer_shows_a_promise_to_confirm_and_tracks_it(browser, live_ser
     page.goto(f"{live_server.url}/desk/tickets/{ticket.id}/")
 
     page.fill("#reply_body", "ログを確認しております。明日15時までにご連絡いたします。")
-    send = page.locator("form[hx-post$='/reply/'] button[type=submit]")
+    send = page.locator("form[hx-post$='/reply/'] button[name=send]")
     send.click()
     review = page.locator("[data-promise-review]")
     review.wait_for()
