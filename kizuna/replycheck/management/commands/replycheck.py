@@ -1,4 +1,6 @@
-"""`kizuna replycheck`: check a draft reply from a file or standard input."""
+"""`kizuna replycheck`: check a draft reply from a file or standard input; with `--jsonl`, many
+drafts at once, one JSON object per line in and out, so a batch does not pay the process's
+start (and the analyser's loading) for each draft."""
 
 from __future__ import annotations
 
@@ -23,6 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--audience", choices=AUDIENCES, default="general")
         parser.add_argument("--purpose", choices=PURPOSES, default="any")
         parser.add_argument("--format", choices=("text", "json"), default="text")
+        parser.add_argument(
+            "--jsonl",
+            action="store_true",
+            help='many drafts: one JSON object per input line, {"text": …, and optionally '
+            '"id", "lang", "audience", "purpose"}; one result per output line',
+        )
 
     def run_from_argv(self, argv):
         # Bad arguments and unreadable input exit with status 2, as argparse does, so that
@@ -34,16 +42,92 @@ class Command(BaseCommand):
             sys.exit(2)
 
     def handle(self, *args, **options):
+        if options["jsonl"]:
+            sys.exit(_batch(options, out=self.stdout))
         text = _read(options["file"])
         result = check(
             text, lang=options["lang"], audience=options["audience"], purpose=options["purpose"]
         )
         if options["format"] == "json":
-            self.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+            self.stdout.write(_json(result.to_dict(), indent=2))
         else:
             self.stdout.write(format_text(text, result, name=options["file"]))
         if result.has_errors:
             sys.exit(1)
+
+
+def _lines(path: str):
+    try:
+        stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+    except OSError as e:
+        raise CommandError(f"cannot read {path}: {e.strerror or e}", returncode=2) from e
+    with stream:
+        yield from stream
+
+
+def _item(raw: bytes, options) -> tuple[object, dict]:
+    """The id and the check() arguments of one input line; ValueError says what is wrong."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"not valid UTF-8 (byte {e.start})") from None
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"not JSON: {e.msg} (column {e.colno})") from None
+    if not isinstance(item, dict):
+        raise ValueError('each line must be a JSON object such as {"text": "..."}')
+    unknown = set(item) - {"id", "text", "lang", "audience", "purpose"}
+    if unknown:
+        raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
+    text = item.get("text")
+    if not isinstance(text, str):
+        raise ValueError('"text" must be a string')
+    kwargs = {
+        "lang": options["lang"],
+        "audience": options["audience"],
+        "purpose": options["purpose"],
+    }
+    for key in ("lang", "audience", "purpose"):
+        if key in item:
+            if not isinstance(item[key], str):
+                raise ValueError(f'"{key}" must be a string')
+            kwargs[key] = item[key]
+    return item.get("id"), {"text": text, **kwargs}
+
+
+def _batch(options, *, out) -> int:
+    """Check each line; answer each in order. Exit status 2 when any line could not be
+    checked (its answer says why; the others are still checked), else 1 when any draft has
+    an error finding, else 0."""
+    status = 0
+    for number, raw in enumerate(_lines(options["file"]), start=1):
+        if not raw.strip():
+            continue
+        answer: dict
+        try:
+            ident, kwargs = _item(raw, options)
+            result = check(kwargs.pop("text"), **kwargs)
+        except ValueError as e:
+            answer = {"line": number, "error": str(e)}
+            status = 2
+        else:
+            answer = {"id": ident, **result.to_dict()} if ident is not None else result.to_dict()
+            if result.has_errors and status == 0:
+                status = 1
+        out.write(_json(answer))
+    return status
+
+
+def _json(value, **kwargs) -> str:
+    """JSON in UTF-8 where it can be: a lone surrogate a draft held (from a JSON "\\ud800")
+    cannot be written as UTF-8, so such an answer is written with \\u escapes instead."""
+    text = json.dumps(value, ensure_ascii=False, **kwargs)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value, **kwargs)
+    return text
 
 
 def _read(path: str) -> str:
