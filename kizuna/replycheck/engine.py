@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
+from kizuna.lib.japanese import Morpheme, analyse
 from kizuna.replycheck.findings import (
     AUDIENCES,
     LANGUAGES,
@@ -40,6 +41,11 @@ class Draft:
     @cached_property
     def _sentence_starts(self) -> list[int]:
         return [s.start for s in self.sentences]
+
+    @cached_property
+    def morphemes(self) -> list[Morpheme]:
+        """The checked text's morphemes (Japanese drafts), analysed once per check."""
+        return analyse(self.masked)
 
     @cached_property
     def paragraphs(self) -> list[Span]:
@@ -265,6 +271,69 @@ def _explained_after(after, masked: str, end: int) -> bool:
     return any(s == end for s, _ in after.finditer(masked, end, min(len(masked), end + 60)))
 
 
+# What may stand between a word and the negation that turns it round: particles, the copula
+# and polite endings (正しくない, 問題はございません, 適切ではありません).
+_NEGATION_PATH = frozenset(
+    {"は", "が", "も", "で", "だ", "です", "ます", "御座る", "有る", "在る", "特に"}
+)
+_NEGATION = frozenset({"無い", "ず", "ぬ"})
+_CLAUSE_END = frozenset({"。", "、", "！", "？", "!", "?", "，", "．"})
+
+
+def _negated(morphemes: list[Morpheme], i: int) -> int | None:
+    """The end offset of the negation that follows morpheme `i`, or None."""
+    for m in morphemes[i + 1 : i + 7]:
+        if m.lemma in _NEGATION:
+            return m.end
+        if m.lemma not in _NEGATION_PATH or m.surface in _CLAUSE_END:
+            return None
+    return None
+
+
+def _attribution(rule: Rule, draft: Draft) -> Iterator[Hit]:
+    """A sentence that names the customer's side (`who`) with a fault word, or our side with
+    a denied problem, and does not name our side taking it on (`unless_who`)."""
+    if draft.lang != "ja" or not draft.sentences:
+        return
+    masked = draft.masked
+    who = rule.who.spans_by_pattern(masked)
+    who_starts = sorted(s for spans in who for s, _ in spans)
+    if not who_starts:
+        return
+    ours = (
+        sorted(s for spans in rule.unless_who.spans_by_pattern(masked) for s, _ in spans)
+        if rule.unless_who
+        else []
+    )
+    morphemes = draft.morphemes
+    starts = [m.start for m in morphemes]
+    for sentence in draft.sentences:
+        lo, hi = sentence.start, sentence.end
+        i = bisect.bisect_left(who_starts, lo)
+        if i == len(who_starts) or who_starts[i] >= hi:
+            continue
+        j = bisect.bisect_left(ours, lo)
+        if j < len(ours) and ours[j] < hi:
+            continue
+        first = bisect.bisect_left(starts, lo)
+        last = bisect.bisect_left(starts, hi)
+        for k in range(first, last):
+            m = morphemes[k]
+            end = None
+            if rule.faults is not None and rule.faults.fullmatch(m.lemma):
+                end = None if _negated(morphemes, k) else m.end
+            elif rule.denied is not None and rule.denied.fullmatch(m.lemma):
+                end = _negated(morphemes, k)
+            if end is None:
+                continue
+            # From the nearest naming of the side before the word (else the first in the
+            # sentence) to the word, or its negation.
+            n = bisect.bisect_left(who_starts, m.start) - 1
+            start = who_starts[n] if n >= 0 and who_starts[n] >= lo else who_starts[i]
+            yield min(start, m.start), max(end, m.end), {}
+            break
+
+
 _KINDS = {
     "existence": _phrases,
     "pattern": _phrases,
@@ -272,4 +341,5 @@ _KINDS = {
     "structure": _structure,
     "readability": _readability,
     "jargon": _jargon,
+    "attribution": _attribution,
 }

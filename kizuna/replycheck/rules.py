@@ -12,7 +12,15 @@ A pack is `rules/<lang>.yaml` with `lang`, optional `defs` (named regex fragment
                 `window` (message or one sentence), e.g. a checkpoint needs a time and a verb
                 of reporting in the same sentence (P1);
 - readability   sentences longer than `max[audience]` (characters in ja, words in en);
-- jargon        terms from the bilingual glossary, unless explained nearby (P6).
+- jargon        terms from the bilingual glossary, unless explained nearby (P6);
+- attribution   who a sentence says is at fault (Japanese, through the analyser): a word for
+                the customer's side (`who`) with a fault word among the sentence's dictionary
+                forms (`faults`, or `denied`: a word that only counts negated, 正しくない), unless
+                our side is named too (`unless_who`); with `denied` only, our side saying it has
+                no problem (当社側には問題ございません).
+
+A pack may be split: `rules/<lang>.yaml` and any `rules/<lang>.<name>.yaml` beside it, whose
+rules use the main pack's `defs`.
 
 Every token is a regular expression. Tokens starting or ending with a Latin letter or digit
 get ASCII word boundaries (never `\\b`: in Unicode regexes kana count as word characters, so
@@ -33,7 +41,7 @@ import yaml
 from kizuna.replycheck.findings import AUDIENCES, CATEGORIES, LANGUAGES, PURPOSES, SEVERITIES
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
-KINDS = ("existence", "substitution", "pattern", "structure", "readability", "jargon")
+KINDS = ("existence", "substitution", "pattern", "structure", "readability", "jargon", "attribution")
 WINDOWS = ("sentence", "neighbours", "paragraph", "message")
 POSITIONS = ("anywhere", "sentence-start")
 
@@ -75,6 +83,12 @@ class Rule:
     glossary: dict = field(default_factory=dict)
     explained_after: Tokens | None = None
     explained_before: Tokens | None = None
+    # attribution: who is named (text), the fault words (dictionary forms), the words that
+    # count only when negated, and who, named too, takes the fault on our side.
+    who: Tokens | None = None
+    unless_who: Tokens | None = None
+    faults: re.Pattern | None = None
+    denied: re.Pattern | None = None
 
     def applies_to(self, purpose: str) -> bool:
         return not self.purposes or purpose in self.purposes
@@ -282,22 +296,30 @@ def _compile_token(source: str, flags: int) -> re.Pattern:
 
 @cache
 def load_pack(lang: str) -> tuple[Rule, ...]:
-    """Load and compile `rules/<lang>.yaml` (cached for the life of the process)."""
-    path = RULES_DIR / f"{lang}.yaml"
+    """Load and compile `rules/<lang>.yaml` and its parts `rules/<lang>.<name>.yaml` (cached
+    for the life of the process)."""
+    main = RULES_DIR / f"{lang}.yaml"
+    packs = [(main, _read_pack(main, lang))]
+    packs += [(p, _read_pack(p, lang)) for p in sorted(RULES_DIR.glob(f"{lang}.*.yaml"))]
+    defs = packs[0][1].get("defs") or {}
+    rules = []
+    seen = set()
+    for path, data in packs:
+        for raw in data.get("rules") or []:
+            rule = _compile_rule(raw, lang=lang, defs=defs, source=path.name)
+            if rule.id in seen:
+                raise RulePackError(f"{path.name}: duplicate rule id {rule.id}")
+            seen.add(rule.id)
+            rules.append(rule)
+    return tuple(rules)
+
+
+def _read_pack(path: Path, lang: str) -> dict:
     with path.open(encoding="utf-8") as f:
         data = yaml.load(f, Loader=_Loader)
     if not isinstance(data, dict) or data.get("lang") != lang:
         raise RulePackError(f"{path.name}: expected a mapping with 'lang: {lang}'")
-    defs = data.get("defs") or {}
-    rules = []
-    seen = set()
-    for raw in data.get("rules") or []:
-        rule = _compile_rule(raw, lang=lang, defs=defs, source=path.name)
-        if rule.id in seen:
-            raise RulePackError(f"{path.name}: duplicate rule id {rule.id}")
-        seen.add(rule.id)
-        rules.append(rule)
-    return tuple(rules)
+    return data
 
 
 @cache
@@ -425,7 +447,24 @@ def _compile_rule(raw: dict, *, lang: str, defs: dict, source: str) -> Rule:
         rule.explained_after = compile_list("explained_after")
         rule.explained_before = compile_list("explained_before")
         load_glossary(rule.glossary["file"], lang)  # fail at load time, not on first use
+    if rule.kind == "attribution":
+        rule.who = compile_list("who")
+        rule.unless_who = compile_list("unless_who")
+        rule.faults = _lemma_regex(raw.get("faults"), where)
+        rule.denied = _lemma_regex(raw.get("denied"), where)
+        if rule.who is None or (rule.faults is None and rule.denied is None):
+            raise RulePackError(f"{where}: 'attribution' needs who and faults or denied")
     return rule
+
+
+def _lemma_regex(items, where: str) -> re.Pattern | None:
+    """Dictionary forms (regular expressions matched whole) as one pattern."""
+    if not items:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{item})" for item in items))
+    except re.error as e:
+        raise RulePackError(f"{where}: bad regular expression among the lemmas: {e}") from e
 
 
 def _check_choice(where: str, what: str, value, allowed) -> None:
