@@ -46,3 +46,44 @@ def test_findings_appear_while_typing_and_sending_needs_an_override(browser, liv
     assert CheckOverride.objects.filter(ticket=ticket, user=people.agent).count() == 1
     assert re.search("操作ミス", ticket.messages.filter(kind=MessageKind.OUTBOUND).last().body)
     ctx.close()
+
+
+@pytest.mark.parametrize(
+    "lang, agent, draft, rule, marked",
+    [
+        (
+            "ja",
+            "sato",
+            "原因はお客様側の設定の誤りです。",
+            "ja.blame.customer-at-fault",
+            "お客様側の設定の誤り",
+        ),
+        (
+            "en",
+            "alice",
+            "The problem is caused by your own configuration.",
+            "en.blame.your-side-at-fault",
+            "caused by your own configuration",
+        ),
+    ],
+)
+def test_paraphrased_blame_is_underlined_with_its_suggestion(
+    browser, live_server, lang, agent, draft, rule, marked
+):
+    people = Personas()
+    people.make_personas()
+    contact = people.customer if lang == "ja" else people.outsider
+    ticket = services.ticket_open(requester=contact, subject="Mail", body="…")
+    ctx = browser.new_context(locale="ja-JP" if lang == "ja" else "en-GB")
+    page = ctx.new_page()
+    page.set_default_timeout(15_000)
+    desk_sign_in(page, live_server, agent)
+    page.goto(f"{live_server.url}/desk/tickets/{ticket.id}/")
+    page.locator("#reply_body").press_sequentially(draft, delay=10)
+    finding = page.locator(f'#reply-findings .finding[data-rule="{rule}"]')
+    finding.wait_for()
+    assert "P3" in finding.inner_text()
+    assert page.locator("#reply-findings mark.sev-error").inner_text() == marked
+    # The suggestion says what to write instead, in the draft's language.
+    assert ("例" in finding.inner_text()) if lang == "ja" else ("will" in finding.inner_text())
+    ctx.close()
