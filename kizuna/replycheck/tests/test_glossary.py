@@ -105,6 +105,11 @@ ORDINARY_EN = [
     "I have forwarded your question to Ms Sato in billing.",
     "Your site is online and your shop is taking orders.",
     "We are here to help with anything else you need.",
+    "Pop in any time; the parcel weighs 3 lb.",
+    "Ike from our design team updated the staff bios.",
+    "Your message ids are listed below, and Tanaka-san has them too.",
+    "We get parameters like these from smart data about your visitors.",
+    "He is a mime artist, and the show is on Saturday.",
 ]
 
 ORDINARY_JA = [
