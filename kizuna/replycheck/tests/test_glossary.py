@@ -110,6 +110,15 @@ ORDINARY_EN = [
     "Your message ids are listed below, and Tanaka-san has them too.",
     "We get parameters like these from smart data about your visitors.",
     "He is a mime artist, and the show is on Saturday.",
+    "We will dig into this and get back to you by noon.",
+    "Our team does not have the bandwidth for this until Monday.",
+    "Tanaka is a common name, so please add the customer number.",
+    "Sorry about the noisy neighbours during the office move.",
+    "The catering order has celery, a tomcat cartoon and a cake.",
+    "The composer of the jingle sent the final recording.",
+    "Your shop is now listed in three local directories.",
+    "The aggregate reports for the quarter are attached.",
+    "Staff health is our priority this winter.",
 ]
 
 ORDINARY_JA = [
@@ -143,6 +152,18 @@ ORDINARY_JA = [
     "ご指摘ありがとうございます。すぐに修正いたしました。",
     "弊社の営業時間は平日9時から18時までです。",
     "年末年始の休業日についてお知らせします。",
+    "目標の達成にコミットしてまいります。",
+    "シェル石油のカードでもお支払いいただけます。",
+    "株式会社みどりファーム様からのご依頼です。",
+    "第1クォーターの売上をご報告します。",
+    "事業のスケールアップに向けてご提案します。",
+    "コンテナ船の到着が遅れています。",
+    "リテンション施策についてご相談させてください。",
+    "今回は例外処理として返金いたします。",
+    "ワイルドカード枠で決勝に進みました。",
+    "値上げがトリガーとなって解約が増えました。",
+    "○○ハウジング様にもご案内しました。",
+    "容量超過のお知らせが届いたとのこと、確認いたします。",
 ]
 
 
