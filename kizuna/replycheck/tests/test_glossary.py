@@ -119,6 +119,7 @@ ORDINARY_EN = [
     "Your shop is now listed in three local directories.",
     "The aggregate reports for the quarter are attached.",
     "Staff health is our priority this winter.",
+    "We are swapping the Tuesday and Thursday shifts.",
 ]
 
 ORDINARY_JA = [
@@ -164,6 +165,8 @@ ORDINARY_JA = [
     "値上げがトリガーとなって解約が増えました。",
     "○○ハウジング様にもご案内しました。",
     "容量超過のお知らせが届いたとのこと、確認いたします。",
+    "新しい受付のルールを社内に浸透させます。",
+    "リレー形式で担当者が引き継ぎます。",
 ]
 
 
