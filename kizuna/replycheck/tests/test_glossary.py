@@ -120,6 +120,7 @@ ORDINARY_EN = [
     "The aggregate reports for the quarter are attached.",
     "Staff health is our priority this winter.",
     "We are swapping the Tuesday and Thursday shifts.",
+    "The bounce rate of the landing page fell after the redesign.",
 ]
 
 ORDINARY_JA = [
@@ -167,6 +168,7 @@ ORDINARY_JA = [
     "容量超過のお知らせが届いたとのこと、確認いたします。",
     "新しい受付のルールを社内に浸透させます。",
     "リレー形式で担当者が引き継ぎます。",
+    "チケットのステータスを「対応中」に変更しました。",
 ]
 
 
