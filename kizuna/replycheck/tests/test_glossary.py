@@ -273,3 +273,31 @@ def test_a_technical_audience_gets_no_jargon_findings():
     assert not [
         f for f in check(text, lang="en", audience="technical").findings if f.category == "jargon"
     ]
+
+
+NAMED = [(e["id"], lang, e["name"][lang], e["plain"][lang]) for e in ENTRIES for lang in LANGS]
+SENTENCE = {"en": "Yesterday we checked the {} for you.", "ja": "昨日、{}を確認しました。"}
+EXPLAINED_SENTENCE = {
+    "en": "Yesterday we checked the {} ({}) for you.",
+    "ja": "昨日、{}（{}）を確認しました。",
+}
+
+
+@pytest.mark.parametrize(("term", "lang", "name", "plain"), NAMED)
+def test_each_term_is_flagged_in_a_sentence_and_not_once_explained(term, lang, name, plain):
+    assert _jargon(SENTENCE[lang].format(name), lang), term
+    explained = EXPLAINED_SENTENCE[lang].format(name, plain)
+    assert not [f.text for f in _jargon(explained, lang) if f.severity != "info"], term
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_compound_term_does_not_also_report_the_term_inside_it(lang):
+    # "SMTP authentication" is one term: its "SMTP" is not reported a second time.
+    names = {e["id"]: e["name"][lang] for e in ENTRIES}
+    inside = [
+        (term.id, other.id)
+        for term, _ in _terms(lang)
+        for other, tokens in _terms(lang)
+        if other.id != term.id and not other.common and tokens.search(names[term.id])
+    ]
+    assert not inside
