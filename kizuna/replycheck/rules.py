@@ -41,7 +41,15 @@ import yaml
 from kizuna.replycheck.findings import AUDIENCES, CATEGORIES, LANGUAGES, PURPOSES, SEVERITIES
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
-KINDS = ("existence", "substitution", "pattern", "structure", "readability", "jargon", "attribution")
+KINDS = (
+    "existence",
+    "substitution",
+    "pattern",
+    "structure",
+    "readability",
+    "jargon",
+    "attribution",
+)
 WINDOWS = ("sentence", "neighbours", "paragraph", "message")
 POSITIONS = ("anywhere", "sentence-start")
 
