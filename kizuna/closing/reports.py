@@ -12,18 +12,18 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, tzinfo
 
 import pygal
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Avg, Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from kizuna.closing.models import Satisfaction
 from kizuna.lib import charts as chartlib
 from kizuna.lib.charts import cell_text, label
 from kizuna.lib.names import person_name
-from kizuna.sla.reports import check_range, default_range
+from kizuna.sla.reports import Period, check_range, default_range, mondays, week_number
 from kizuna.tickets.models import Organization, Team
 from kizuna.tickets.workflow import TicketError
 
@@ -67,7 +67,7 @@ class Week:
 
 
 @dataclass(frozen=True)
-class Report:
+class Report(Period):
     start: date
     end: date  # not included
     group: str
@@ -75,14 +75,6 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     total: Figures = field(default_factory=Figures)
     weeks: list[Week] = field(default_factory=list)
-
-    @property
-    def timezone_name(self) -> str:
-        return getattr(self.tz, "key", None) or str(self.tz)
-
-    @property
-    def last_day(self) -> date:
-        return self.end - timedelta(days=1)
 
 
 def group_label(group: str) -> str:
@@ -172,32 +164,15 @@ def satisfaction_report(*, start: date, end: date, group: str, tz: tzinfo) -> Re
 
 
 def _weeks(qs, *, start: date, end: date, tz: tzinfo) -> list[Week]:
-    mondays = []
-    monday = start - timedelta(days=start.weekday())
-    while monday < end:
-        mondays.append(monday)
-        monday += timedelta(days=7)
-    limits = [datetime.combine(m, time.min, tzinfo=tz) for m in mondays]
-
-    def number(low: int, high: int):
-        # A balanced tree of comparisons, no date function per row (see kizuna.sla.reports).
-        if low == high:
-            return Value(low)
-        middle = (low + high + 1) // 2
-        return Case(
-            When(created_at__lt=limits[middle], then=number(low, middle - 1)),
-            default=number(middle, high),
-            output_field=IntegerField(),
-        )
-
+    weeks = mondays(start, end)
     found = {
         item["week"]: _figures(item)
-        for item in qs.annotate(week=number(0, len(mondays) - 1))
+        for item in qs.annotate(week=week_number("created_at", weeks, tz))
         .values("week")
         .annotate(**_COUNTS)
         .order_by()
     }
-    return [Week(start=m, figures=found.get(i, Figures())) for i, m in enumerate(mondays)]
+    return [Week(start=m, figures=found.get(i, Figures())) for i, m in enumerate(weeks)]
 
 
 # --- CSV and charts --------------------------------------------------------------------------

@@ -147,6 +147,16 @@ def default_checkpoint():
     return t.replace(minute=(t.minute // 15) * 15, second=0, microsecond=0)
 
 
+def _answer(label) -> forms.CharField:
+    """One of P2's answers in the status form (required only when resolving, by the service)."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=workflow.MAX_ANSWER_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class StatusForm(_UniqueIds, forms.Form):
     id_prefix = "status"
     to_status = forms.ChoiceField(label=_("New status"))
@@ -177,35 +187,15 @@ class StatusForm(_UniqueIds, forms.Form):
         label=_("Send anyway, despite the errors above (recorded for your manager)"), required=False
     )
     # P2's answers, asked when resolving.
-    cause = forms.CharField(
-        label=_("What caused it"),
-        required=False,
-        max_length=workflow.MAX_ANSWER_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    done = forms.CharField(
-        label=_("What was done, and what remains"),
-        required=False,
-        max_length=workflow.MAX_ANSWER_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    cause = _answer(_("What caused it"))
+    done = _answer(_("What was done, and what remains"))
     fully_resolved = forms.ChoiceField(
         label=_("Is it fully resolved?"),
         required=False,
         choices=[("", "—"), *Resolved.choices],
     )
-    recurrence = forms.CharField(
-        label=_("Can it happen again, and how to avoid it"),
-        required=False,
-        max_length=workflow.MAX_ANSWER_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    further_help = forms.CharField(
-        label=_("Further help to offer (optional)"),
-        required=False,
-        max_length=workflow.MAX_ANSWER_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    recurrence = _answer(_("Can it happen again, and how to avoid it"))
+    further_help = _answer(_("Further help to offer (optional)"))
     letter = LetterChoiceField(
         label=_("Resolution letter"),
         queryset=None,

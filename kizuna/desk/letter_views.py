@@ -13,13 +13,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from kizuna.desk.composer import findings_context
 from kizuna.desk.views import manager_required
 from kizuna.letters import selectors, services
 from kizuna.letters.models import Letter, Purpose
 from kizuna.letters.variables import VARIABLES, sample_values
 from kizuna.lib.ids import parse_id
 from kizuna.replycheck import check
-from kizuna.standards import selectors as standard_selectors
 from kizuna.tickets.models import Language
 
 
@@ -61,12 +61,7 @@ def _preview(body: str, language: str, purpose: str) -> dict | None:
     letter = Letter(body=body, language=language, purpose=purpose)
     text = services.render(letter, sample_values(language))
     result = check(text, lang=language, audience="general", purpose=letter.check_purpose)
-    return {
-        "text": text,
-        "result": result,
-        "pieces": standard_selectors.highlight(text, result.findings),
-        "errors": sum(1 for f in result.findings if f.severity == "error"),
-    }
+    return {"text": text, **findings_context(text, result)}
 
 
 @manager_required

@@ -88,23 +88,9 @@ def sla_report(request):
         return render(request, "desk/sla_report.html", {"form": form}, status=400)
 
     if form.cleaned_data["format"] == "csv":
-        # A byte-order mark, so that spreadsheet programs read Japanese names as UTF-8.
-        response = HttpResponse(
-            "\ufeff" + reports.report_csv(report), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{reports.csv_filename(report)}"'
-        return response
+        return _csv_response(reports.report_csv(report), reports.csv_filename(report))
 
     charts = reports.report_charts(report)
-    params = request.GET.copy()
-    params.update(
-        {
-            "from": report.start.isoformat(),
-            "to": report.end.isoformat(),
-            "group": report.group,
-            "format": "csv",
-        }
-    )
     context = {
         "form": form,
         "report": report,
@@ -112,7 +98,7 @@ def sla_report(request):
         "sections": _sections(report, charts),
         "weeks_chart": reports.data_uri(charts["weeks"]),
         "weeks_title": reports.chart_titles()["weeks"],
-        "csv_query": params.urlencode(),
+        "csv_query": _csv_query(request, report),
     }
     return render(request, "desk/sla_report.html", context)
 
@@ -131,6 +117,20 @@ class SatisfactionForm(ReportForm):
         self.fields["to"].help_text = _(
             "Ratings given from the first day up to the day before this."
         )
+
+
+def _csv_query(request, report) -> str:
+    """The page's own query for its CSV download, with the dates and group it shows."""
+    params = request.GET.copy()
+    params.update(
+        {
+            "from": report.start.isoformat(),
+            "to": report.end.isoformat(),
+            "group": report.group,
+            "format": "csv",
+        }
+    )
+    return params.urlencode()
 
 
 def _csv_response(text: str, filename: str) -> HttpResponse:
@@ -162,15 +162,6 @@ def satisfaction_report(request):
         )
     charts = satisfaction_reports.report_charts(report)
     titles = satisfaction_reports.chart_titles()
-    params = request.GET.copy()
-    params.update(
-        {
-            "from": report.start.isoformat(),
-            "to": report.end.isoformat(),
-            "group": report.group,
-            "format": "csv",
-        }
-    )
     context = {
         "form": form,
         "report": report,
@@ -178,6 +169,6 @@ def satisfaction_report(request):
         "groups_chart": reports.data_uri(charts["groups"]),
         "weeks_chart": reports.data_uri(charts["weeks"]),
         "titles": titles,
-        "csv_query": params.urlencode(),
+        "csv_query": _csv_query(request, report),
     }
     return render(request, "desk/satisfaction_report.html", context)

@@ -129,16 +129,12 @@ class Week:
     figures: dict[str, Figures]
 
 
-@dataclass(frozen=True)
-class Report:
+class Period:
+    """What a report over [start, end) in a time zone says of its dates."""
+
     start: date
     end: date  # not included
-    group: str
     tz: tzinfo
-    now: datetime
-    rows: list[Row] = field(default_factory=list)
-    totals: dict[str, Figures] = field(default_factory=dict)
-    weeks: list[Week] = field(default_factory=list)
 
     @property
     def timezone_name(self) -> str:
@@ -147,6 +143,18 @@ class Report:
     @property
     def last_day(self) -> date:
         return self.end - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Report(Period):
+    start: date
+    end: date  # not included
+    group: str
+    tz: tzinfo
+    now: datetime
+    rows: list[Row] = field(default_factory=list)
+    totals: dict[str, Figures] = field(default_factory=dict)
+    weeks: list[Week] = field(default_factory=list)
 
 
 def group_label(group: str) -> str:
@@ -406,37 +414,50 @@ def sla_report(
     )
 
 
-def _weeks(qs, *, start: date, end: date, tz: tzinfo, counts: dict) -> list[Week]:
-    mondays = []
+def mondays(start: date, end: date) -> list[date]:
+    """The Mondays of the weeks that [start, end) touches (the first may be before start)."""
+    found = []
     monday = start - timedelta(days=start.weekday())
     while monday < end:
-        mondays.append(monday)
+        found.append(monday)
         monday += timedelta(days=7)
-    # The week's number from comparisons with its limits, worked out here in the viewer's
-    # zone, in a balanced tree (six comparisons a row for a year): no date function per row,
-    # which SQLite would run in Python.
-    limits = [datetime.combine(m, time.min, tzinfo=tz) for m in mondays]
+    return found
+
+
+def week_number(field: str, weeks: list[date], tz: tzinfo):
+    """An expression giving the number of the week (in `weeks`, Mondays in `tz`) that
+    `field` falls in. Comparisons with the weeks' limits, worked out here in the viewer's
+    zone, in a balanced tree (six comparisons a row for a year): no date function per row,
+    which SQLite would run in Python."""
+    limits = [datetime.combine(m, time.min, tzinfo=tz) for m in weeks]
 
     def number(low: int, high: int):
         if low == high:
             return Value(low)
         middle = (low + high + 1) // 2
         return Case(
-            When(due_at__lt=limits[middle], then=number(low, middle - 1)),
+            When(**{f"{field}__lt": limits[middle]}, then=number(low, middle - 1)),
             default=number(middle, high),
             output_field=IntegerField(),
         )
 
+    return number(0, len(weeks) - 1)
+
+
+def _weeks(qs, *, start: date, end: date, tz: tzinfo, counts: dict) -> list[Week]:
+    mondays_ = mondays(start, end)
     found: dict[int, dict[str, Figures]] = {}
     for item in (
-        qs.annotate(week=number(0, len(mondays) - 1)).values("week", "kind").annotate(**counts)
+        qs.annotate(week=week_number("due_at", mondays_, tz))
+        .values("week", "kind")
+        .annotate(**counts)
     ):
         found.setdefault(item["week"], {})[item["kind"]] = Figures(
             due=item["due"], met=item["met"], missed=item["missed"]
         )
     return [
         Week(start=m, figures={k: found.get(i, {}).get(k, Figures()) for k in KINDS})
-        for i, m in enumerate(mondays)
+        for i, m in enumerate(mondays_)
     ]
 
 

@@ -3,12 +3,12 @@ See docs/mood.md."""
 
 from __future__ import annotations
 
-import json
-import re
 import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kizuna.lib import cli
+from kizuna.lib.cli import read_text
 from kizuna.mood import REASONS, MoodResult, assess
 
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            text = _read(options["file"])
+            text = read_text(options["file"])
         except CommandError as e:
             self._fail(e)
         result = assess(text, lang=options["lang"])
@@ -46,33 +46,9 @@ class Command(BaseCommand):
         sys.exit(2)
 
 
-def _read(path: str) -> str:
-    try:
-        if path == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            with open(path, "rb") as f:
-                data = f.read()
-    except OSError as e:
-        raise CommandError(f"cannot read {path}: {e.strerror or e}") from e
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        name = "standard input" if path == "-" else path
-        raise CommandError(
-            f"{name} is not valid UTF-8 (byte {e.start}); convert it to UTF-8 first"
-        ) from e
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def json_text(result: MoodResult) -> str:
-    """The JSON of PRODUCT.md: {"mood", "cues": [{"text", "start", "end"}]}. A lone surrogate
-    (possible when the library is given one) is written as a \\u escape, so the output is
-    always valid UTF-8."""
-    out = json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
+    """The JSON of PRODUCT.md: {"mood", "cues": [{"text", "start", "end"}]}."""
+    return cli.json_text(result.to_dict(), indent=2)
 
 
 def format_text(text: str, result: MoodResult) -> str:

@@ -9,6 +9,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kizuna.lib.cli import json_text, read_text
 from kizuna.replycheck import check
 from kizuna.replycheck.findings import AUDIENCES, LANGUAGES, PURPOSES, Result
 
@@ -44,12 +45,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["jsonl"]:
             sys.exit(_batch(options, out=self.stdout))
-        text = _read(options["file"])
+        text = read_text(options["file"])
         result = check(
             text, lang=options["lang"], audience=options["audience"], purpose=options["purpose"]
         )
         if options["format"] == "json":
-            self.stdout.write(_json(result.to_dict(), indent=2))
+            self.stdout.write(json_text(result.to_dict(), indent=2))
         else:
             self.stdout.write(format_text(text, result, name=options["file"]))
         if result.has_errors:
@@ -115,39 +116,8 @@ def _batch(options, *, out) -> int:
             answer = {"id": ident, **result.to_dict()} if ident is not None else result.to_dict()
             if result.has_errors and status == 0:
                 status = 1
-        out.write(_json(answer))
+        out.write(json_text(answer))
     return status
-
-
-def _json(value, **kwargs) -> str:
-    """JSON in UTF-8 where it can be: a lone surrogate a draft held (from a JSON "\\ud800")
-    cannot be written as UTF-8, so such an answer is written with \\u escapes instead."""
-    text = json.dumps(value, ensure_ascii=False, **kwargs)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = json.dumps(value, **kwargs)
-    return text
-
-
-def _read(path: str) -> str:
-    try:
-        if path == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            with open(path, "rb") as f:
-                data = f.read()
-    except OSError as e:
-        raise CommandError(f"cannot read {path}: {e.strerror or e}", returncode=2) from e
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        name = "standard input" if path == "-" else path
-        raise CommandError(
-            f"{name} is not valid UTF-8 (byte {e.start}); convert it to UTF-8 first",
-            returncode=2,
-        ) from e
-    return text
 
 
 def format_text(text: str, result: Result, *, name: str = "-") -> str:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from kizuna.lib.cli import read_text
 from kizuna.sla.calendar import Calendar, CalendarError, time_zone
 from kizuna.sla.ledger import reading_calendar
 from kizuna.sla.promises import Promise, extract
@@ -55,7 +56,7 @@ class Command(BaseCommand):
         calendar = default_calendar()
         shown = shown or calendar.zone
         now = _parse_now(options["now"], shown) if options["now"] else timezone.now()
-        text = _read(options["file"])
+        text = read_text(options["file"])
         found = extract(text, now=now, calendar=calendar)
         if options["format"] == "json":
             data = {"promises": [_as_dict(p, shown) for p in found]}
@@ -86,24 +87,6 @@ def _parse_now(value: str, zone: ZoneInfo) -> datetime:
             f"--now: “{value}” is not an ISO 8601 date and time (e.g. 2026-11-20T10:00+09:00)"
         ) from None
     return now.replace(tzinfo=zone) if now.tzinfo is None else now
-
-
-def _read(path: str) -> str:
-    try:
-        if path == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            with open(path, "rb") as f:
-                data = f.read()
-    except OSError as e:
-        raise CommandError(f"cannot read {path}: {e.strerror or e}") from e
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        name = "standard input" if path == "-" else path
-        raise CommandError(
-            f"{name} is not valid UTF-8 (byte {e.start}); convert it to UTF-8 first"
-        ) from e
 
 
 def _as_dict(promise: Promise, zone: ZoneInfo) -> dict:
