@@ -48,6 +48,18 @@ class Draft:
         return analyse(self.masked)
 
     @cached_property
+    def lemma_text(self) -> tuple[str, list[int], list[Morpheme]]:
+        """The morphemes' dictionary forms, each followed by a space (whitespace left out),
+        with the position in that text where each kept morpheme starts."""
+        kept = [m for m in self.morphemes if m.lemma.strip()]
+        positions, parts, at = [], [], 0
+        for m in kept:
+            positions.append(at)
+            parts.append(m.lemma)
+            at += len(m.lemma) + 1
+        return " ".join(parts) + " ", positions, kept
+
+    @cached_property
     def paragraphs(self) -> list[Span]:
         return paragraphs(self.masked)
 
@@ -85,6 +97,8 @@ class Draft:
                 return self.paragraphs[i].start, self.paragraphs[i].end
             return 0, len(self.masked)
         i = self.sentence_index(offset)
+        if kind == "rest":
+            return self.sentences[i].start, len(self.masked)
         if kind == "neighbours":
             return self.sentences[max(i - 1, 0)].start, self.sentences[
                 min(i + 1, len(self.sentences) - 1)
@@ -223,6 +237,8 @@ def _structure(rule: Rule, draft: Draft) -> Iterator[Hit]:
     if body is None:
         return
     masked = draft.masked
+    if rule.when and not all(g.search(masked) for g in rule.when):
+        return
     if rule.window == "message":
         satisfied = all(g.search(masked) for g in rule.require)
     else:
@@ -334,6 +350,26 @@ def _attribution(rule: Rule, draft: Draft) -> Iterator[Hit]:
             break
 
 
+def _lemmas(rule: Rule, draft: Draft) -> Iterator[Hit]:
+    """Tokens matched over the dictionary forms; a hit spans the words it covers."""
+    if draft.lang != "ja":
+        return
+    text, positions, kept = draft.lemma_text
+    if not kept:
+        return
+    unless = _SpanIndex(rule.unless.spans_by_pattern(draft.masked)) if rule.unless else None
+    for pattern in rule.lemma_tokens:
+        for m in pattern.finditer(text):
+            if m.end() == m.start():
+                continue
+            first = bisect.bisect_right(positions, m.start()) - 1
+            last = bisect.bisect_right(positions, m.end() - 2) - 1
+            start, end = kept[first].start, kept[last].end
+            if unless is not None and unless.any_within(*draft.window(start, rule.window)):
+                continue
+            yield start, end, {}
+
+
 _KINDS = {
     "existence": _phrases,
     "pattern": _phrases,
@@ -342,4 +378,5 @@ _KINDS = {
     "readability": _readability,
     "jargon": _jargon,
     "attribution": _attribution,
+    "lemmas": _lemmas,
 }

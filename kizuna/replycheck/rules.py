@@ -13,6 +13,9 @@ A pack is `rules/<lang>.yaml` with `lang`, optional `defs` (named regex fragment
                 of reporting in the same sentence (P1);
 - readability   sentences longer than `max[audience]` (characters in ja, words in en);
 - jargon        terms from the bilingual glossary, unless explained nearby (P6);
+- lemmas        Japanese, read through the analyser: each token is a regular expression over
+                the sentence's dictionary forms, each followed by one space ("出来る ます ず "
+                is できません, できませんでした …), so one token covers every inflection;
 - attribution   who a sentence says is at fault (Japanese, through the analyser): a word for
                 the customer's side (`who`) with a fault word among the sentence's dictionary
                 forms (`faults`, or `denied`: a word that only counts negated, 正しくない), unless
@@ -21,6 +24,9 @@ A pack is `rules/<lang>.yaml` with `lang`, optional `defs` (named regex fragment
 
 A pack may be split: `rules/<lang>.yaml` and any `rules/<lang>.<name>.yaml` beside it, whose
 rules use the main pack's `defs`.
+
+In English packs, a lower-case word in single braces (`{cause}`, `{be}`) stands for every
+form of that word (caused, causes, causing; is, was, were …), from lemminflect's tables.
 
 Every token is a regular expression. Tokens starting or ending with a Latin letter or digit
 get ASCII word boundaries (never `\\b`: in Unicode regexes kana count as word characters, so
@@ -37,6 +43,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
+from lemminflect import getAllInflections
 
 from kizuna.replycheck.findings import AUDIENCES, CATEGORIES, LANGUAGES, PURPOSES, SEVERITIES
 
@@ -49,8 +56,10 @@ KINDS = (
     "readability",
     "jargon",
     "attribution",
+    "lemmas",
 )
-WINDOWS = ("sentence", "neighbours", "paragraph", "message")
+# "rest": from the sentence's start to the end of the message (what follows a refusal).
+WINDOWS = ("sentence", "neighbours", "rest", "paragraph", "message")
 POSITIONS = ("anywhere", "sentence-start")
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -87,6 +96,8 @@ class Rule:
     position: str = "anywhere"
     swaps: list = field(default_factory=list)
     require: list = field(default_factory=list)
+    # structure: the requirements only apply to a message in which all of these match.
+    when: list = field(default_factory=list)
     maximum: dict = field(default_factory=dict)
     glossary: dict = field(default_factory=dict)
     explained_after: Tokens | None = None
@@ -97,6 +108,8 @@ class Rule:
     unless_who: Tokens | None = None
     faults: re.Pattern | None = None
     denied: re.Pattern | None = None
+    # lemmas: regexes over the space-joined dictionary forms.
+    lemma_tokens: list = field(default_factory=list)
 
     def applies_to(self, purpose: str) -> bool:
         return not self.purposes or purpose in self.purposes
@@ -348,11 +361,28 @@ def load_glossary(name: str, lang: str) -> tuple[tuple[GlossaryTerm, Tokens], ..
     return tuple(terms)
 
 
-def _expand(pattern: str, defs: dict, where: str) -> str:
+def _expand(pattern: str, defs: dict, where: str, lang: str = "") -> str:
     def repl(m: re.Match) -> str:
         return "(?:" + "|".join(_definition(m.group(1), defs, where)) + ")"
 
-    return re.sub(r"\{\{(\w[\w-]*)\}\}", repl, str(pattern))
+    expanded = re.sub(r"\{\{(\w[\w-]*)\}\}", repl, str(pattern))
+    if lang == "en":
+        expanded = _WORD_FORMS.sub(lambda m: _forms_regex(m.group(1)), expanded)
+    return expanded
+
+
+# `{cause}`: a lower-case word alone in single braces (never a quantifier such as `{0,3}`).
+_WORD_FORMS = re.compile(r"(?<![{\\])\{([a-z]+)\}(?!\})")
+
+
+@cache
+def _forms_regex(word: str) -> str:
+    forms = {word}
+    for spellings in getAllInflections(word).values():
+        forms.update(spellings)
+    # Longest first, so "causes" is not cut to "cause". Contractions ("it's") attach to the
+    # word before and are written out in the rule.
+    return "(?:" + "|".join(re.escape(f) for f in sorted(forms, key=lambda f: (-len(f), f))) + ")"
 
 
 def _definition(name: str, defs: dict, where: str) -> list[str]:
@@ -362,16 +392,16 @@ def _definition(name: str, defs: dict, where: str) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def _expand_tokens(tokens: list, defs: dict, where: str) -> list[str]:
+def _expand_tokens(tokens: list, defs: dict, where: str, lang: str = "") -> list[str]:
     """A token that is just `{{name}}` becomes the definition's alternatives, kept as separate
     regexes (faster than one alternation); other tokens get definitions inlined."""
     out = []
     for token in tokens:
         whole = re.fullmatch(r"\{\{(\w[\w-]*)\}\}", str(token))
         if whole:
-            out += [_expand(t, defs, where) for t in _definition(whole.group(1), defs, where)]
+            out += [_expand(t, defs, where, lang) for t in _definition(whole.group(1), defs, where)]
         else:
-            out.append(_expand(token, defs, where))
+            out.append(_expand(token, defs, where, lang))
     return out
 
 
@@ -404,7 +434,7 @@ def _compile_rule(raw: dict, *, lang: str, defs: dict, source: str) -> Rule:
         if not items:
             return None
         try:
-            return token_regex(_expand_tokens(items, defs, where), ignore_case=ignore_case)
+            return token_regex(_expand_tokens(items, defs, where, lang), ignore_case=ignore_case)
         except re.error as e:
             raise RulePackError(f"{where}: bad regular expression in '{key}': {e}") from e
 
@@ -428,14 +458,14 @@ def _compile_rule(raw: dict, *, lang: str, defs: dict, source: str) -> Rule:
     )
     _check_choice(where, "window", rule.window, WINDOWS)
     _check_choice(where, "position", rule.position, POSITIONS)
-    if rule.kind in ("existence", "pattern") and rule.tokens is None:
+    if rule.kind in ("existence", "pattern", "lemmas") and rule.tokens is None:
         raise RulePackError(f"{where}: '{rule.kind}' needs tokens")
     if rule.kind == "substitution":
         swap = raw.get("swap") or {}
         if not swap:
             raise RulePackError(f"{where}: 'substitution' needs swap")
         rule.swaps = [
-            (token_regex([_expand(k, defs, where)], ignore_case=ignore_case), v)
+            (token_regex([_expand(k, defs, where, lang)], ignore_case=ignore_case), v)
             for k, v in swap.items()
         ]
     if rule.kind == "structure":
@@ -444,7 +474,15 @@ def _compile_rule(raw: dict, *, lang: str, defs: dict, source: str) -> Rule:
         if not groups:
             raise RulePackError(f"{where}: 'structure' needs require")
         rule.require = [
-            token_regex(_expand_tokens(g, defs, where), ignore_case=ignore_case) for g in groups
+            token_regex(_expand_tokens(g, defs, where, lang), ignore_case=ignore_case)
+            for g in groups
+        ]
+        rule.when = [
+            token_regex(
+                _expand_tokens(g if isinstance(g, list) else [g], defs, where, lang),
+                ignore_case=ignore_case,
+            )
+            for g in raw.get("when") or []
         ]
         if rule.window not in ("message", "sentence"):
             raise RulePackError(f"{where}: 'structure' window is message or sentence")
@@ -455,6 +493,10 @@ def _compile_rule(raw: dict, *, lang: str, defs: dict, source: str) -> Rule:
         rule.explained_after = compile_list("explained_after")
         rule.explained_before = compile_list("explained_before")
         load_glossary(rule.glossary["file"], lang)  # fail at load time, not on first use
+    if rule.kind == "lemmas":
+        if lang != "ja":
+            raise RulePackError(f"{where}: 'lemmas' reads Japanese dictionary forms only")
+        rule.lemma_tokens = _lemma_tokens(raw["tokens"], defs, where)
     if rule.kind == "attribution":
         rule.who = compile_list("who")
         rule.unless_who = compile_list("unless_who")
@@ -463,6 +505,19 @@ def _compile_rule(raw: dict, *, lang: str, defs: dict, source: str) -> Rule:
         if rule.who is None or (rule.faults is None and rule.denied is None):
             raise RulePackError(f"{where}: 'attribution' needs who and faults or denied")
     return rule
+
+
+def _lemma_tokens(items, defs: dict, where: str) -> list[re.Pattern]:
+    """Regexes over dictionary forms joined by spaces: each must start at a form and end
+    after one (a space is appended when the token does not end with one)."""
+    out = []
+    for token in _expand_tokens(items, defs, where):
+        source = token if token.endswith(" ") else token + " "
+        try:
+            out.append(re.compile(f"(?:(?<= )|^)(?:{source})", re.MULTILINE))
+        except re.error as e:
+            raise RulePackError(f"{where}: bad regular expression in 'tokens': {e}") from e
+    return out
 
 
 def _lemma_regex(items, where: str) -> re.Pattern | None:
