@@ -97,6 +97,8 @@ class Draft:
                 return self.paragraphs[i].start, self.paragraphs[i].end
             return 0, len(self.masked)
         i = self.sentence_index(offset)
+        if kind == "opening":
+            return self.sentences[0].start, self.sentences[min(3, len(self.sentences) - 1)].end
         if kind == "rest":
             return self.sentences[i].start, len(self.masked)
         if kind == "neighbours":
@@ -241,6 +243,9 @@ def _structure(rule: Rule, draft: Draft) -> Iterator[Hit]:
         return
     if rule.window == "message":
         satisfied = all(g.search(masked) for g in rule.require)
+    elif rule.window == "opening":
+        lo, hi = draft.window(body.start, "opening")
+        satisfied = all(g.search(masked, lo, hi) for g in rule.require)
     else:
         satisfied = any(
             all(g.search(masked, s.start, s.end) for g in rule.require) for s in draft.sentences
@@ -350,6 +355,26 @@ def _attribution(rule: Rule, draft: Draft) -> Iterator[Hit]:
             break
 
 
+def _options(rule: Rule, draft: Draft) -> Iterator[Hit]:
+    """Each offered choice that says nothing of what it costs or risks. A choice is the
+    text from one item marker to the next (or to its paragraph's end); fewer than two items
+    is not a choice."""
+    masked = draft.masked
+    if not all(g.search(masked) for g in rule.when):
+        return
+    starts = [start for start, _ in rule.item.finditer(masked)]
+    if len(starts) < 2:
+        return
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(masked)
+        paragraph_end = masked.find("\n\n", start)
+        if paragraph_end != -1:
+            end = min(end, paragraph_end)
+        if not any(g.search(masked, start, end) for g in rule.require):
+            piece = masked[start:end].rstrip()
+            yield start, start + len(piece), {}
+
+
 def _lemmas(rule: Rule, draft: Draft) -> Iterator[Hit]:
     """Tokens matched over the dictionary forms; a hit spans the words it covers."""
     if draft.lang != "ja":
@@ -379,4 +404,5 @@ _KINDS = {
     "jargon": _jargon,
     "attribution": _attribution,
     "lemmas": _lemmas,
+    "options": _options,
 }

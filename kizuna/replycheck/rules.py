@@ -16,6 +16,8 @@ A pack is `rules/<lang>.yaml` with `lang`, optional `defs` (named regex fragment
 - lemmas        Japanese, read through the analyser: each token is a regular expression over
                 the sentence's dictionary forms, each followed by one space ("出来る ます ず "
                 is できません, できませんでした …), so one token covers every inflection;
+- options       a message offering choices (`when`) lists them as items (`item`: "1.", "A:",
+                "・", "Option B"); each item must say what it costs or risks (`require`), P4;
 - attribution   who a sentence says is at fault (Japanese, through the analyser): a word for
                 the customer's side (`who`) with a fault word among the sentence's dictionary
                 forms (`faults`, or `denied`: a word that only counts negated, 正しくない), unless
@@ -57,9 +59,12 @@ KINDS = (
     "jargon",
     "attribution",
     "lemmas",
+    "options",
 )
-# "rest": from the sentence's start to the end of the message (what follows a refusal).
-WINDOWS = ("sentence", "neighbours", "rest", "paragraph", "message")
+# "rest": from the sentence's start to the end of the message (what follows a refusal);
+# "opening": the first four sentences, where a salutation and greeting may come before the
+# point (structure rules: bad news comes first).
+WINDOWS = ("sentence", "neighbours", "rest", "opening", "paragraph", "message")
 POSITIONS = ("anywhere", "sentence-start")
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -108,6 +113,8 @@ class Rule:
     unless_who: Tokens | None = None
     faults: re.Pattern | None = None
     denied: re.Pattern | None = None
+    # options: what starts one offered choice (a list marker, "Option B").
+    item: Tokens | None = None
     # lemmas: regexes over the space-joined dictionary forms.
     lemma_tokens: list = field(default_factory=list)
 
@@ -484,8 +491,14 @@ def _compile_rule(raw: dict, *, lang: str, defs: dict, source: str) -> Rule:
             )
             for g in raw.get("when") or []
         ]
-        if rule.window not in ("message", "sentence"):
-            raise RulePackError(f"{where}: 'structure' window is message or sentence")
+        if rule.window not in ("message", "sentence", "opening"):
+            raise RulePackError(f"{where}: 'structure' window is message, sentence or opening")
+    if rule.kind == "options":
+        rule.item = compile_list("item")
+        rule.require = [compile_list("require")]
+        rule.when = [compile_list("when")]
+        if rule.item is None or None in rule.require or None in rule.when:
+            raise RulePackError(f"{where}: 'options' needs item, when and require")
     if rule.kind == "readability":
         rule.maximum = {a: int(raw["max"][a]) for a in AUDIENCES}
     if rule.kind == "jargon":
