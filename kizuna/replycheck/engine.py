@@ -19,7 +19,7 @@ from kizuna.replycheck.findings import (
     Result,
 )
 from kizuna.replycheck.language import detect_language
-from kizuna.replycheck.rules import Rule, load_glossary, load_pack
+from kizuna.replycheck.rules import Rule, glossary_candidates, load_glossary, load_pack
 from kizuna.replycheck.segments import mask_unchecked
 from kizuna.replycheck.sentences import Span, paragraphs, sentences
 
@@ -194,6 +194,9 @@ _WORD = re.compile(r"[A-Za-z0-9](?:[\w'’-]|[.,](?=\d))*")
 
 def _phrases(rule: Rule, draft: Draft) -> Iterator[Hit]:
     masked = draft.masked
+    hits = rule.tokens.finditer(masked)
+    if not hits:  # most rules find nothing: skip looking for their exceptions at all
+        return
     # Exceptions come back non-overlapping and ordered, so each hit needs one look at the
     # exception starting before its end (by bisection), not a scan of all of them.
     excluded = rule.exceptions.finditer(masked) if rule.exceptions else []
@@ -202,7 +205,7 @@ def _phrases(rule: Rule, draft: Draft) -> Iterator[Hit]:
     # lies inside its window. Searching the window per hit is quadratic when a long draft
     # repeats a phrase in one long sentence or message.
     unless = _SpanIndex(rule.unless.spans_by_pattern(masked)) if rule.unless else None
-    for start, end in rule.tokens.finditer(masked):
+    for start, end in hits:
         i = bisect.bisect_left(excluded_starts, end) - 1
         if i >= 0 and excluded[i][1] > start:
             continue
@@ -271,7 +274,9 @@ def _jargon(rule: Rule, draft: Draft) -> Iterator[Hit]:
     """The first unexplained use of each glossary term, unless it is explained somewhere."""
     masked = draft.masked
     after, before = rule.explained_after, rule.explained_before
-    for term, tokens in load_glossary(rule.glossary["file"], draft.lang):
+    glossary = load_glossary(rule.glossary["file"], draft.lang)
+    for n in glossary_candidates(rule.glossary["file"], draft.lang, masked):
+        term, tokens = glossary[n]
         first = None
         for start, end in tokens.finditer(masked):
             if (after and _explained_after(after, masked, end)) or (
@@ -382,7 +387,7 @@ def _lemmas(rule: Rule, draft: Draft) -> Iterator[Hit]:
     text, positions, kept = draft.lemma_text
     if not kept:
         return
-    unless = _SpanIndex(rule.unless.spans_by_pattern(draft.masked)) if rule.unless else None
+    unless = None
     for pattern in rule.lemma_tokens:
         for m in pattern.finditer(text):
             if m.end() == m.start():
@@ -390,8 +395,11 @@ def _lemmas(rule: Rule, draft: Draft) -> Iterator[Hit]:
             first = bisect.bisect_right(positions, m.start()) - 1
             last = bisect.bisect_right(positions, m.end() - 2) - 1
             start, end = kept[first].start, kept[last].end
-            if unless is not None and unless.any_within(*draft.window(start, rule.window)):
-                continue
+            if rule.unless is not None:
+                if unless is None:  # looked for only once something matched
+                    unless = _SpanIndex(rule.unless.spans_by_pattern(draft.masked))
+                if unless.any_within(*draft.window(start, rule.window)):
+                    continue
             yield start, end, {}
 
 

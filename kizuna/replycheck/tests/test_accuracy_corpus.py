@@ -11,7 +11,6 @@ import pytest
 from kizuna.replycheck.accuracy import CORPUS_DIR, FILES, SPLITS, evaluate, flagged, load
 from kizuna.replycheck.findings import CATEGORIES, LANGUAGES
 
-
 MIN_RECALL = 0.85
 MAX_FALSE_FLAG_RATE = 0.05
 
