@@ -143,8 +143,34 @@ def check(
             if key not in findings:
                 level = values.pop("severity", severity)
                 findings[key] = _finding(rule, level, draft, start, end, values)
-    ordered = sorted(findings.values(), key=lambda f: (f.start, SEVERITY_ORDER[f.severity], f.rule))
+    ordered = sorted(
+        _one_per_place(findings.values(), whole=draft.body),
+        key=lambda f: (f.start, SEVERITY_ORDER[f.severity], f.rule),
+    )
     return Result(lang=lang, findings=ordered)
+
+
+def _one_per_place(findings, whole: Span | None) -> list[Finding]:
+    """Two rules of one category that flag overlapping words are one problem to the reader:
+    keep the more severe finding, then the longer. Findings about the whole message (a
+    missing checkpoint) are kept apart from those about words in it."""
+    kept: list[Finding] = []
+    # Per category, the kept spans: they never overlap, so sorted by start their ends rise
+    # too, and a new span need only be compared with its two neighbours.
+    taken: dict[str, tuple[list[int], list[int]]] = {}
+    rank = sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.start - f.end, f.rule))
+    for f in rank:
+        if whole is not None and (f.start, f.end) == (whole.start, whole.end):
+            kept.append(f)
+            continue
+        starts, ends = taken.setdefault(f.category, ([], []))
+        i = bisect.bisect_right(starts, f.start)
+        if (i > 0 and ends[i - 1] > f.start) or (i < len(starts) and starts[i] < f.end):
+            continue
+        starts.insert(i, f.start)
+        ends.insert(i, f.end)
+        kept.append(f)
+    return kept
 
 
 def _validate(name: str, value, allowed) -> None:

@@ -62,8 +62,8 @@ def test_findings_appear_while_typing_and_sending_needs_an_override(browser, liv
             "en",
             "alice",
             "The problem is caused by your own configuration.",
-            "en.blame.your-side-at-fault",
-            "caused by your own configuration",
+            "en.blame.your-side-caused-it",
+            "is caused by your own configuration",
         ),
     ],
 )
