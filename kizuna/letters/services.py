@@ -3,7 +3,6 @@ set, and rendering one for a ticket (see docs/letters.md)."""
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from importlib import resources
 
@@ -16,12 +15,11 @@ from kizuna.letters import sandbox
 from kizuna.letters.models import Letter, Purpose
 from kizuna.letters.variables import VARIABLES
 from kizuna.lib.text import is_blank, text_problem
+from kizuna.replycheck.segments import BLANK
 from kizuna.tickets.models import Language
 from kizuna.tickets.workflow import TicketError
 
 MAX_LETTER_CHARS = 20_000
-# A blank the agent must fill before sending: [[what was done]].
-BLANK_RE = re.compile(r"\[\[[^\[\]\n]{0,200}\]\]")
 
 
 class LetterError(TicketError):
@@ -34,7 +32,7 @@ class LetterError(TicketError):
 
 def blanks(text: str) -> list[str]:
     """The unfilled blanks in a message made from a letter."""
-    return BLANK_RE.findall(text or "")
+    return BLANK.findall(text or "")
 
 
 @cache

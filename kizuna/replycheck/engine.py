@@ -20,7 +20,7 @@ from kizuna.replycheck.findings import (
 )
 from kizuna.replycheck.language import detect_language
 from kizuna.replycheck.rules import Rule, glossary_candidates, load_glossary, load_pack
-from kizuna.replycheck.segments import mask_unchecked
+from kizuna.replycheck.segments import BLANK, mask_unchecked
 from kizuna.replycheck.sentences import Span, paragraphs, sentences
 
 
@@ -128,37 +128,50 @@ def check(
         lang = detect_language(masked)
     draft = Draft(text=text, masked=masked, lang=lang, audience=audience)
     findings: dict[tuple, Finding] = {}
+    # Rules the team's standard switched off or re-graded speak for the words they flag: a
+    # sibling rule of the same category does not report those words again at its own
+    # severity. So switched-off rules still run; their findings only hold their place.
+    decided: set[int] = set()
+    silenced: set[int] = set()
     for rule in load_pack(lang):
         if not rule.applies_to(purpose):
             continue
-        severity = rule.severity_for(audience)
         override = overrides.get(rule.id, {})
-        if override.get("enabled") is False:
-            continue
-        severity = override.get("severity", severity)
+        severity = override.get("severity", rule.severity_for(audience))
         if severity is None:
             continue
+        off = override.get("enabled") is False
         for start, end, values in _KINDS[rule.kind](rule, draft):
             key = (rule.id, start, end)
             if key not in findings:
                 level = values.pop("severity", severity)
-                findings[key] = _finding(rule, level, draft, start, end, values)
+                finding = _finding(rule, level, draft, start, end, values)
+                findings[key] = finding
+                if override:
+                    decided.add(id(finding))
+                if off:
+                    silenced.add(id(finding))
+    kept = _one_per_place(findings.values(), whole=draft.body, first=decided)
     ordered = sorted(
-        _one_per_place(findings.values(), whole=draft.body),
+        (f for f in kept if id(f) not in silenced),
         key=lambda f: (f.start, SEVERITY_ORDER[f.severity], f.rule),
     )
     return Result(lang=lang, findings=ordered)
 
 
-def _one_per_place(findings, whole: Span | None) -> list[Finding]:
+def _one_per_place(findings, whole: Span | None, first: set[int] = frozenset()) -> list[Finding]:
     """Two rules of one category that flag overlapping words are one problem to the reader:
-    keep the more severe finding, then the longer. Findings about the whole message (a
-    missing checkpoint) are kept apart from those about words in it."""
+    keep the finding of a rule the team's standard decided on, then the more severe, then the
+    longer. Findings about the whole message (a missing checkpoint) are kept apart from those
+    about words in it."""
     kept: list[Finding] = []
     # Per category, the kept spans: they never overlap, so sorted by start their ends rise
     # too, and a new span need only be compared with its two neighbours.
     taken: dict[str, tuple[list[int], list[int]]] = {}
-    rank = sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.start - f.end, f.rule))
+    rank = sorted(
+        findings,
+        key=lambda f: (id(f) not in first, SEVERITY_ORDER[f.severity], f.start - f.end, f.rule),
+    )
     for f in rank:
         if whole is not None and (f.start, f.end) == (whole.start, whole.end):
             kept.append(f)
@@ -270,13 +283,17 @@ def _structure(rule: Rule, draft: Draft) -> Iterator[Hit]:
     masked = draft.masked
     if rule.when and not all(g.search(masked) for g in rule.when):
         return
+    # A letter's blank ([[the plan]]) is text the agent has yet to write: what it will say is
+    # not judged now, and sending is refused until it is filled and checked again.
     if rule.window == "message":
-        satisfied = all(g.search(masked) for g in rule.require)
+        satisfied = BLANK.search(masked) or all(g.search(masked) for g in rule.require)
     elif rule.window == "opening":
         lo, hi = draft.window(body.start, "opening")
-        satisfied = all(g.search(masked, lo, hi) for g in rule.require)
+        satisfied = BLANK.search(masked, lo, hi) or all(
+            g.search(masked, lo, hi) for g in rule.require
+        )
     else:
-        satisfied = any(
+        satisfied = BLANK.search(masked) or any(
             all(g.search(masked, s.start, s.end) for g in rule.require) for s in draft.sentences
         )
     if satisfied or (rule.unless and rule.unless.search(masked)):

@@ -373,9 +373,11 @@ def load_glossary(name: str, lang: str) -> tuple[tuple[GlossaryTerm, Tokens], ..
         if not words:
             continue
         case_sensitive = entry.get("case_sensitive", all(w.isupper() for w in words))
-        term = GlossaryTerm(
-            id=entry["id"], plain=entry["plain"][lang], common=bool(entry.get("common", False))
-        )
+        # `common: true`, or the languages in which the term is common (`common: [en]`:
+        # "mailbox quota" is everyday English, クォータ is not everyday Japanese).
+        common = entry.get("common", False)
+        common = lang in common if isinstance(common, list) else bool(common)
+        term = GlossaryTerm(id=entry["id"], plain=entry["plain"][lang], common=common)
         terms.append((term, token_regex(words, ignore_case=not case_sensitive)))
     return tuple(terms)
 

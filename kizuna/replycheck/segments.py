@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+# A blank of a sample letter that the agent fills before sending: [[what was done]].
+BLANK = re.compile(r"\[\[[^\[\]\n]{0,200}\]\]")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _QUOTED_LINE = re.compile(r"^\s*[>＞]")
 _QUOTE_HEADER = re.compile(

@@ -92,7 +92,7 @@ class PromiseReviewTests(BaseTestCase):
     def test_words_changed_after_the_review_show_the_promises_again(self):
         first = self.client.post(self.url, {"body": BODY}).content.decode()
         [(text, due)] = self.shown(first)
-        changed = "ログを確認しております。本日17時までにご報告いたします。"
+        changed = "ログを確認しております。明後日17時までにご報告いたします。"
         r = self.client.post(
             self.url,
             {
@@ -106,7 +106,7 @@ class PromiseReviewTests(BaseTestCase):
         self.assertEqual(r.status_code, 400)
         self.assertIn("check the promises again", r.content.decode())
         [(text, _due)] = self.shown(r.content.decode())
-        self.assertEqual(text, "本日17時までに")
+        self.assertEqual(text, "明後日17時までに")
         self.assertFalse(self.sent().exists())
 
     def test_a_corrected_time_in_the_past_or_unreadable_is_refused(self):

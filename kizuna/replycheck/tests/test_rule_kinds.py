@@ -89,3 +89,33 @@ def test_overlapping_findings_of_one_category_are_reported_once():
     assert len(blame) == 1
     assert blame[0].severity == "error"
     assert "caused by your own configuration" in blame[0].text
+
+
+BLAMING = "これはお客様の操作ミスです。設定を元に戻しました。"
+
+
+def blame(overrides=None) -> list[tuple[str, str]]:
+    result = check(BLAMING, lang="ja", overrides=overrides)
+    return [(f.rule, f.severity) for f in result.findings if f.category == "blame"]
+
+
+def test_a_rule_the_team_switched_off_is_not_reported_again_by_a_sibling():
+    assert blame() == [("ja.blame.customer-mistake", "error")]
+    assert blame({"ja.blame.customer-mistake": {"enabled": False}}) == []
+
+
+def test_a_rule_the_team_lowered_reports_its_words_at_the_lowered_severity():
+    lowered = {"ja.blame.customer-mistake": {"severity": "warning"}}
+    assert blame(lowered) == [("ja.blame.customer-mistake", "warning")]
+
+
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("I am sorry: the disk could not be recovered. We will restore the backup.", True),
+        ("I am sorry: the disk could not be recovered. We will restore it by [[when]].", False),
+    ],
+)
+def test_a_letter_blank_is_not_judged_before_the_agent_fills_it(text, flagged):
+    result = check(text, lang="en", purpose="bad-news")
+    assert any(f.rule == "en.bad-news.no-time" for f in result.findings) is flagged
