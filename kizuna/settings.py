@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "kizuna.lib.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After the language is chosen (its refusal is translated), before anything reads a body.
+    "kizuna.lib.upload_limit.UploadLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -203,6 +205,9 @@ KIZUNA_MAX_DRAFT_CHARS = envint("KIZUNA_MAX_DRAFT_CHARS", 50_000)
 # attachment of the largest allowed size, and then some.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2 * 1024 * 1024, KIZUNA_MAX_ATTACHMENT_BYTES * 2)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# One request with all its files (a portal or desk reply with attachments). Larger requests
+# are refused on their Content-Length, before the body is read (kizuna.lib.uploads).
+KIZUNA_MAX_UPLOAD_BYTES = envint("KIZUNA_MAX_UPLOAD_BYTES", KIZUNA_MAX_ATTACHMENT_BYTES * 3)
 
 # --- Mail -----------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = envstr("KIZUNA_FROM_EMAIL", "support@kizuna.example")

@@ -4,13 +4,28 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.utils.translation import gettext as _
 
+from kizuna.lib.upload_limit import file_too_large_message, too_large_message
 from kizuna.tickets.services import IncomingFile
 
 
 class MultipleFileInput(forms.ClearableFileInput):
+    """Carries the limits and their refusals, so that kizuna.js checks the chosen files
+    before anything is uploaded and says what the server would say."""
+
     allow_multiple_selected = True
+
+    def get_context(self, name, value, attrs):
+        per_file = settings.KIZUNA_MAX_ATTACHMENT_BYTES
+        total = settings.KIZUNA_MAX_UPLOAD_BYTES
+        attrs = {
+            **(attrs or {}),
+            "data-max-file-bytes": per_file,
+            "data-max-total-bytes": total,
+            "data-file-too-large": file_too_large_message("{name}", "{size}", per_file),
+            "data-total-too-large": too_large_message("{size}", total),
+        }
+        return super().get_context(name, value, attrs)
 
 
 class MultipleFileField(forms.FileField):
@@ -28,15 +43,7 @@ class MultipleFileField(forms.FileField):
         too_big = [f for f in cleaned if f.size > limit]
         if too_big:
             raise forms.ValidationError(
-                [
-                    _("“%(name)s” is %(size)s MB; attachments may be at most %(limit)s MB each.")
-                    % {
-                        "name": f.name,
-                        "size": f"{f.size / 1048576:.1f}",
-                        "limit": f"{limit / 1048576:.0f}",
-                    }
-                    for f in too_big
-                ]
+                [file_too_large_message(f.name, f.size, limit) for f in too_big]
             )
         return [f for f in cleaned if f]
 

@@ -72,6 +72,78 @@
       syncFiltered();
     }
   });
+  // <input type="file" data-max-file-bytes data-max-total-bytes>: the chosen files are checked
+  // against the attachment limits before anything is uploaded; the refusal is the server's own
+  // wording (carried in data-file-too-large / data-total-too-large), shown under the field, and
+  // the form will not submit until the choice fits.
+  function megabytes(size, decimals) {
+    var text = (size / 1048576).toFixed(1);
+    return decimals ? text : text.replace(/\.0$/, "");
+  }
+  function uploadProblems(form) {
+    var problems = [];
+    var total = 0;
+    var limitTotal = 0;
+    var totalMessage = "";
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=file][data-max-file-bytes]"), function (input) {
+      var limit = Number(input.getAttribute("data-max-file-bytes"));
+      limitTotal = Number(input.getAttribute("data-max-total-bytes"));
+      totalMessage = input.getAttribute("data-total-too-large");
+      Array.prototype.forEach.call(input.files || [], function (file) {
+        total += file.size;
+        if (file.size > limit) {
+          problems.push({
+            input: input,
+            text: input
+              .getAttribute("data-file-too-large")
+              .replace("{name}", file.name)
+              .replace("{size}", megabytes(file.size, true)),
+          });
+        }
+      });
+    });
+    if (limitTotal && total > limitTotal) {
+      var last = form.querySelector("input[type=file][data-max-file-bytes]");
+      problems.push({ input: last, text: totalMessage.replace("{size}", megabytes(total, false)) });
+    }
+    return problems;
+  }
+  function showUploadProblems(form) {
+    var problems = uploadProblems(form);
+    form.querySelectorAll("[data-upload-problem]").forEach(function (old) {
+      old.remove();
+    });
+    form.querySelectorAll("input[type=file][data-max-file-bytes]").forEach(function (input) {
+      var own = problems.filter(function (p) {
+        return p.input === input;
+      });
+      input.setCustomValidity(own.map(function (p) { return p.text; }).join(" "));
+      own.forEach(function (p) {
+        var note = document.createElement("p");
+        note.className = "error";
+        note.setAttribute("role", "alert");
+        note.setAttribute("data-upload-problem", "");
+        note.textContent = p.text;
+        input.insertAdjacentElement("afterend", note);
+      });
+    });
+    return problems.length === 0;
+  }
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input instanceof HTMLInputElement && input.type === "file" && input.form &&
+        input.hasAttribute("data-max-file-bytes")) {
+      showUploadProblems(input.form);
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form instanceof HTMLFormElement && form.querySelector("input[type=file][data-max-file-bytes]") &&
+        !showUploadProblems(form)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
   function syncAll() {
     syncShown();
     syncFiltered();
