@@ -14,6 +14,7 @@ from kizuna.letters import selectors as letter_selectors
 from kizuna.letters.models import Purpose
 from kizuna.lib import timefmt
 from kizuna.lib.ids import parse_id
+from kizuna.lib.names import person_name
 from kizuna.lib.uploads import MultipleFileField
 from kizuna.sla.calendar import CalendarError, parse_ranges
 from kizuna.sla.services import MAX_TARGET
@@ -237,9 +238,16 @@ class IdChoiceField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
+class PersonChoiceField(IdChoiceField):
+    """An agent, shown by full name (佐藤 健, Alice Morgan) rather than sign-in name."""
+
+    def label_from_instance(self, obj):
+        return person_name(obj)
+
+
 class AssignForm(_UniqueIds, forms.Form):
     id_prefix = "assign"
-    assignee = IdChoiceField(
+    assignee = PersonChoiceField(
         label=_("Assignee"), queryset=None, required=False, empty_label=_("Nobody")
     )
     team = IdChoiceField(
@@ -252,7 +260,7 @@ class AssignForm(_UniqueIds, forms.Form):
         User = get_user_model()
         self.fields["assignee"].queryset = User.objects.filter(
             is_active=True, agent_profile__isnull=False
-        ).order_by("username")
+        ).order_by("last_name", "first_name", "username")
 
 
 class DraftCheckForm(forms.Form):

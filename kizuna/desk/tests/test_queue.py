@@ -115,3 +115,32 @@ class QueueTests(BaseTestCase):
         rows = self.table({"q": "VPN"})
         self.assertIn(vpn.reference, rows)
         self.assertNotIn(spam.reference, rows)
+
+
+class FullNameTests(BaseTestCase):
+    """Agents are shown by their full names, never by sign-in names."""
+
+    def setUp(self):
+        super().setUp()
+        self.agent.first_name, self.agent.last_name = "健", "佐藤"
+        self.agent.save()
+        self.teammate.last_name = "Morgan"
+        self.teammate.save()
+        self.client.force_login(self.agent)
+        self.ticket = self.make_ticket()
+        services.ticket_assign(ticket=self.ticket, actor_user=self.agent, assignee=self.teammate)
+
+    def test_the_assignee_selector_offers_full_names(self):
+        page = self.client.get(reverse("desk:ticket", args=[self.ticket.id])).content.decode()
+        select = page[page.index('name="assignee"') :]
+        select = select[: select.index("</select>")]
+        self.assertIn(">Alice Morgan</option>", select)
+        self.assertIn(">佐藤 健</option>", select)
+        self.assertNotIn(">alice</option>", select)
+        self.assertNotIn(">sato</option>", select)
+
+    def test_the_queue_shows_the_assignees_full_name(self):
+        html = self.client.get(reverse("desk:queue")).content.decode()
+        table = html[html.index("<table>") : html.index("</table>")]
+        self.assertIn("Alice Morgan", table)
+        self.assertNotIn("<td>alice</td>", table)
