@@ -43,9 +43,13 @@ class QueueRow:
     # The mood of the customer's latest message when it raises the ticket (P8), else "".
     mood: str = ""
     mood_label: str = ""
+    # "new" (opened) or "updated" since the agent opened the queue page, else "".
+    change: str = ""
 
 
-def queue_rows(tickets, *, poor_ratings: frozenset[int] = frozenset()) -> list[QueueRow]:
+def queue_rows(
+    tickets, *, poor_ratings: frozenset[int] = frozenset(), since=None
+) -> list[QueueRow]:
     now = timezone.now()
     tz = timezone.get_current_timezone()
     statuses = {value: str(label) for value, label in Status.choices}
@@ -78,6 +82,15 @@ def queue_rows(tickets, *, poor_ratings: frozenset[int] = frozenset()) -> list[Q
                 poor_rating=t.id in poor_ratings,
                 mood=t.customer_mood if t.attention else "",
                 mood_label=moods.get(t.customer_mood, "") if t.attention else "",
+                change=_change(t, since),
             )
         )
     return rows
+
+
+def _change(ticket, since) -> str:
+    if since is None:
+        return ""
+    if ticket.created_at > since:
+        return "new"
+    return "updated" if ticket.updated_at > since else ""

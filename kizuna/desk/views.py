@@ -8,6 +8,7 @@ changed instead of a whole page.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -47,6 +48,8 @@ from kizuna.tickets.models import MessageKind, Status
 from kizuna.tickets.workflow import TicketError
 
 PAGE_SIZE = 50
+# How often an open queue page refreshes its table.
+QUEUE_REFRESH_SECONDS = 30
 # Beyond this a page's offset would not fit the database's integers.
 MAX_PAGE = MAX_ID // PAGE_SIZE - 1
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -67,6 +70,16 @@ def agent_required(view):
 def _int(value) -> int | None:
     """An id from a query parameter; None (the filter is left out) when it is not one."""
     return parse_id(value)
+
+
+def _since(value) -> datetime | None:
+    """The moment the agent opened the queue, from a refresh (seconds since 1970); None when
+    absent, unreadable or not in the past day (an old bookmark marks nothing)."""
+    if not isinstance(value, str) or not (value.isascii() and value.isdigit()) or len(value) > 12:
+        return None
+    now = timezone.now()
+    moment = datetime.fromtimestamp(int(value), tz=UTC)
+    return moment if now - timedelta(days=1) <= moment <= now else None
 
 
 def _query_text(value: str) -> str:
@@ -112,15 +125,26 @@ def queue(request):
         "assignee__username",
         "assignee__first_name",
         "assignee__last_name",
+        "created_at",
+        "updated_at",
     )
     tickets, has_next = selectors.page(qs, number=page_number, size=PAGE_SIZE)
+    # The table refreshes itself; tickets opened or changed since the agent opened the page
+    # are marked until they load it again (the refreshes carry that moment as `since`).
+    since = _since(request.GET.get("since"))
+    refresh = request.GET.copy()
+    refresh["since"] = str(int((since or timezone.now()).timestamp()))
     params = request.GET.copy()
     params.pop("page", None)
+    params.pop("since", None)
     context = {
         "rows": queue_rows(
             tickets,
             poor_ratings=closing_selectors.with_open_follow_ups([t.id for t in tickets]),
+            since=since,
         ),
+        "refresh_query": refresh.urlencode(),
+        "refresh_seconds": QUEUE_REFRESH_SECONDS,
         "now": timezone.now(),
         "page_number": page_number,
         "has_next": has_next,

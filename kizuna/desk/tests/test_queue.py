@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 from django.db import connection
@@ -7,6 +8,7 @@ from django.utils import timezone
 
 from kizuna.test import BaseTestCase
 from kizuna.tickets import services
+from kizuna.tickets.models import Ticket
 
 
 class QueueTests(BaseTestCase):
@@ -85,7 +87,7 @@ class QueueTests(BaseTestCase):
             headers={"HX-Request": "true", "HX-Target": "queue-table"},
         )
         html = r.content.decode()
-        self.assertTrue(html.startswith('<div id="queue-table">'))
+        self.assertTrue(html.startswith('<div id="queue-table" '))
         self.assertNotIn("<html", html)
 
     def test_the_number_of_queries_does_not_grow_with_the_tickets_shown(self):
@@ -144,3 +146,54 @@ class FullNameTests(BaseTestCase):
         table = html[html.index("<table>") : html.index("</table>")]
         self.assertIn("Alice Morgan", table)
         self.assertNotIn("<td>alice</td>", table)
+
+
+class RefreshTests(BaseTestCase):
+    """The queue refreshes itself and marks what was opened or changed since the agent
+    opened the page."""
+
+    def setUp(self):
+        super().setUp()
+        self.client.force_login(self.agent)
+        self.old = self.make_ticket(subject="Old request")
+        self.quiet = self.make_ticket(subject="Quiet request")
+
+    def refresh(self, since) -> str:
+        return self.client.get(
+            reverse("desk:queue"),
+            {"status": "", "since": since},
+            headers={"HX-Request": "true", "HX-Target": "queue-table"},
+        ).content.decode()
+
+    def row(self, html: str, ticket) -> str:
+        start = html.index(f'data-ticket="{ticket.reference}"')
+        return html[html.rindex("<tr", 0, start) : html.index("</tr>", start)]
+
+    def test_the_page_polls_its_table_with_the_moment_it_was_opened(self):
+        html = self.client.get(reverse("desk:queue"), {"status": "new"}).content.decode()
+        self.assertIn('hx-trigger="every 30s"', html)
+        since = re.search(r'hx-get="\?([^"]*)"', html).group(1)
+        self.assertIn("status=new", since)
+        self.assertRegex(since, r"since=\d{10}")
+        self.assertNotIn("data-change", html)  # a fresh page marks nothing
+
+    def test_new_and_changed_tickets_are_marked_and_the_others_are_not(self):
+        opened = int(timezone.now().timestamp()) - 1
+        Ticket.objects.filter(pk__in=[self.old.pk, self.quiet.pk]).update(
+            created_at=timezone.now() - timedelta(hours=2),
+            updated_at=timezone.now() - timedelta(hours=2),
+        )
+        services.ticket_reply(ticket=self.old, actor_user=self.agent, body="確認しております。")
+        new = self.make_ticket(subject="Brand new request")
+        html = self.refresh(str(opened))
+        self.assertIn('data-change="new"', self.row(html, new))
+        self.assertIn('data-change="updated"', self.row(html, self.old))
+        self.assertNotIn("data-change", self.row(html, self.quiet))
+        self.assertNotIn("<html", html)  # only the table is sent
+        # The next refresh keeps the same moment, so the marks stay until the page is reloaded.
+        self.assertIn(f"since={opened}", html)
+
+    def test_a_bad_or_stale_moment_marks_nothing(self):
+        for since in ("abc", "１７００", "99999999999999999999", "1", "-5"):
+            html = self.refresh(since)
+            self.assertNotIn("data-change", html, since)
