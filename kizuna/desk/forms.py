@@ -15,11 +15,12 @@ from kizuna.letters.models import Purpose
 from kizuna.lib import timefmt
 from kizuna.lib.ids import parse_id
 from kizuna.lib.names import person_name
+from kizuna.lib.text import text_problem
 from kizuna.lib.uploads import MultipleFileField
 from kizuna.sla.calendar import CalendarError, parse_ranges
 from kizuna.sla.services import MAX_TARGET
 from kizuna.tickets import workflow
-from kizuna.tickets.models import CloseReason, Priority, Resolved, Status, Team
+from kizuna.tickets.models import AgentProfile, CloseReason, Priority, Resolved, Status, Team
 
 
 class _UniqueIds:
@@ -456,3 +457,35 @@ class PolicyForm(forms.Form):
         if data.get("warn_percent") is None:
             data["warn_percent"] = 75
         return data
+
+
+SIGNATURE_MAX_LINES = 10
+
+
+class SignatureForm(forms.ModelForm):
+    """The agent's own signature under their mail to customers, one per language."""
+
+    class Meta:
+        model = AgentProfile
+        fields = ["signature_ja", "signature_en"]
+        widgets = {
+            "signature_ja": forms.Textarea(attrs={"rows": 5, "maxlength": 1000}),
+            "signature_en": forms.Textarea(attrs={"rows": 5, "maxlength": 1000}),
+        }
+
+    def _signature(self, name: str) -> str:
+        value = self.cleaned_data[name].strip()
+        problem = text_problem(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        if value.count("\n") >= SIGNATURE_MAX_LINES:
+            raise forms.ValidationError(
+                _("A signature may have at most %(n)s lines.") % {"n": SIGNATURE_MAX_LINES}
+            )
+        return value
+
+    def clean_signature_ja(self):
+        return self._signature("signature_ja")
+
+    def clean_signature_en(self):
+        return self._signature("signature_en")

@@ -23,6 +23,7 @@ urlpatterns = [
         name="notifications_read",
     ),
     path("standard/", views.standard, name="standard"),
+    path("signature/", views.signature, name="signature"),
     path("letters/", letter_views.letter_list, name="letters"),
     path("letters/new/", letter_views.letter_edit, name="letter_new"),
     path("letters/<str:letter_id>/", letter_views.letter_edit, name="letter_edit"),

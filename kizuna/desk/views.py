@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +28,7 @@ from kizuna.desk.forms import (
     NoteForm,
     ReplyForm,
     RuleSettingForm,
+    SignatureForm,
     StatusForm,
 )
 from kizuna.desk.promise_review import Review, promises_to_keep, review_kept
@@ -44,7 +46,7 @@ from kizuna.standards import selectors as standard_selectors
 from kizuna.standards import services as standard_services
 from kizuna.standards.services import CheckBlocked
 from kizuna.tickets import access, selectors, services
-from kizuna.tickets.models import MessageKind, Status
+from kizuna.tickets.models import AgentProfile, MessageKind, Status
 from kizuna.tickets.workflow import TicketError
 
 PAGE_SIZE = 50
@@ -474,6 +476,20 @@ def manager_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+@agent_required
+def signature(request):
+    """The agent edits the signature under their mail to customers (in each language)."""
+    profile, _created = AgentProfile.objects.get_or_create(user=request.user)
+    form = SignatureForm(request.POST or None, instance=profile)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Your signature is saved; your next mail carries it."))
+            return redirect("desk:signature")
+        return render(request, "desk/signature.html", {"form": form}, status=400)
+    return render(request, "desk/signature.html", {"form": form})
 
 
 @manager_required

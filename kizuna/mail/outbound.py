@@ -295,9 +295,23 @@ class OutboundEmail(EmailMessage):
 
 
 def mail_text(message: Message) -> str:
-    """The text mailed for `message`: its body, then where the request stands now (not when
-    the message was written: a mail that leaves after a retry still tells the truth)."""
-    return f"{message.body.rstrip()}\n\n{wording.status_block(message.ticket)}\n"
+    """The text mailed for `message`: its body, the agent's signature, then where the request
+    stands now (not when the message was written: a mail that leaves after a retry still
+    tells the truth) and its address in the portal."""
+    parts = [message.body.rstrip()]
+    signature = agent_signature(message)
+    if signature:
+        parts.append(signature)
+    parts.append(wording.status_block(message.ticket))
+    return "\n\n".join(parts) + "\n"
+
+
+def agent_signature(message: Message) -> str:
+    """The writing agent's own signature in the customer's language; none on automatic mail."""
+    if message.automatic or message.author_user_id is None:
+        return ""
+    profile = getattr(message.author_user, "agent_profile", None)
+    return profile.signature_for(message.ticket.language) if profile else ""
 
 
 def build_email(message: Message) -> EmailMessage:

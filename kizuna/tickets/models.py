@@ -141,9 +141,16 @@ class AgentProfile(models.Model):
     )
     timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo")
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.JA)
+    # Appended to the agent's mail to customers, in the customer's language (edited by the
+    # agent under "My signature"); empty: none.
+    signature_ja = models.TextField(_("signature (Japanese)"), blank=True, max_length=1000)
+    signature_en = models.TextField(_("signature (English)"), blank=True, max_length=1000)
 
     def __str__(self) -> str:
         return str(self.user)
+
+    def signature_for(self, language: str) -> str:
+        return (self.signature_ja if language == Language.JA else self.signature_en).strip()
 
 
 class Status(models.TextChoices):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -113,4 +115,11 @@ def status_block(ticket: Ticket) -> str:
             )
         elif ticket.status == Status.CLOSED:
             lines.append(_("This request is closed. To ask something new, simply write to us."))
+        # The request in the portal: the customer signs in with a link mailed to them, so the
+        # address carries no credential and is safe to forward.
+        lines.append(_("Online: %(url)s") % {"url": portal_url(ticket)})
         return "\n".join(lines)
+
+
+def portal_url(ticket: Ticket) -> str:
+    return settings.SITE_URL + reverse("portal:ticket", args=[ticket.id])
