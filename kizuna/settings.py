@@ -229,6 +229,8 @@ else:
 # else the From address), how often a failed delivery is retried (with growing delays), and
 # the window in which an address receives at most one automatic mail (no auto-reply loops).
 KIZUNA_FROM_NAME = envstr("KIZUNA_FROM_NAME", "Kizuna Support")
+# Mail to customers also carries a simple HTML version of the same text (UTF-8 mail only).
+KIZUNA_MAIL_HTML = envbool("KIZUNA_MAIL_HTML", False)
 KIZUNA_REPLY_TO = envstr("KIZUNA_REPLY_TO", "")
 KIZUNA_MAIL_RETRIES = envint("KIZUNA_MAIL_RETRIES", 8)
 KIZUNA_AUTO_REPLY_WINDOW_MINUTES = envint("KIZUNA_AUTO_REPLY_WINDOW_MINUTES", 60)

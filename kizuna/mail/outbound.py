@@ -13,6 +13,7 @@ address per window, so two auto-responders cannot keep each other busy.
 from __future__ import annotations
 
 import base64
+import html
 import logging
 import re
 import secrets
@@ -22,7 +23,7 @@ from datetime import datetime, timedelta
 from email.utils import formataddr
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -256,10 +257,11 @@ def address_header(name: str, address: str, charset: str = "utf-8") -> str | Non
     return None if encoded is None else f"{encoded} <{address}>"
 
 
-class OutboundEmail(EmailMessage):
+class OutboundEmail(EmailMultiAlternatives):
     """A Django EmailMessage with its Subject and display names encoded here (short encoded
     words that every client reads alike), and optionally its text in ISO-2022-JP (7bit).
-    Attachments stay as Django builds them."""
+    Attachments stay as Django builds them; an HTML alternative, when there is one, is the
+    same text (see `text_as_html`)."""
 
     def __init__(self, *args, encoded_headers: dict[str, str], jis_body: bytes | None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -314,7 +316,7 @@ def agent_signature(message: Message) -> str:
     return profile.signature_for(message.ticket.language) if profile else ""
 
 
-def build_email(message: Message) -> EmailMessage:
+def build_email(message: Message) -> OutboundEmail:
     """The mail for one outbound message, with its threading and loop-protection headers.
 
     `message.email_message_id` must already be set (see `message_send`)."""
@@ -367,6 +369,8 @@ def build_email(message: Message) -> EmailMessage:
         encoded_headers=encoded,
         jis_body=jis_body,
     )
+    if settings.KIZUNA_MAIL_HTML and jis_body is None:
+        email.attach_alternative(text_as_html(body, ticket.language), "text/html")
     for att in message.attachments.all():
         # Cleaned again here: a row stored before names and types were checked on the way in
         # may hold a line break, and a header cannot carry one (the mail could never leave).
@@ -375,6 +379,25 @@ def build_email(message: Message) -> EmailMessage:
                 clean_filename(att.filename), fh.read(), clean_content_type(att.content_type)
             )
     return email
+
+
+_URL = re.compile(r"https?://[^\s<>\"'「」（）()]+")
+
+
+def text_as_html(text: str, language: str) -> str:
+    """The mail's text as simple HTML that says exactly the same: paragraphs at blank lines,
+    line breaks kept, addresses as links, everything else escaped."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        escaped = html.escape(block, quote=False)
+        linked = _URL.sub(lambda m: f'<a href="{m.group()}">{m.group()}</a>', escaped)
+        paragraphs.append("<p>" + linked.replace("\n", "<br>\n") + "</p>")
+    return (
+        f'<!doctype html>\n<html lang="{language}"><head><meta charset="utf-8"></head>\n'
+        f'<body style="font-family: sans-serif; line-height: 1.6">\n'
+        + "\n".join(paragraphs)
+        + "\n</body></html>\n"
+    )
 
 
 def _new_message_id(message: Message) -> str:
