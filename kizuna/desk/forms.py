@@ -20,7 +20,15 @@ from kizuna.lib.uploads import MultipleFileField
 from kizuna.sla.calendar import CalendarError, parse_ranges
 from kizuna.sla.services import MAX_TARGET
 from kizuna.tickets import workflow
-from kizuna.tickets.models import AgentProfile, CloseReason, Priority, Resolved, Status, Team
+from kizuna.tickets.models import (
+    AgentProfile,
+    Channel,
+    CloseReason,
+    Priority,
+    Resolved,
+    Status,
+    Team,
+)
 
 
 class _UniqueIds:
@@ -489,3 +497,39 @@ class SignatureForm(forms.ModelForm):
 
     def clean_signature_en(self):
         return self._signature("signature_en")
+
+
+class OnBehalfForm(_UniqueIds, forms.Form):
+    """A request an agent takes down for a customer who called or came in (capability 2)."""
+
+    id_prefix = "onbehalf"
+    contact_email = forms.EmailField(
+        label=_("Customer's email address"),
+        max_length=254,
+        help_text=_("The contact the request is for; they get the usual acknowledgement."),
+    )
+    channel = forms.ChoiceField(
+        label=_("How they asked"),
+        choices=[(Channel.PHONE, _("By phone")), (Channel.DESK, _("In person"))],
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=250)
+    body = forms.CharField(
+        label=_("What the customer said"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=50_000,
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial="normal")
+    attachments = MultipleFileField(label=_("Attachments"))
+
+    def clean_subject(self):
+        return self._text("subject")
+
+    def clean_body(self):
+        return self._text("body")
+
+    def _text(self, name: str) -> str:
+        value = self.cleaned_data[name]
+        problem = text_problem(value, single_line=name == "subject")
+        if problem:
+            raise forms.ValidationError(problem)
+        return value

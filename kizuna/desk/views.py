@@ -26,6 +26,7 @@ from kizuna.desk.forms import (
     AssignForm,
     DraftCheckForm,
     NoteForm,
+    OnBehalfForm,
     ReplyForm,
     RuleSettingForm,
     SignatureForm,
@@ -476,6 +477,43 @@ def manager_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+@agent_required
+def ticket_new(request):
+    """Open a request on behalf of a customer who called or came in: the same acknowledgement
+    and first checkpoint as any other request (P1)."""
+    form = OnBehalfForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        requester = selectors.contact_by_email(email=data["contact_email"])
+        if requester is None:
+            form.add_error(
+                "contact_email",
+                _("No contact has this address. Add the customer as a contact first."),
+            )
+        else:
+            try:
+                ticket = services.ticket_open(
+                    requester=requester,
+                    subject=data["subject"],
+                    body=data["body"],
+                    priority=data["priority"],
+                    channel=data["channel"],
+                    files=incoming_files(data["attachments"]),
+                    actor_user=request.user,
+                )
+            except TicketError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("%(ref)s is open; the customer has been sent the acknowledgement.")
+                    % {"ref": ticket.reference},
+                )
+                return redirect("desk:ticket", ticket_id=ticket.id)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "desk/ticket_new.html", {"form": form}, status=status)
 
 
 @agent_required

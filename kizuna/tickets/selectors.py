@@ -168,6 +168,16 @@ def requester_contact(*, contact_id: int | None = None, email: str = "") -> Cont
     return Contact.objects.select_related("organization").get(**lookup)
 
 
+def contact_by_email(*, email: str) -> Contact | None:
+    """The active contact with this address (in any case), or None."""
+    return (
+        Contact.objects.select_related("organization")
+        .filter(email__iexact=email.strip(), is_active=True)
+        .order_by("id")
+        .first()
+    )
+
+
 def team_by_id(*, team_id: int) -> Team | None:
     """The team with this id, or None."""
     return Team.objects.filter(pk=team_id).first()
