@@ -81,7 +81,10 @@ def _since(value) -> datetime | None:
     if not isinstance(value, str) or not (value.isascii() and value.isdigit()) or len(value) > 12:
         return None
     now = timezone.now()
-    moment = datetime.fromtimestamp(int(value), tz=UTC)
+    try:
+        moment = datetime.fromtimestamp(int(value), tz=UTC)
+    except (OverflowError, OSError, ValueError):  # beyond the calendar
+        return None
     return moment if now - timedelta(days=1) <= moment <= now else None
 
 
