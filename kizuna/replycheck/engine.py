@@ -39,6 +39,11 @@ class Draft:
         return sentences(self.masked, self.lang)
 
     @cached_property
+    def blanks(self) -> list[tuple[int, int]]:
+        """Where a sample letter's unfilled blanks ([[the plan]]) are, found once per draft."""
+        return [m.span() for m in BLANK.finditer(self.masked)]
+
+    @cached_property
     def _sentence_starts(self) -> list[int]:
         return [s.start for s in self.sentences]
 
@@ -286,14 +291,14 @@ def _structure(rule: Rule, draft: Draft) -> Iterator[Hit]:
     # A letter's blank ([[the plan]]) is text the agent has yet to write: what it will say is
     # not judged now, and sending is refused until it is filled and checked again.
     if rule.window == "message":
-        satisfied = BLANK.search(masked) or all(g.search(masked) for g in rule.require)
+        satisfied = bool(draft.blanks) or all(g.search(masked) for g in rule.require)
     elif rule.window == "opening":
         lo, hi = draft.window(body.start, "opening")
-        satisfied = BLANK.search(masked, lo, hi) or all(
+        satisfied = any(lo <= a and b <= hi for a, b in draft.blanks) or all(
             g.search(masked, lo, hi) for g in rule.require
         )
     else:
-        satisfied = BLANK.search(masked) or any(
+        satisfied = bool(draft.blanks) or any(
             all(g.search(masked, s.start, s.end) for g in rule.require) for s in draft.sentences
         )
     if satisfied or (rule.unless and rule.unless.search(masked)):
