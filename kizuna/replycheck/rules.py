@@ -48,6 +48,7 @@ import yaml
 from lemminflect import getAllInflections
 
 from kizuna.replycheck.findings import AUDIENCES, CATEGORIES, LANGUAGES, PURPOSES, SEVERITIES
+from kizuna.replycheck.scan_regex import compile_for_scan, compile_plain
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 KINDS = (
@@ -151,28 +152,51 @@ class Tokens:
     regex starting with a literal is found with a fast prefix search: keeping tokens apart is
     several times faster (a 1,000-character message in a few milliseconds). For the same
     reason, ASCII word boundaries are checked here on the matched text rather than with
-    lookbehinds in the regex.
+    lookbehinds in the regex, and ignore-case tokens run on the lower-cased text
+    (`scan_regex`).
     """
 
-    def __init__(self, patterns: list[re.Pattern]):
-        self.patterns = [(p, required_literals(p)) for p in patterns]
+    def __init__(self, sources: list[str], *, ignore_case: bool):
+        self._sources = sources
+        self._ignore_case = ignore_case
+        self.literals = [
+            literals_in(_parser.parse(s, re.IGNORECASE if ignore_case else 0)) for s in sources
+        ]
+        # (regex to scan with, whether it reads the lower-cased text)
+        self._scans = [compile_for_scan(s, ignore_case=ignore_case) for s in sources]
+        self._plain: dict[int, re.Pattern] = {}
+
+    def _plain_pattern(self, n: int) -> re.Pattern:
+        """Token n as an ordinary ignore-case regex over the text as written: only for the
+        rare text whose lower-cased form is longer (offsets would not line up)."""
+        if n not in self._plain:
+            self._plain[n] = compile_plain(self._sources[n], ignore_case=self._ignore_case)
+        return self._plain[n]
 
     def _candidates(self, text: str, pos: int = 0, endpos: int | None = None):
-        """The patterns that can match at all: most messages contain none of a rule's words,
-        and `find` on a string is far cheaper than running the regex. Only the searched range
-        is looked at, so asking about each sentence of a long draft stays linear."""
+        """(regex, text to run it on) for the patterns that can match at all: most messages
+        contain none of a rule's words, and `find` on a string is far cheaper than running
+        the regex. Only the searched range is looked at, so asking about each sentence of a
+        long draft stays linear."""
         lowered, grams = _lowered(text)
         endpos = len(text) if endpos is None else endpos
-        if len(lowered) != len(text):  # a few letters lower-case to two ("İ"): offsets shift
+        same_offsets = len(lowered) == len(text)
+        if not same_offsets:  # a few letters lower-case to two ("İ"): offsets shift
             pos, endpos = 0, len(lowered)
-        for pattern, literals in self.patterns:
+        for n, literals in enumerate(self.literals):
             # A literal whose first three characters occur nowhere in the text cannot be in
             # it: a set lookup spares most `find` scans (the glossary alone has ~1,000).
             if literals is None or any(
                 (len(lit) < 3 or lit[:3] in grams) and lowered.find(lit, pos, endpos) >= 0
                 for lit in literals
             ):
-                yield pattern
+                scan, on_lowered = self._scans[n]
+                if not on_lowered:
+                    yield scan, text
+                elif same_offsets:
+                    yield scan, lowered
+                else:
+                    yield self._plain_pattern(n), text
 
     def spans_by_pattern(self, text: str) -> list[list[tuple[int, int]]]:
         """Every match of each pattern, one ordered list per pattern (a pattern's own matches
@@ -180,18 +204,18 @@ class Tokens:
         return [
             [
                 (m.start(), m.end())
-                for m in pattern.finditer(text)
+                for m in pattern.finditer(subject)
                 if _on_word_boundaries(text, m.start(), m.end())
             ]
-            for pattern in self._candidates(text)
+            for pattern, subject in self._candidates(text)
         ]
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> list[tuple[int, int]]:
         """Non-overlapping (start, end) spans, leftmost first, longest on ties."""
         endpos = len(text) if endpos is None else endpos
         spans = []
-        for pattern in self._candidates(text, pos, endpos):
-            for m in pattern.finditer(text, pos, endpos):
+        for pattern, subject in self._candidates(text, pos, endpos):
+            for m in pattern.finditer(subject, pos, endpos):
                 if m.start() < m.end() and _on_word_boundaries(text, m.start(), m.end()):
                     spans.append((m.start(), m.end()))
         spans.sort(key=lambda s: (s[0], -s[1]))
@@ -203,8 +227,8 @@ class Tokens:
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> bool:
         endpos = len(text) if endpos is None else endpos
-        for pattern in self._candidates(text, pos, endpos):
-            for m in pattern.finditer(text, pos, endpos):
+        for pattern, subject in self._candidates(text, pos, endpos):
+            for m in pattern.finditer(subject, pos, endpos):
                 if _on_word_boundaries(text, m.start(), m.end()):
                     return True
         return False
@@ -238,6 +262,11 @@ def required_literals(pattern: re.Pattern) -> tuple[str, ...] | None:
         parsed = _parser.parse(pattern.pattern, pattern.flags)
     except Exception:  # noqa: BLE001 - any surprise just disables the shortcut
         return None
+    return literals_in(parsed)
+
+
+def literals_in(parsed) -> tuple[str, ...] | None:
+    """`required_literals` of an already parsed regex."""
     options: list[tuple[str, ...]] = []
     run = ""
     for op, arg in list(parsed) + [(None, None)]:
@@ -312,26 +341,8 @@ def _flexible_spaces(token: str) -> str:
     return "".join(out)
 
 
-# A token that does not begin with a literal may start at every character of a long run
-# (`[A-Z]{2,}...` tries each position of a pasted key), and each try can scan to the run's
-# end: quadratic. A match inside an ASCII word is refused anyway (`_on_word_boundaries`),
-# so such tokens may only start where no ASCII word character precedes, or on a character
-# that is not one: every run is then entered once.
-_WORD_START = r"(?:(?<![A-Za-z0-9_])|(?![A-Za-z0-9_]))"
-
-
 def token_regex(tokens: list[str], *, ignore_case: bool) -> Tokens:
-    flags = re.IGNORECASE if ignore_case else 0
-    return Tokens([_compile_token(_flexible_spaces(t), flags) for t in tokens])
-
-
-def _compile_token(source: str, flags: int) -> re.Pattern:
-    pattern = re.compile(source, flags)
-    parsed = _parser.parse(source, flags)
-    if len(parsed) and parsed[0][0] is _constants.LITERAL:
-        # A literal first character is found by a fast prefix scan; keep it.
-        return pattern
-    return re.compile(f"{_WORD_START}(?:{source})", flags)
+    return Tokens([_flexible_spaces(t) for t in tokens], ignore_case=ignore_case)
 
 
 @cache
@@ -392,7 +403,7 @@ def glossary_index(name: str, lang: str) -> tuple[dict[str, list], list, frozens
     short: list = []
     always = set()
     for n, (_, tokens) in enumerate(load_glossary(name, lang)):
-        for _, literals in tokens.patterns:
+        for literals in tokens.literals:
             if literals is None:
                 always.add(n)
                 continue
