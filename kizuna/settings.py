@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kizuna.standards",
     "kizuna.notifications",
     "kizuna.sla",
+    "kizuna.search",
     "kizuna.letters",
     "kizuna.closing",
     "kizuna.demo",

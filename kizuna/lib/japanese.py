@@ -93,3 +93,46 @@ def analyse(text: str) -> list[Morpheme]:
 def warm_up() -> None:
     """Load the dictionary now (a worker or web process at start) rather than on first use."""
     _tokenizer().tokenize("準備")
+
+
+# Parts of speech that carry no meaning of their own for search: particles, auxiliaries,
+# punctuation, and prefixes and suffixes (ご, 様, 後).
+_NOT_INDEXED_POS = frozenset(("助詞", "助動詞", "補助記号", "空白", "記号", "接頭辞", "接尾辞"))
+# Verbs that mostly build other expressions (して, あります, おります, できません).
+_LIGHT_VERBS = frozenset(
+    ("為る", "有る", "居る", "おる", "成る", "出来る", "致す", "下さる", "御座る")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A word worth finding: its offsets, its dictionary form, and for a compound
+    (再起動, 請求書, 東京都) the dictionary forms of its parts (再, 起動; 請求, 書; 東京, 都)."""
+
+    start: int
+    end: int
+    form: str
+    parts: tuple[str, ...]
+
+
+def content_words(text: str) -> list[Word]:
+    """The content words of Japanese `text` with offsets into it, for the search index: a
+    compound is kept whole and by its parts, so 起動 finds 再起動 while 京都 does not find
+    東京都 (its parts are 東京 and 都)."""
+    clean = _SURROGATE.sub("\ufffd", text or "")
+    tokenizer = _tokenizer()
+    words: list[Word] = []
+    for offset, piece in _pieces(clean):
+        for m in tokenizer.tokenize(piece):
+            if m.part_of_speech()[0] in _NOT_INDEXED_POS:
+                continue
+            form = m.normalized_form()
+            if form in _LIGHT_VERBS:
+                continue
+            parts: tuple[str, ...] = ()
+            if m.end() - m.begin() > 2:
+                split = m.split(SplitMode.A)
+                if len(split) > 1:
+                    parts = tuple(u.normalized_form() for u in split)
+            words.append(Word(offset + m.begin(), offset + m.end(), form, parts))
+    return words

@@ -38,7 +38,7 @@ def test_every_rule_token_finds_the_same_on_the_whole_corpus(lang):
     texts.append("PLEASE NOTE: YOUR SETTINGS ARE WRONG. Ｆｕｌｌ-width ＤＮＳ and İstanbul.")
     differences = []
     for tokens in _all_tokens(lang):
-        for n, source in enumerate(tokens._sources):
+        for source in tokens._sources:
             scan, on_lowered = compile_for_scan(source, ignore_case=tokens._ignore_case)
             plain = compile_plain(source, ignore_case=tokens._ignore_case)
             for text in texts:

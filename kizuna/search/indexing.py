@@ -1,0 +1,107 @@
+"""Writing search documents: what a ticket's and a message's document hold, and rebuilding.
+
+`receivers.py` calls these on every write (in the write's transaction); `kizuna reindex`
+rebuilds everything with `reindex_all`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from kizuna.lib.names import person_name
+from kizuna.search.models import SearchDocument
+from kizuna.search.terms import index_text
+from kizuna.tickets.models import Attachment, Message, Ticket
+
+BATCH = 500
+
+
+def ticket_document_text(ticket: Ticket) -> str:
+    requester, organization = ticket.requester, ticket.organization
+    return "\n".join((ticket.subject, requester.name, requester.email, organization.name))
+
+
+def message_document_text(message: Message, attachment_names: Iterable[str] = ()) -> str:
+    if message.author_contact_id:
+        author = message.author_contact.name
+    elif message.author_user_id:
+        author = person_name(message.author_user)
+    else:
+        author = ""
+    return "\n".join((message.body, *attachment_names, author))
+
+
+def index_ticket(ticket: Ticket) -> None:
+    """Write the ticket's own document (subject, requester, organization)."""
+    terms = index_text(ticket_document_text(ticket))
+    updated = SearchDocument.objects.filter(ticket_id=ticket.pk, message=None).update(terms=terms)
+    if not updated:
+        SearchDocument.objects.create(ticket_id=ticket.pk, message=None, terms=terms)
+
+
+def index_messages(messages: Iterable[Message]) -> None:
+    """Write the documents of these messages (their text, attachment names and author)."""
+    messages = list(messages)
+    if not messages:
+        return
+    names: dict[int, list[str]] = {}
+    for message_id, filename in Attachment.objects.filter(
+        message_id__in=[m.pk for m in messages]
+    ).values_list("message_id", "filename"):
+        names.setdefault(message_id, []).append(filename)
+    existing = dict(
+        SearchDocument.objects.filter(message_id__in=[m.pk for m in messages]).values_list(
+            "message_id", "id"
+        )
+    )
+    fresh = []
+    for message in messages:
+        terms = index_text(message_document_text(message, names.get(message.pk, ())))
+        if message.pk in existing:
+            SearchDocument.objects.filter(pk=existing[message.pk]).update(
+                terms=terms, ticket_id=message.ticket_id
+            )
+        else:
+            fresh.append(SearchDocument(ticket_id=message.ticket_id, message=message, terms=terms))
+    SearchDocument.objects.bulk_create(fresh)
+
+
+def index_whole_tickets(ticket_ids: Iterable[int]) -> int:
+    """Rewrite every document of these tickets; returns how many documents were written."""
+    tickets = list(
+        Ticket.objects.filter(pk__in=list(ticket_ids)).select_related("requester", "organization")
+    )
+    for ticket in tickets:
+        index_ticket(ticket)
+    messages = list(
+        Message.objects.filter(ticket__in=tickets).select_related("author_contact", "author_user")
+    )
+    index_messages(messages)
+    return len(tickets) + len(messages)
+
+
+def reindex_all(*, batch: int = BATCH, progress=None) -> int:
+    """Rebuild the whole index, one transaction per batch of tickets (never one long
+    transaction), newest tickets first so that what is searched most is back soonest."""
+    done, last = 0, None
+    while True:
+        ids = Ticket.objects.order_by("-pk")
+        if last is not None:
+            ids = ids.filter(pk__lt=last)
+        chunk = list(ids.values_list("pk", flat=True)[:batch])
+        if not chunk:
+            return done
+        with transaction.atomic():
+            SearchDocument.objects.filter(ticket_id__in=chunk).delete()
+            done += index_whole_tickets(chunk)
+        last = chunk[-1]
+        if progress:
+            progress(done)
+
+
+def tickets_of(kind: str, pk: int) -> list[int]:
+    """The tickets whose documents name this contact or organization."""
+    field = "requester_id" if kind == "contact" else "organization_id"
+    return list(Ticket.objects.filter(**{field: pk}).values_list("pk", flat=True))

@@ -1,0 +1,178 @@
+"""Answering a search: the tickets whose documents hold every term of the query, best first,
+each with a snippet of where the words were found.
+
+The database finds the documents (FTS5 MATCH on SQLite, `@@` on PostgreSQL), newest first and
+at most `CANDIDATES` of them, each with the database's relevance (bm25, ts_rank); the tickets
+are ranked here by their best document, a hit in the subject, requester or organization
+counting double. Bounding the candidates keeps a word found in half a million messages as fast
+as a rare one: among that many, the newest are what an agent is after.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from kizuna.search.indexing import message_document_text, ticket_document_text
+from kizuna.search.models import SearchDocument
+from kizuna.search.terms import normalise, query_terms, terms
+from kizuna.tickets.models import Attachment, Message, Ticket, parse_ticket_id
+
+CANDIDATES = 2_000
+MAX_LIMIT = 200
+MAX_QUERY_TERMS = 16
+SNIPPET_BEFORE, SNIPPET_LENGTH = 40, 160
+# Long messages are read for a snippet a piece at a time until a term is found.
+_SNIPPET_PIECE, _SNIPPET_READ = 5_000, 100_000
+_TICKET_DOCUMENT_WEIGHT = 2.0
+
+
+@dataclass
+class Hit:
+    ticket: Ticket
+    score: float
+    snippet: str
+    # (start, end) of each found word in `snippet`.
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    query: str
+    terms: list[str]
+    # The ticket a query such as "KZ-000035" or "35" names, when the asker may see it.
+    reference: Ticket | None
+    hits: list[Hit]
+
+
+def search(query: str, *, tickets: QuerySet[Ticket], limit: int = 20) -> SearchResult:
+    """Search within `tickets` (what the asker may see, already filtered)."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    wanted = query_terms(query)[:MAX_QUERY_TERMS]
+    reference = _referenced(query, tickets)
+    if not wanted or tickets.query.is_empty():
+        return SearchResult(query, wanted, reference, [])
+    rows = _candidates(wanted, tickets)
+    best: dict[int, tuple[float, int | None]] = {}
+    for ticket_id, message_id, score in rows:
+        if message_id is None:
+            score *= _TICKET_DOCUMENT_WEIGHT
+        if ticket_id not in best or score > best[ticket_id][0]:
+            best[ticket_id] = (score, message_id)
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0], -item[0]))[:limit]
+    return SearchResult(query, wanted, reference, _hits(ranked, set(wanted)))
+
+
+def _referenced(query: str, tickets: QuerySet[Ticket]) -> Ticket | None:
+    ticket_id = parse_ticket_id(unicodedata.normalize("NFKC", query).strip().upper())
+    if ticket_id is None:
+        return None
+    return tickets.filter(pk=ticket_id).select_related("organization", "requester").first()
+
+
+def _candidates(
+    wanted: list[str], tickets: QuerySet[Ticket]
+) -> list[tuple[int, int | None, float]]:
+    """(ticket id, message id or None, relevance) of the newest matching documents."""
+    table = SearchDocument._meta.db_table
+    restrict, restrict_params = "", []
+    if tickets.query.where:
+        sub, restrict_params = tickets.values("pk").query.sql_with_params()
+        restrict = f" AND d.ticket_id IN ({sub})"
+    if connection.vendor == "postgresql":
+        tsquery = " & ".join("'" + t.replace("'", "''").replace("\\", "\\\\") + "'" for t in wanted)
+        sql = (
+            f"SELECT d.ticket_id, d.message_id, ts_rank(d.tsv, %s::tsquery) FROM {table} d "
+            f"WHERE d.tsv @@ %s::tsquery{restrict} ORDER BY d.id DESC LIMIT %s"
+        )
+        params = [tsquery, tsquery, *restrict_params, CANDIDATES]
+    else:
+        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in wanted)
+        sql = (
+            f"SELECT d.ticket_id, d.message_id, -bm25(search_fts) FROM search_fts "
+            f"JOIN {table} d ON d.id = search_fts.rowid "
+            f"WHERE search_fts MATCH %s{restrict} ORDER BY search_fts.rowid DESC LIMIT %s"
+        )
+        params = [match, *restrict_params, CANDIDATES]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(t, m, float(s)) for t, m, s in cursor.fetchall()]
+
+
+def _hits(ranked: list[tuple[int, tuple[float, int | None]]], wanted: set[str]) -> list[Hit]:
+    ticket_ids = [ticket_id for ticket_id, _ in ranked]
+    tickets = Ticket.objects.select_related("organization", "requester", "assignee").in_bulk(
+        ticket_ids
+    )
+    message_ids = [m for _, (_, m) in ranked if m is not None]
+    messages = Message.objects.select_related("author_contact", "author_user").in_bulk(message_ids)
+    names: dict[int, list[str]] = {}
+    for message_id, filename in Attachment.objects.filter(message_id__in=message_ids).values_list(
+        "message_id", "filename"
+    ):
+        names.setdefault(message_id, []).append(filename)
+    hits = []
+    for ticket_id, (score, message_id) in ranked:
+        ticket = tickets.get(ticket_id)
+        if ticket is None:  # deleted between the two reads
+            continue
+        message = messages.get(message_id) if message_id is not None else None
+        if message is not None:
+            text = message_document_text(message, names.get(message.pk, ()))
+        else:
+            text = ticket_document_text(ticket)
+        snippet, highlights = snippet_of(text, wanted)
+        hits.append(Hit(ticket, float(f"{score:.6g}"), snippet, highlights))
+    return hits
+
+
+def snippet_of(text: str, wanted: set[str]) -> tuple[str, list[tuple[int, int]]]:
+    """A short passage of `text` around the first of the wanted terms, on one line, and where
+    each wanted word is in it."""
+    normalised = normalise(text[:_SNIPPET_READ])
+    spans: list[tuple[int, int]] = []
+    for piece_start in range(0, max(len(normalised), 1), _SNIPPET_PIECE):
+        # Pieces overlap a little so that a word across a boundary is still read whole.
+        piece_end = min(len(normalised), piece_start + _SNIPPET_PIECE + 50)
+        for t in terms(normalised[piece_start:piece_end]):
+            if t.term in wanted or wanted.intersection(t.parts):
+                spans.append((piece_start + t.start, piece_start + t.end))
+        if spans:
+            break
+    first = spans[0][0] if spans else 0
+    start = max(0, first - SNIPPET_BEFORE)
+    # Start at a word's beginning where the passage does not start the text.
+    if start > 0:
+        space = normalised.find(" ", start, first)
+        start = space + 1 if space >= 0 else start
+    end = min(len(normalised), start + SNIPPET_LENGTH)
+    out: list[str] = []
+    position: dict[int, int] = {}
+    for i in range(start, end):
+        ch = normalised[i]
+        if ch.isspace():
+            if out and out[-1] == " ":
+                position[i] = len(out) - 1
+                continue
+            ch = " "
+        position[i] = len(out)
+        out.append(ch)
+    position[end] = len(out)
+    highlights = [
+        (position[s], position[e] if e in position else len(out))
+        for s, e in dict.fromkeys(spans)
+        if start <= s < end
+    ]
+    snippet = "".join(out).strip()
+    lead = len("".join(out)) - len("".join(out).lstrip())
+    highlights = [(s - lead, min(e - lead, len(snippet))) for s, e in highlights]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(normalised) else ""
+    shift = len(prefix)
+    return (
+        prefix + snippet + suffix,
+        [(s + shift, e + shift) for s, e in highlights if e > s],
+    )

@@ -1,0 +1,75 @@
+"""Keeping the search index in step with what it indexes.
+
+Every write of a ticket's subject, requester or organization, of a message or of an attachment
+updates the documents concerned here, inside the transaction of the write: they commit or
+vanish together. Renaming a contact or an organization touches every ticket of theirs, which
+can be many: that is queued as a database task in the same transaction (so it cannot be lost)
+and done in batches by a worker.
+"""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_save, pre_save
+
+from kizuna.search.indexing import index_messages, index_ticket
+from kizuna.search.tasks import search_reindex_party
+from kizuna.tickets.models import Attachment, Contact, Message, Organization, Ticket
+from kizuna.tickets.signals import ticket_changed
+
+# The fields of a ticket that its own document holds, and of a message.
+_TICKET_FIELDS = frozenset(("subject", "requester", "organization"))
+_MESSAGE_FIELDS = frozenset(("body", "ticket", "author_contact", "author_user"))
+_NAME_FIELDS = {Contact: ("name", "email"), Organization: ("name",)}
+
+
+def _ticket_saved(sender, instance: Ticket, created: bool, update_fields=None, **kwargs) -> None:
+    if created or update_fields is None or _TICKET_FIELDS & set(update_fields):
+        index_ticket(instance)
+
+
+def _message_saved(sender, instance: Message, update_fields=None, **kwargs) -> None:
+    if update_fields is None or _MESSAGE_FIELDS & set(update_fields):
+        index_messages([instance])
+
+
+def _attachment_saved(sender, instance: Attachment, **kwargs) -> None:
+    index_messages([instance.message])
+
+
+def _ticket_opened(sender, ticket: Ticket, from_status=None, **kwargs) -> None:
+    # A new ticket's first messages are stored with bulk_create, which sends no post_save.
+    if from_status is None:
+        index_messages(
+            Message.objects.filter(ticket_id=ticket.pk).select_related(
+                "author_contact", "author_user"
+            )
+        )
+
+
+def _remember_names(sender, instance, **kwargs) -> None:
+    """Before a contact or organization is saved: its names as stored, to tell a rename."""
+    fields = _NAME_FIELDS[sender]
+    instance._search_names = (
+        None
+        if instance.pk is None
+        else sender.objects.filter(pk=instance.pk).values_list(*fields).first()
+    )
+
+
+def _renamed(sender, instance, created: bool, **kwargs) -> None:
+    if created:
+        return
+    before = getattr(instance, "_search_names", None)
+    if before is not None and tuple(getattr(instance, f) for f in _NAME_FIELDS[sender]) == before:
+        return
+    search_reindex_party.enqueue("contact" if sender is Contact else "organization", instance.pk)
+
+
+def connect() -> None:
+    post_save.connect(_ticket_saved, sender=Ticket, dispatch_uid="search-ticket")
+    post_save.connect(_message_saved, sender=Message, dispatch_uid="search-message")
+    post_save.connect(_attachment_saved, sender=Attachment, dispatch_uid="search-attachment")
+    ticket_changed.connect(_ticket_opened, dispatch_uid="search-ticket-opened")
+    for model in (Contact, Organization):
+        pre_save.connect(_remember_names, sender=model, dispatch_uid=f"search-before-{model}")
+        post_save.connect(_renamed, sender=model, dispatch_uid=f"search-renamed-{model}")
