@@ -25,6 +25,11 @@ COMMANDS = (
     ("kizuna replycheck [FILE|-]", "checks a draft against the communication standard"),
     ("kizuna promises [FILE|-]", "lists the commitments with a time in a draft"),
     ("kizuna mood [FILE|-]", "reads the mood of a customer's message"),
+    (
+        "kizuna search [--format text|json] [--limit N] QUERY",
+        "full-text search over tickets, messages, contacts and organizations",
+    ),
+    ("kizuna reindex", "rebuilds the search index"),
     ("kizuna generate_tickets", "bulk demo-like data for benchmarks only"),
 )
 

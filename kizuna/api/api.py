@@ -17,7 +17,15 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kizuna.api.auth import AgentToken
-from kizuna.api.routers import contacts, messages, organizations, replycheck, reports, tickets
+from kizuna.api.routers import (
+    contacts,
+    messages,
+    organizations,
+    replycheck,
+    reports,
+    search,
+    tickets,
+)
 from kizuna.standards.services import CheckBlocked
 from kizuna.tickets.workflow import TicketError
 
@@ -44,6 +52,7 @@ api.add_router("/contacts", contacts.router)
 api.add_router("/replycheck", replycheck.router)
 api.add_router("/attachments", messages.attachments_router)
 api.add_router("/reports", reports.router)
+api.add_router("/search", search.router)
 
 
 def error(request, detail: str, *, status: int, field: str = ""):

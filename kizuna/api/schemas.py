@@ -597,3 +597,17 @@ def contact_dict(c: Contact, *, tz: tzinfo | None = None) -> dict:
         "is_active": c.is_active,
         "created_at": _local(c.created_at, tz),
     }
+
+
+class SearchResultOut(Schema):
+    ticket: str
+    subject: str
+    snippet: str
+    score: float
+    # [start, end] of each found word in `snippet` (character offsets).
+    highlights: list[list[int]]
+    status: StatusName
+
+
+class SearchOut(Schema):
+    results: list[SearchResultOut]

@@ -1,7 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kizuna.desk import letter_views, notification_views, report_views, sla_views, views
+from kizuna.desk import (
+    letter_views,
+    notification_views,
+    report_views,
+    search_views,
+    sla_views,
+    views,
+)
 from kizuna.desk.signin import DeskLoginView
 
 app_name = "desk"
@@ -9,6 +16,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("login/", DeskLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="desk:login"), name="logout"),
+    path("search/", search_views.search_page, name="search"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:ticket_id>/reply/", views.ticket_reply, name="reply"),

@@ -178,6 +178,10 @@ def contact_by_email(*, email: str) -> Contact | None:
     )
 
 
+def teams() -> QuerySet[Team]:
+    return Team.objects.order_by("name")
+
+
 def team_by_id(*, team_id: int) -> Team | None:
     """The team with this id, or None."""
     return Team.objects.filter(pk=team_id).first()

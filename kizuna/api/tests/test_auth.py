@@ -39,6 +39,7 @@ class TokenAuthTestCase(ApiTestCase):
             ("get", reverse("api:attachment_download", args=[1])),
             ("get", reverse("api:report_service_levels")),
             ("get", reverse("api:report_satisfaction")),
+            ("get", reverse("api:search")),
         ]
 
     def test_the_list_covers_every_operation_of_the_openapi_document(self):

@@ -35,6 +35,7 @@ class OpenApiTestCase(SimpleTestCase):
                 "attachment_download": ("GET", "/api/v1/attachments/{attachment_id}"),
                 "report_service_levels": ("GET", "/api/v1/reports/service-levels"),
                 "report_satisfaction": ("GET", "/api/v1/reports/satisfaction"),
+                "search": ("GET", "/api/v1/search"),
             },
         )
         self.assertIn("bearer", str(doc["components"]["securitySchemes"]).lower())

@@ -1,5 +1,7 @@
 from django import template
 from django.utils import dateformat
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from kizuna.lib.names import person_name
@@ -51,3 +53,16 @@ def unread_notifications(user) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return unread_count(user=user)
+
+
+@register.filter
+def highlighted(snippet: str, highlights) -> str:
+    """The snippet with each found word in <mark>, everything else escaped."""
+    out, last = [], 0
+    for start, end in sorted(highlights or ()):
+        if start < last:
+            continue
+        out += [escape(snippet[last:start]), "<mark>", escape(snippet[start:end]), "</mark>"]
+        last = end
+    out.append(escape(snippet[last:]))
+    return mark_safe("".join(out))  # noqa: S308 - every piece of text above is escaped

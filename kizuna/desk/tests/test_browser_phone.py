@@ -46,7 +46,12 @@ def test_the_desk_and_portal_fit_a_phone(browser, live_server, mailoutbox, lang)
     page.set_default_timeout(15_000)
     problems = []
     desk_sign_in(page, live_server, "sato" if lang == "ja" else "alice")
-    for path in ("/desk/", f"/desk/tickets/{ticket.id}/", "/desk/tickets/new/"):
+    for path in (
+        "/desk/",
+        f"/desk/tickets/{ticket.id}/",
+        "/desk/tickets/new/",
+        "/desk/search/?q=" + ("送信" if lang == "ja" else "morning"),
+    ):
         page.goto(live_server.url + path)
         result = page.evaluate(OVERFLOW)
         if result["scroll"] > result["width"] + 1 or result["broken"]:
