@@ -104,10 +104,19 @@ _LIGHT_VERBS = frozenset(
 )
 
 
+def _compound_parts(units: list[str]) -> tuple[str, ...]:
+    """The units of a compound and every shorter run of them: 東京都港区 (東京 都 港 区) gives
+    東京, 都, 港, 区 and 東京都, 都港, 港区, 東京都港, 都港区, so that 東京都 and 港区 find it."""
+    n = len(units)
+    runs = ["".join(units[i : i + size]) for size in range(2, n) for i in range(n - size + 1)]
+    return tuple(dict.fromkeys(units + runs))
+
+
 @dataclass(frozen=True, slots=True)
 class Word:
     """A word worth finding: its offsets, its dictionary form, and for a compound
-    (再起動, 請求書, 東京都) the dictionary forms of its parts (再, 起動; 請求, 書; 東京, 都)."""
+    (再起動, 請求書, 東京都) the dictionary forms of its parts (再, 起動; 請求, 書; 東京, 都) and
+    of their shorter runs."""
 
     start: int
     end: int
@@ -133,6 +142,6 @@ def content_words(text: str) -> list[Word]:
             if m.end() - m.begin() > 2:
                 split = m.split(SplitMode.A)
                 if len(split) > 1:
-                    parts = tuple(u.normalized_form() for u in split)
+                    parts = _compound_parts([u.normalized_form() for u in split])
             words.append(Word(offset + m.begin(), offset + m.end(), form, parts))
     return words

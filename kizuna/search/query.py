@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 
 from kizuna.search.indexing import message_document_text, ticket_document_text
 from kizuna.search.models import SearchDocument
-from kizuna.search.terms import normalise, query_terms, terms
+from kizuna.search.terms import Term, normalise, query_terms, terms
 from kizuna.tickets.models import Attachment, Message, Ticket, parse_ticket_id
 
 CANDIDATES = 2_000
@@ -28,6 +28,7 @@ SNIPPET_BEFORE, SNIPPET_LENGTH = 40, 160
 # Long messages are read for a snippet a piece at a time until a term is found.
 _SNIPPET_PIECE, _SNIPPET_READ = 5_000, 100_000
 _TICKET_DOCUMENT_WEIGHT = 2.0
+_ACROSS_DOCUMENTS_WEIGHT = 0.5
 
 
 @dataclass
@@ -51,19 +52,40 @@ class SearchResult:
 def search(query: str, *, tickets: QuerySet[Ticket], limit: int = 20) -> SearchResult:
     """Search within `tickets` (what the asker may see, already filtered)."""
     limit = max(1, min(limit, MAX_LIMIT))
-    wanted = query_terms(query)[:MAX_QUERY_TERMS]
+    words = query_terms(query)[:MAX_QUERY_TERMS]
     reference = _referenced(query, tickets)
-    if not wanted or tickets.query.is_empty():
-        return SearchResult(query, wanted, reference, [])
-    rows = _candidates(wanted, tickets)
+    if not words or tickets.query.is_empty():
+        return SearchResult(query, [w.term for w in words], reference, [])
+    restrict = _restriction(tickets)
     best: dict[int, tuple[float, int | None]] = {}
-    for ticket_id, message_id, score in rows:
+    for ticket_id, message_id, score in _matching(words, restrict):
         if message_id is None:
             score *= _TICKET_DOCUMENT_WEIGHT
         if ticket_id not in best or score > best[ticket_id][0]:
             best[ticket_id] = (score, message_id)
+    if len(best) < limit and len(words) > 1:
+        _add_across_documents(words, restrict, best)
     ranked = sorted(best.items(), key=lambda item: (-item[1][0], -item[0]))[:limit]
-    return SearchResult(query, wanted, reference, _hits(ranked, set(wanted)))
+    return SearchResult(query, [w.term for w in words], reference, _hits(ranked, words))
+
+
+def _add_across_documents(words: list[Term], restrict, best: dict) -> None:
+    """Tickets holding every word, but not in one document ("障害 青空物産": the word in a
+    message, the company on the ticket). Each word's newest matching documents are read on
+    their own and their tickets intersected; such a ticket ranks below one document that
+    holds them all."""
+    per_word = []
+    for word in words:
+        found: dict[int, tuple[float, int | None]] = {}
+        for ticket_id, message_id, score in _matching([word], restrict):
+            if ticket_id not in found or score > found[ticket_id][0]:
+                found[ticket_id] = (score, message_id)
+        per_word.append(found)
+    common = set.intersection(*(set(found) for found in per_word)) - best.keys()
+    for ticket_id in common:
+        hits = [found[ticket_id] for found in per_word]
+        score = _ACROSS_DOCUMENTS_WEIGHT * sum(h[0] for h in hits)
+        best[ticket_id] = (score, max(hits, key=lambda h: h[0])[1])
 
 
 def _referenced(query: str, tickets: QuerySet[Ticket]) -> Ticket | None:
@@ -73,36 +95,48 @@ def _referenced(query: str, tickets: QuerySet[Ticket]) -> Ticket | None:
     return tickets.filter(pk=ticket_id).select_related("organization", "requester").first()
 
 
-def _candidates(
-    wanted: list[str], tickets: QuerySet[Ticket]
-) -> list[tuple[int, int | None, float]]:
-    """(ticket id, message id or None, relevance) of the newest matching documents."""
+def _restriction(tickets: QuerySet[Ticket]) -> tuple[str, list]:
+    """SQL limiting documents to `tickets`, when it is not every ticket."""
+    if not tickets.query.where:
+        return "", []
+    sub, params = tickets.values("pk").query.sql_with_params()
+    return f" AND d.ticket_id IN ({sub})", list(params)
+
+
+# Terms hold word characters only; quoting still keeps any character literal.
+def _fts5_quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _ts_quoted(term: str) -> str:
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _matching(words: list[Term], restrict: tuple[str, list]) -> list[tuple[int, int | None, float]]:
+    """(ticket id, message id or None, relevance) of the newest documents holding every word."""
     table = SearchDocument._meta.db_table
-    restrict, restrict_params = "", []
-    if tickets.query.where:
-        sub, restrict_params = tickets.values("pk").query.sql_with_params()
-        restrict = f" AND d.ticket_id IN ({sub})"
+    where, where_params = restrict
     if connection.vendor == "postgresql":
-        tsquery = " & ".join("'" + t.replace("'", "''").replace("\\", "\\\\") + "'" for t in wanted)
+        tsquery = " & ".join(_ts_quoted(w.term) for w in words)
         sql = (
             f"SELECT d.ticket_id, d.message_id, ts_rank(d.tsv, %s::tsquery) FROM {table} d "
-            f"WHERE d.tsv @@ %s::tsquery{restrict} ORDER BY d.id DESC LIMIT %s"
+            f"WHERE d.tsv @@ %s::tsquery{where} ORDER BY d.id DESC LIMIT %s"
         )
-        params = [tsquery, tsquery, *restrict_params, CANDIDATES]
+        params = [tsquery, tsquery, *where_params, CANDIDATES]
     else:
-        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in wanted)
+        match = " AND ".join(_fts5_quoted(w.term) for w in words)
         sql = (
             f"SELECT d.ticket_id, d.message_id, -bm25(search_fts) FROM search_fts "
             f"JOIN {table} d ON d.id = search_fts.rowid "
-            f"WHERE search_fts MATCH %s{restrict} ORDER BY search_fts.rowid DESC LIMIT %s"
+            f"WHERE search_fts MATCH %s{where} ORDER BY search_fts.rowid DESC LIMIT %s"
         )
-        params = [match, *restrict_params, CANDIDATES]
+        params = [match, *where_params, CANDIDATES]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(t, m, float(s)) for t, m, s in cursor.fetchall()]
 
 
-def _hits(ranked: list[tuple[int, tuple[float, int | None]]], wanted: set[str]) -> list[Hit]:
+def _hits(ranked: list[tuple[int, tuple[float, int | None]]], words: list[Term]) -> list[Hit]:
     ticket_ids = [ticket_id for ticket_id, _ in ranked]
     tickets = Ticket.objects.select_related("organization", "requester", "assignee").in_bulk(
         ticket_ids
@@ -124,12 +158,17 @@ def _hits(ranked: list[tuple[int, tuple[float, int | None]]], wanted: set[str]) 
             text = message_document_text(message, names.get(message.pk, ()))
         else:
             text = ticket_document_text(ticket)
-        snippet, highlights = snippet_of(text, wanted)
+        snippet, highlights = snippet_of(text, words)
         hits.append(Hit(ticket, float(f"{score:.6g}"), snippet, highlights))
     return hits
 
 
-def snippet_of(text: str, wanted: set[str]) -> tuple[str, list[tuple[int, int]]]:
+def _found(t: Term, word: Term) -> bool:
+    """Whether a word of the text is (or contains) a word of the query."""
+    return t.term == word.term or word.term in t.parts
+
+
+def snippet_of(text: str, words: list[Term]) -> tuple[str, list[tuple[int, int]]]:
     """A short passage of `text` around the first of the wanted terms, on one line, and where
     each wanted word is in it."""
     normalised = normalise(text[:_SNIPPET_READ])
@@ -138,7 +177,7 @@ def snippet_of(text: str, wanted: set[str]) -> tuple[str, list[tuple[int, int]]]
         # Pieces overlap a little so that a word across a boundary is still read whole.
         piece_end = min(len(normalised), piece_start + _SNIPPET_PIECE + 50)
         for t in terms(normalised[piece_start:piece_end]):
-            if t.term in wanted or wanted.intersection(t.parts):
+            if any(_found(t, word) for word in words):
                 spans.append((piece_start + t.start, piece_start + t.end))
         if spans:
             break

@@ -77,12 +77,13 @@ def index_text(text: str) -> str:
     return " ".join(out)
 
 
-def query_terms(query: str) -> list[str]:
-    """The distinct terms of a query, in order (compounds whole: 東京都 must not find 京都)."""
-    seen: dict[str, None] = {}
+def query_terms(query: str) -> list[Term]:
+    """The distinct words of a query, in order. A compound is looked for whole: 東京都 finds
+    東京都 and 東京都港区 (indexed with its parts' runs, 東京都 among them), never 京都."""
+    seen: dict[str, Term] = {}
     for t in terms(normalise(query)):
-        seen.setdefault(t.term, None)
-    return list(seen)
+        seen.setdefault(t.term, t)
+    return list(seen.values())
 
 
 @lru_cache(maxsize=100_000)

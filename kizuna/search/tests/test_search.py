@@ -7,6 +7,7 @@ from django.db import transaction
 from kizuna.search.indexing import reindex_all
 from kizuna.search.models import SearchDocument
 from kizuna.search.query import search, snippet_of
+from kizuna.search.terms import query_terms
 from kizuna.test import BaseTestCase
 from kizuna.tickets import services
 from kizuna.tickets.models import Organization, Ticket
@@ -176,7 +177,7 @@ class HostileQueries(BaseTestCase):
 
 def test_snippet_is_one_line_around_the_word():
     text = "前置き。" * 40 + "\n\nここで障害が\n発生しました。" + "後書き。" * 40
-    snippet, highlights = snippet_of(text, {"障害"})
+    snippet, highlights = snippet_of(text, query_terms("障害"))
     assert "\n" not in snippet
     assert [snippet[s:e] for s, e in highlights] == ["障害"]
     assert snippet.startswith("…") and snippet.endswith("…")
