@@ -286,6 +286,8 @@ class TicketOut(Schema):
     close_reason: one_of("", *CloseReason.values)
     # The mood of the customer's latest message (P8): calm, concerned, upset, panicking.
     customer_mood: str
+    # Addresses copied on every mail to the customer.
+    cc: list[str]
     # The latest resolution report (P2), when the ticket was ever resolved.
     resolution: ResolutionOut | None = None
     # After a change that sent the customer a message: what the reply checker found in it.
@@ -308,6 +310,8 @@ class TicketCreateIn(In):
     channel: ChannelName = "api"
     language: LanguageName | None = None
     team: Id | None = None
+    # Addresses to copy on every mail to the customer (at most 20).
+    cc: list[Line(254)] = Field(default_factory=list, max_length=20)
 
 
 class ResolutionIn(In):
@@ -516,6 +520,7 @@ def ticket_dict(t: Ticket, *, tz: tzinfo | None = None, now: datetime | None = N
         "closed_at": _local(t.closed_at, tz),
         "close_reason": t.close_reason,
         "customer_mood": t.customer_mood,
+        "cc": list(t.cc or ()),
         "resolution": _resolution(t, tz),
     }
 

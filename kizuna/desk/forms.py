@@ -272,6 +272,17 @@ class AssignForm(_UniqueIds, forms.Form):
         ).order_by("last_name", "first_name", "username")
 
 
+class CcForm(_UniqueIds, forms.Form):
+    id_prefix = "cc"
+    cc = forms.CharField(
+        label=_("Copy to (Cc)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Addresses copied on every mail to the customer, separated by commas."),
+    )
+
+
 class DraftCheckForm(forms.Form):
     """A draft sent by the composer while the agent types (the live check)."""
 

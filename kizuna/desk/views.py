@@ -24,6 +24,7 @@ from kizuna.closing import services as closing
 from kizuna.desk import composer
 from kizuna.desk.forms import (
     AssignForm,
+    CcForm,
     DraftCheckForm,
     NoteForm,
     OnBehalfForm,
@@ -46,7 +47,7 @@ from kizuna.sla import services as sla_services
 from kizuna.standards import selectors as standard_selectors
 from kizuna.standards import services as standard_services
 from kizuna.standards.services import CheckBlocked
-from kizuna.tickets import access, selectors, services
+from kizuna.tickets import access, copies, selectors, services
 from kizuna.tickets.models import AgentProfile, MessageKind, Status
 from kizuna.tickets.workflow import TicketError
 
@@ -251,6 +252,7 @@ def _ticket_context(request, ticket, **forms):
                 "priority": ticket.priority,
             }
         ),
+        "cc_form": forms.get("cc_form") or CcForm(initial={"cc": ", ".join(ticket.cc or ())}),
         "open_tab": forms.get("open_tab", "reply"),
     }
 
@@ -414,6 +416,24 @@ def ticket_assign(request, ticket_id: int):
         except TicketError as e:
             form.add_error(None, e.message)
     return _failed(request, ticket, "assign_form", form, "assign")
+
+
+@require_POST
+@agent_required
+def ticket_cc(request, ticket_id: int):
+    ticket = access.get_ticket_for_agent(request.user, ticket_id)
+    form = CcForm(request.POST)
+    if form.is_valid():
+        try:
+            copies.ticket_cc_set(
+                ticket=ticket,
+                addresses=copies.parse_addresses(form.cleaned_data["cc"]),
+                actor_user=request.user,
+            )
+            return _done(request, ticket)
+        except TicketError as e:
+            form.add_error("cc", e.message)
+    return _failed(request, ticket, "cc_form", form, "assign")
 
 
 @require_POST

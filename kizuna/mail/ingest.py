@@ -34,7 +34,7 @@ from kizuna.lib.text import is_blank
 from kizuna.mail import rawheaders, routing
 from kizuna.mail.models import REASONS, InboundMail, InboundState, Mailbox, MailReference
 from kizuna.mail.parsing import ParsedMail, normalize_message_id, parse_message
-from kizuna.tickets import services
+from kizuna.tickets import copies, services
 from kizuna.tickets.models import (
     Channel,
     Contact,
@@ -554,6 +554,7 @@ def _route(
             body_html=parsed.html,
         )
         _remember(row, parsed, ticket, message)
+        _keep_copies(ticket, parsed)
         return _finish(
             row, parsed, S.APPENDED, ticket=ticket, message=message, attachments=len(files)
         )
@@ -597,10 +598,20 @@ def _open(row, parsed, contact, body, files, *, cache: RunCache, follows: Ticket
         follows=follows,
     )
     message = _remember(row, parsed, ticket, ticket.request_message)
+    _keep_copies(ticket, parsed)
     reason = Reason("follows_closed", ref=follows.reference) if follows is not None else ""
     return _finish(
         row, parsed, S.CREATED, reason, ticket=ticket, message=message, attachments=len(files)
     )
+
+
+def _keep_copies(ticket: Ticket, parsed: ParsedMail) -> None:
+    """Whoever else the customer wrote to (Cc, To) is copied on our answers too."""
+    others = [a for a in parsed.cc + parsed.to if a and a != parsed.from_address]
+    if others:
+        copies.ticket_cc_add_from_mail(
+            ticket=ticket, addresses=others, own=own_addresses() | {settings.KIZUNA_REPLY_TO}
+        )
 
 
 def _remember(row, parsed: ParsedMail, ticket: Ticket, message: Message) -> int:

@@ -364,6 +364,8 @@ def build_email(message: Message) -> OutboundEmail:
         body=body,
         from_email=from_address,
         to=[contact.email],
+        # Whoever the customer copied, or an agent added on the ticket (tickets/copies.py).
+        cc=list(ticket.cc or ()),
         reply_to=[reply_to_for(ticket)],
         headers=headers,
         encoded_headers=encoded,

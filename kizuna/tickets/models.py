@@ -218,6 +218,9 @@ class Ticket(models.Model):
     next_due = models.DateTimeField(null=True, blank=True)
     # P1: what we are doing now, in the words last shown to the customer.
     customer_note = models.TextField(_("what we are doing now"), blank=True)
+    # Addresses copied on every mail to the customer (kept from the Cc of their mail,
+    # editable by agents); lower-cased, without the requester's own (kizuna/tickets/copies.py).
+    cc = models.JSONField(_("copy to"), default=list, blank=True)
     close_reason = models.CharField(max_length=10, choices=CloseReason.choices, blank=True)
     # The mood of the customer's latest message (P8; set by kizuna.mood), and how far it
     # raises the ticket in the queue until an agent writes to the customer: 2 panicking,
@@ -396,6 +399,7 @@ class EventKind(models.TextChoices):
     BREACH = "breach", _("Promised time missed")
     REMINDER = "reminder", _("Reminder sent")
     RATED = "rated", _("Customer rated the help")
+    CC = "cc", _("Copies changed")
 
 
 class AutoReplyLog(models.Model):

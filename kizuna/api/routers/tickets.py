@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +29,7 @@ from kizuna.closing import services as closing
 from kizuna.letters import selectors as letter_selectors
 from kizuna.lib import timefmt
 from kizuna.lib.ids import looks_like_id, parse_id
-from kizuna.tickets import access, selectors, services
+from kizuna.tickets import access, copies, selectors, services
 from kizuna.tickets.models import Channel, Contact, Status, Ticket, parse_ticket_id
 from kizuna.tickets.workflow import ResolutionAnswers, TicketError, checkpoint_range_message
 
@@ -137,16 +138,20 @@ def ticket_create(request, data: TicketCreateIn):
         team = selectors.team_by_id(team_id=data.team)
         if team is None:
             raise TicketError(_("No team with id %(id)s.") % {"id": data.team}, field="team")
-    ticket = services.ticket_open(
-        requester=requester,
-        subject=data.subject,
-        body=data.body,
-        priority=data.priority,
-        channel=data.channel or Channel.API,
-        language=data.language,
-        team=team,
-        actor_user=request.auth,
-    )
+    cc = copies.cleaned(data.cc, requester_email=requester.email)
+    with transaction.atomic():
+        ticket = services.ticket_open(
+            requester=requester,
+            subject=data.subject,
+            body=data.body,
+            priority=data.priority,
+            channel=data.channel or Channel.API,
+            language=data.language,
+            team=team,
+            actor_user=request.auth,
+        )
+        if cc:
+            copies.ticket_cc_set(ticket=ticket, addresses=cc, actor_user=request.auth)
     ticket.organization = requester.organization
     return Reply(201, ticket_dict(ticket, tz=request.agent_tz))
 
