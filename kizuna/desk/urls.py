@@ -16,6 +16,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("login/", DeskLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="desk:login"), name="logout"),
+    path("bulk/", views.queue_bulk, name="queue_bulk"),
     path("search/", search_views.search_page, name="search"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket"),

@@ -13,15 +13,17 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kizuna.closing import selectors as closing_selectors
 from kizuna.closing import services as closing
-from kizuna.desk import composer
+from kizuna.desk import bulk, composer
+from kizuna.desk.bulk import BulkForm
 from kizuna.desk.forms import (
     AssignForm,
     CcForm,
@@ -97,19 +99,26 @@ def _query_text(value: str) -> str:
 @require_GET
 @agent_required
 def queue(request):
-    status = request.GET.get("status", "")
-    if status not in Status.values:
-        status = ""
-    assignee = request.GET.get("assignee", "")
-    organization_id = _int(request.GET.get("organization"))
-    page_number = min(_int(request.GET.get("page")) or 1, MAX_PAGE)
-    q = _query_text(request.GET.get("q", ""))
-    due = request.GET.get("due", "")
+    return _render_queue(request, request.GET)
+
+
+def _render_queue(request, params: QueryDict, *, bulk_form=None, status: int = 200):
+    """The queue with the filters in `params` (the page's query string; for a bulk action
+    that failed, the one the agent was looking at)."""
+    GET = params  # noqa: N806 - read exactly like request.GET
+    status_filter = GET.get("status", "")
+    if status_filter not in Status.values:
+        status_filter = ""
+    assignee = GET.get("assignee", "")
+    organization_id = _int(GET.get("organization"))
+    page_number = min(_int(GET.get("page")) or 1, MAX_PAGE)
+    q = _query_text(GET.get("q", ""))
+    due = GET.get("due", "")
     if due != "1h":
         due = ""
     qs = selectors.queue(
         access.tickets_for_agent(request.user),
-        status=status,
+        status=status_filter,
         assignee_id=request.user.id if assignee == "me" else _int(assignee),
         unassigned=assignee == "none",
         organization_id=organization_id,
@@ -138,10 +147,10 @@ def queue(request):
     tickets, has_next = selectors.page(qs, number=page_number, size=PAGE_SIZE)
     # The table refreshes itself; tickets opened or changed since the agent opened the page
     # are marked until they load it again (the refreshes carry that moment as `since`).
-    since = _since(request.GET.get("since"))
-    refresh = request.GET.copy()
+    since = _since(GET.get("since"))
+    refresh = GET.copy()
     refresh["since"] = str(int((since or timezone.now()).timestamp()))
-    params = request.GET.copy()
+    params = GET.copy()
     params.pop("page", None)
     params.pop("since", None)
     context = {
@@ -157,12 +166,13 @@ def queue(request):
         "has_next": has_next,
         "query": params.urlencode(),
         "filters": {
-            "status": status,
+            "status": status_filter,
             "assignee": assignee,
             "organization": organization_id,
             "q": q,
             "due": due,
         },
+        "back": GET.urlencode(),
     }
     if request.htmx and request.htmx.target == "queue-table":
         return render(request, "desk/_queue_table.html", context)
@@ -170,8 +180,44 @@ def queue(request):
         statuses=Status.choices,
         agents=selectors.active_agents(),
         organizations=selectors.organization_choices(),
+        bulk_form=bulk_form or BulkForm(),
+        bulk_statuses=bulk.BULK_STATUSES,
     )
-    return render(request, "desk/queue.html", context)
+    return render(request, "desk/queue.html", context, status=status)
+
+
+@require_POST
+@agent_required
+def queue_bulk(request):
+    """A status, assignee or priority for the tickets ticked in the queue (desk/bulk.py)."""
+    back = QueryDict(request.POST.get("back", "")[:2000])
+    form = BulkForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        found = access.tickets_for_agent(request.user).in_bulk(data["tickets"])
+        tickets = [found[i] for i in data["tickets"] if i in found]
+        try:
+            outcome = bulk.apply(data, tickets=tickets, actor_user=request.user)
+        except CheckBlocked as e:
+            form.blocked = _findings_context(data["customer_note"], e.result)
+            form.add_error("customer_note", e.message)
+        except TicketError as e:
+            form.add_error(e.field if e.field in form.fields else None, e.message)
+        else:
+            missing = len(data["tickets"]) - len(tickets)
+            if outcome.changed:
+                messages.success(
+                    request,
+                    _("Changed: %(refs)s.") % {"refs": ", ".join(outcome.changed)},
+                )
+            for reference, why in outcome.refused:
+                messages.warning(request, f"{reference}: {why}")
+            if missing:
+                messages.warning(
+                    request, _("%(n)d selected ticket(s) no longer exist.") % {"n": missing}
+                )
+            return redirect(f"{reverse('desk:queue')}?{back.urlencode()}")
+    return _render_queue(request, back, bulk_form=form, status=400)
 
 
 def _conversation(request, ticket) -> list:

@@ -144,6 +144,15 @@
       event.stopImmediatePropagation();
     }
   }, true);
+  // A self-refreshing element with data-hold-while-checked="selector": no refresh while a box
+  // matching the selector is ticked (the queue keeps the agent's selection for a bulk action).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var element = event.detail && event.detail.elt;
+    var selector = element && element.getAttribute && element.getAttribute("data-hold-while-checked");
+    if (selector && document.querySelector(selector + ":checked")) {
+      event.preventDefault();
+    }
+  });
   function syncAll() {
     syncShown();
     syncFiltered();
