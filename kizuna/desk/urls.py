@@ -17,6 +17,8 @@ urlpatterns = [
     path("login/", DeskLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="desk:login"), name="logout"),
     path("bulk/", views.queue_bulk, name="queue_bulk"),
+    path("views/", views.view_save, name="view_save"),
+    path("views/<int:view_id>/delete/", views.view_delete, name="view_delete"),
     path("search/", search_views.search_page, name="search"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket"),

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kizuna.closing import selectors as closing_selectors
 from kizuna.closing import services as closing
-from kizuna.desk import bulk, composer
+from kizuna.desk import bulk, composer, saved_views
 from kizuna.desk.bulk import BulkForm
 from kizuna.desk.forms import (
     AssignForm,
@@ -102,7 +102,19 @@ def queue(request):
     return _render_queue(request, request.GET)
 
 
-def _render_queue(request, params: QueryDict, *, bulk_form=None, status: int = 200):
+def _due_before(due: str) -> datetime | None:
+    """The "Due" filter: within the hour (or overdue), or by the end of the agent's day."""
+    if due == "1h":
+        return timezone.now() + DUE_SOON
+    if due == "today":
+        local = timezone.localtime()
+        return local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    return None
+
+
+def _render_queue(
+    request, params: QueryDict, *, bulk_form=None, view_error: str = "", status: int = 200
+):
     """The queue with the filters in `params` (the page's query string; for a bulk action
     that failed, the one the agent was looking at)."""
     GET = params  # noqa: N806 - read exactly like request.GET
@@ -114,7 +126,7 @@ def _render_queue(request, params: QueryDict, *, bulk_form=None, status: int = 2
     page_number = min(_int(GET.get("page")) or 1, MAX_PAGE)
     q = _query_text(GET.get("q", ""))
     due = GET.get("due", "")
-    if due != "1h":
+    if due not in ("1h", "today"):
         due = ""
     qs = selectors.queue(
         access.tickets_for_agent(request.user),
@@ -123,7 +135,7 @@ def _render_queue(request, params: QueryDict, *, bulk_form=None, status: int = 2
         unassigned=assignee == "none",
         organization_id=organization_id,
         q=q,
-        due_before=timezone.now() + DUE_SOON if due else None,
+        due_before=_due_before(due),
     )
     # Only the columns a queue row shows: the page is read far more often than anything else.
     qs = qs.only(
@@ -182,8 +194,33 @@ def _render_queue(request, params: QueryDict, *, bulk_form=None, status: int = 2
         organizations=selectors.organization_choices(),
         bulk_form=bulk_form or BulkForm(),
         bulk_statuses=bulk.BULK_STATUSES,
+        saved_views=saved_views.views_for(request.user),
+        view_error=view_error,
     )
     return render(request, "desk/queue.html", context, status=status)
+
+
+@require_POST
+@agent_required
+def view_save(request):
+    """Save the queue's current filters under a name (desk/saved_views.py)."""
+    back = QueryDict(request.POST.get("back", "")[:2000])
+    try:
+        view = saved_views.view_save(
+            user=request.user, name=request.POST.get("name", ""), params=back
+        )
+    except TicketError as e:
+        return _render_queue(request, back, view_error=e.message, status=400)
+    messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+    return redirect(f"{reverse('desk:queue')}?{view.query}")
+
+
+@require_POST
+@agent_required
+def view_delete(request, view_id: int):
+    if not saved_views.view_delete(user=request.user, view_id=view_id):
+        raise Http404("No such view.")
+    return redirect("desk:queue")
 
 
 @require_POST

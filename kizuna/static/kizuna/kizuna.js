@@ -144,6 +144,15 @@
       event.stopImmediatePropagation();
     }
   }, true);
+  // <input data-from-address>: filled with the page's current query string when its form is
+  // sent (filters changed in place by htmx update the address bar, not the hidden fields).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    form.querySelectorAll("input[data-from-address]").forEach(function (input) {
+      input.value = window.location.search.replace(/^\?/, "");
+    });
+  }, true);
   // A self-refreshing element with data-hold-while-checked="selector": no refresh while a box
   // matching the selector is ticked (the queue keeps the agent's selection for a bulk action).
   document.addEventListener("htmx:beforeRequest", function (event) {
