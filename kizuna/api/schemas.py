@@ -48,6 +48,7 @@ from kizuna.tickets.models import (
     Status,
     TechnicalLevel,
     Ticket,
+    format_reference,
 )
 
 # Always "+00:00" rather than pydantic's "Z", so every date reads the same way.
@@ -288,6 +289,8 @@ class TicketOut(Schema):
     customer_mood: str
     # Addresses copied on every mail to the customer.
     cc: list[str]
+    # The ticket this one was merged into (its messages are there now), if any.
+    merged_into: str | None = None
     # The latest resolution report (P2), when the ticket was ever resolved.
     resolution: ResolutionOut | None = None
     # After a change that sent the customer a message: what the reply checker found in it.
@@ -521,6 +524,7 @@ def ticket_dict(t: Ticket, *, tz: tzinfo | None = None, now: datetime | None = N
         "close_reason": t.close_reason,
         "customer_mood": t.customer_mood,
         "cc": list(t.cc or ()),
+        "merged_into": format_reference(t.merged_into_id) if t.merged_into_id else None,
         "resolution": _resolution(t, tz),
     }
 

@@ -8,6 +8,7 @@ changed instead of a whole page.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 
@@ -49,8 +50,8 @@ from kizuna.sla import services as sla_services
 from kizuna.standards import selectors as standard_selectors
 from kizuna.standards import services as standard_services
 from kizuna.standards.services import CheckBlocked
-from kizuna.tickets import access, copies, selectors, services
-from kizuna.tickets.models import AgentProfile, MessageKind, Status
+from kizuna.tickets import access, copies, merge, selectors, services
+from kizuna.tickets.models import AgentProfile, MessageKind, Status, parse_ticket_id
 from kizuna.tickets.workflow import TicketError
 
 PAGE_SIZE = 50
@@ -337,6 +338,8 @@ def _ticket_context(request, ticket, **forms):
         ),
         "cc_form": forms.get("cc_form") or CcForm(initial={"cc": ", ".join(ticket.cc or ())}),
         "open_tab": forms.get("open_tab", "reply"),
+        "merge_error": forms.get("merge_error", ""),
+        "merge_target": forms.get("merge_target", ""),
     }
 
 
@@ -517,6 +520,33 @@ def ticket_cc(request, ticket_id: int):
         except TicketError as e:
             form.add_error("cc", e.message)
     return _failed(request, ticket, "cc_form", form, "assign")
+
+
+@require_POST
+@agent_required
+def ticket_merge(request, ticket_id: int):
+    """Merge this ticket into the one named in the form (tickets/merge.py)."""
+    ticket = access.get_ticket_for_agent(request.user, ticket_id)
+    typed = (request.POST.get("target") or "").strip()[:40]
+    target_id = parse_ticket_id(unicodedata.normalize("NFKC", typed).upper())
+    target = None
+    if target_id is not None:
+        target = access.tickets_for_agent(request.user).filter(pk=target_id).first()
+    if target is None:
+        error = _("No ticket “%(ref)s”: give a reference such as KZ-000123.") % {"ref": typed}
+    else:
+        try:
+            merge.ticket_merge(source=ticket, target=target, actor_user=request.user)
+        except TicketError as e:
+            error = e.message
+        else:
+            messages.success(
+                request,
+                _("%(source)s was merged into %(target)s; the customer has been told.")
+                % {"source": ticket.reference, "target": target.reference},
+            )
+            return redirect("desk:ticket", ticket_id=target.pk)
+    return _render_ticket(request, ticket, status=400, merge_error=error, merge_target=typed)
 
 
 @require_POST

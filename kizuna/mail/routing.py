@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from kizuna.mail.models import MailReference
+from kizuna.tickets.merge import survivor
 from kizuna.tickets.models import (
     REFERENCE_RE,
     Contact,
@@ -125,10 +126,11 @@ def find_thread(*, message_id: str, in_reply_to: list[str], references: list[str
     ids = thread_ids(message_id=message_id, in_reply_to=in_reply_to, references=references)
     ticket = ticket_for_ids(ids, own_id=message_id)
     if ticket is not None:
-        return Thread(ticket, "header")
+        return Thread(survivor(ticket), "header")
     ticket = ticket_for_subject(subject)
     if ticket is not None:
-        return Thread(ticket, "subject")
+        # A merged ticket's mail goes to the ticket it was merged into.
+        return Thread(survivor(ticket), "subject")
     return None
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 from django.db.models.signals import post_save, pre_save
 
 from kizuna.search.indexing import index_messages, index_ticket
+from kizuna.search.models import SearchDocument
 from kizuna.search.tasks import search_reindex_party
 from kizuna.tickets.models import Attachment, Contact, Message, Organization, Ticket
-from kizuna.tickets.signals import ticket_changed
+from kizuna.tickets.signals import ticket_changed, tickets_merged
 
 # The fields of a ticket that its own document holds, and of a message.
 _TICKET_FIELDS = frozenset(("subject", "requester", "organization"))
@@ -46,6 +47,13 @@ def _ticket_opened(sender, ticket: Ticket, from_status=None, **kwargs) -> None:
         )
 
 
+def _merged(sender, source: Ticket, target: Ticket, **kwargs) -> None:
+    # The moved messages' documents follow them; the merged ticket keeps its own.
+    SearchDocument.objects.filter(ticket_id=source.pk).exclude(message=None).update(
+        ticket_id=target.pk
+    )
+
+
 def _remember_names(sender, instance, **kwargs) -> None:
     """Before a contact or organization is saved: its names as stored, to tell a rename."""
     fields = _NAME_FIELDS[sender]
@@ -70,6 +78,7 @@ def connect() -> None:
     post_save.connect(_message_saved, sender=Message, dispatch_uid="search-message")
     post_save.connect(_attachment_saved, sender=Attachment, dispatch_uid="search-attachment")
     ticket_changed.connect(_ticket_opened, dispatch_uid="search-ticket-opened")
+    tickets_merged.connect(_merged, dispatch_uid="search-tickets-merged")
     for model in (Contact, Organization):
         pre_save.connect(_remember_names, sender=model, dispatch_uid=f"search-before-{model}")
         post_save.connect(_renamed, sender=model, dispatch_uid=f"search-renamed-{model}")

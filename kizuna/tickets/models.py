@@ -228,6 +228,11 @@ class Ticket(models.Model):
     customer_mood = models.CharField(max_length=10, blank=True)
     attention = models.PositiveSmallIntegerField(default=0)
     # The closed request this one continues (a customer wrote again after the reopen window).
+    # Merged into another ticket (closed as a duplicate): its messages, events and mail
+    # references moved there, and mail to it lands there (kizuna/tickets/merge.py).
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
     follows = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="followed_by"
     )
@@ -400,6 +405,7 @@ class EventKind(models.TextChoices):
     REMINDER = "reminder", _("Reminder sent")
     RATED = "rated", _("Customer rated the help")
     CC = "cc", _("Copies changed")
+    MERGED = "merged", _("Merged")
 
 
 class AutoReplyLog(models.Model):

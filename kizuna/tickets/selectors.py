@@ -112,7 +112,17 @@ def linked_tickets(*, ticket: Ticket, organization_id: int | None = None) -> dic
         later = later.filter(organization_id=organization_id)
         if follows is not None and follows.organization_id != organization_id:
             follows = None
-    return {"follows": follows, "followed_by": list(later[:20])}
+    merged_from = Ticket.objects.filter(merged_into_id=ticket.pk).order_by("id")
+    merged_into = (
+        Ticket.objects.filter(pk=ticket.merged_into_id).first() if ticket.merged_into_id else None
+    )
+    return {
+        "follows": follows,
+        "followed_by": list(later[:20]),
+        # Merges never cross organizations (tickets/merge.py).
+        "merged_into": merged_into,
+        "merged_from": list(merged_from[:20]),
+    }
 
 
 def organization_by_id(*, organization_id: int | None) -> Organization | None:

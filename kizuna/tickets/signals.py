@@ -25,3 +25,7 @@ promises_made = Signal()
 # stores a customer's message (mail, portal, API); `first` for the request that opened the
 # ticket. The mood (P8) and intake (P9) read it once the transaction has committed.
 message_received = Signal()
+
+# `tickets_merged(source=..., target=...)` is sent inside the transaction that merged `source`
+# into `target` (its messages now belong to `target`): the search index moves their documents.
+tickets_merged = Signal()

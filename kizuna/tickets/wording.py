@@ -34,6 +34,22 @@ def acknowledgement_text(ticket: Ticket, due: datetime) -> str:
         }
 
 
+def merge_notice(target: Ticket, source: Ticket) -> str:
+    """Told to the customer when two of their requests become one."""
+    with translation.override(target.language):
+        return _(
+            "Your requests %(source)s (“%(source_subject)s”) and %(target)s (“%(target_subject)s”) "
+            "are about the same matter, so we have brought them together under %(target)s. "
+            "Everything you sent is kept there, and we will continue under %(target)s; replies to "
+            "either reach us as before."
+        ) % {
+            "source": source.reference,
+            "source_subject": source.subject,
+            "target": target.reference,
+            "target_subject": target.subject,
+        }
+
+
 def next_update_line(ticket: Ticket, checkpoint: datetime, *, resolved: bool) -> str:
     """'Next update: by …' in the customer's language and time zone (P1)."""
     with translation.override(ticket.language):
