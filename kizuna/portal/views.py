@@ -133,6 +133,10 @@ def home(request):
     )
 
 
+# The status box on a request's page asks for news this often.
+STATUS_REFRESH_SECONDS = 30
+
+
 def _ticket_context(request, ticket, form=None, notice: str = "") -> dict:
     return {
         "contact": request.contact,
@@ -149,12 +153,17 @@ def _ticket_context(request, ticket, form=None, notice: str = "") -> dict:
         "linked": selectors.linked_tickets(ticket=ticket, organization_id=ticket.organization_id),
         "notice": notice,
         "max_mb": settings.KIZUNA_MAX_ATTACHMENT_BYTES // 1048576,
+        "status_refresh_seconds": STATUS_REFRESH_SECONDS,
     }
 
 
 @contact_required
 def ticket(request, ticket_id: int):
     ticket = get_ticket_for_contact(request.contact, ticket_id)
+    if request.htmx and request.htmx.target == "status-box":
+        # The status box refreshes itself: where the request stands, without reloading
+        # what the customer may be typing below it.
+        return render(request, "portal/_status_box.html", _ticket_context(request, ticket))
     return render(request, "portal/ticket.html", _ticket_context(request, ticket))
 
 
