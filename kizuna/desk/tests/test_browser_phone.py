@@ -46,6 +46,17 @@ def test_the_desk_and_portal_fit_a_phone(browser, live_server, mailoutbox, lang)
     page.set_default_timeout(15_000)
     problems = []
     desk_sign_in(page, live_server, "sato" if lang == "ja" else "alice")
+    # The header folds its menu behind a button; unfolded, every entry is on one line.
+    page.goto(live_server.url + "/desk/")
+    assert page.locator("#topnav").is_hidden()
+    page.locator("[data-menu-toggle]").click()
+    assert page.locator("#topnav").is_visible()
+    assert page.locator("[data-menu-toggle]").get_attribute("aria-expanded") == "true"
+    unfolded = page.evaluate(OVERFLOW)
+    if unfolded["scroll"] > unfolded["width"] + 1 or unfolded["broken"]:
+        problems.append(("menu unfolded", unfolded))
+    page.locator("#topnav a[href='/desk/search/']").click()
+    page.wait_for_url("**/desk/search/")
     for path in (
         "/desk/",
         f"/desk/tickets/{ticket.id}/",

@@ -162,6 +162,20 @@
       event.preventDefault();
     }
   });
+  // The phone menu: the button folds and unfolds the header's navigation.
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element && event.target.closest("[data-menu-toggle]");
+    if (!button) return;
+    var open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    var header = button.closest("header");
+    if (header) header.classList.toggle("menu-open", open);
+  });
+  function enableMenu() {
+    document.documentElement.classList.add("js");
+    document.querySelectorAll("[data-menu-toggle]").forEach(function (b) { b.hidden = false; });
+  }
+  document.addEventListener("DOMContentLoaded", enableMenu);
   function syncAll() {
     syncShown();
     syncFiltered();
