@@ -5,6 +5,7 @@
     python bench/search.py --tickets 100000             # a smaller run
     python bench/search.py --postgres postgres://postgres@127.0.0.1:5432/kizuna_bench_search
     python bench/search.py --home /var/tmp/kz-search    # keep the SQLite database, reuse it
+    python bench/search.py --only-postgres --postgres URL --reuse-postgres  # reuse a loaded one
 
 For each database:
 1. Quality: the 78 labelled queries (kizuna/search/evaluation/queries.yaml) over a generated
@@ -83,6 +84,11 @@ def main() -> int:
     parser.add_argument("--postgres", metavar="URL", help="also run on this database (recreated!)")
     parser.add_argument("--only-postgres", action="store_true", help="skip SQLite")
     parser.add_argument("--home", help="SQLite: keep the database here and reuse it if loaded")
+    parser.add_argument(
+        "--reuse-postgres",
+        action="store_true",
+        help="PostgreSQL: keep the scale database if it exists (tickets already loaded stay)",
+    )
     parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     parser.add_argument("--phase", choices=["quality", "scale"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -123,7 +129,10 @@ def _child(args, name: str, url: str | None, phase: str, keep: str | None) -> di
         env.pop("KIZUNA_DATABASE_URL", None)
         if url:
             target = url if phase == "scale" else url + "_quality"
-            recreate_database(target)
+            if phase == "scale" and args.reuse_postgres:
+                create_database_if_missing(target)
+            else:
+                recreate_database(target)
             env["KIZUNA_DATABASE_URL"] = target
         print(f"[{name}] {phase}…", file=sys.stderr, flush=True)
         command = [sys.executable, "-P", __file__, "--child", name, "--phase", phase]
@@ -146,6 +155,18 @@ def recreate_database(url: str) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def create_database_if_missing(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            recreate_database(url)
 
 
 def _setup():
