@@ -459,6 +459,8 @@ class ContactOut(Schema):
     timezone: str
     mail_charset: MailCharsetName
     is_active: bool
+    # Sees every request of the organization in the portal, not only their own.
+    sees_organization: bool
     created_at: Instant
 
 
@@ -487,6 +489,7 @@ class ContactPatch(In):
     role: Line(100) | None = None
     timezone: Line(64) | None = None
     mail_charset: MailCharsetName | None = None
+    sees_organization: bool | None = None
 
 
 def _agent(user) -> dict | None:
@@ -604,6 +607,7 @@ def contact_dict(c: Contact, *, tz: tzinfo | None = None) -> dict:
         "timezone": c.timezone,
         "mail_charset": c.mail_charset,
         "is_active": c.is_active,
+        "sees_organization": c.sees_organization,
         "created_at": _local(c.created_at, tz),
     }
 

@@ -36,6 +36,7 @@ from kizuna.tickets.models import (
     Message,
     MessageKind,
     Organization,
+    Role,
     Team,
     Ticket,
 )
@@ -129,12 +130,15 @@ CONTACTS = [
 ]
 
 AGENTS = [
-    # (username, first name, last name, language, time zone, teams, staff)
-    ("sato", "健", "佐藤", "ja", "Asia/Tokyo", ["Hosting"], False),
-    ("tanaka", "美咲", "田中", "ja", "Asia/Tokyo", ["Network"], False),
-    ("alice", "Alice", "Morgan", "en", "Europe/London", ["Hosting", "Network"], False),
-    ("kimura", "浩", "木村", "ja", "Asia/Tokyo", ["Hosting", "Network"], True),
+    # (username, first name, last name, language, time zone, teams, role); an administrator is
+    # a Django staff user too. Alice leads both teams (docs/access.md).
+    ("sato", "健", "佐藤", "ja", "Asia/Tokyo", ["Hosting"], Role.AGENT),
+    ("tanaka", "美咲", "田中", "ja", "Asia/Tokyo", ["Network"], Role.AGENT),
+    ("alice", "Alice", "Morgan", "en", "Europe/London", ["Hosting", "Network"], Role.LEAD),
+    ("kimura", "浩", "木村", "ja", "Asia/Tokyo", ["Hosting", "Network"], Role.ADMIN),
 ]
+# The office manager who sees all of the organization's requests in the portal.
+SEES_ORGANIZATION = {"suzuki@marutaka-seiko.example.jp"}
 
 
 # --- Seeding ----------------------------------------------------------------------------------
@@ -335,7 +339,8 @@ def _people(passwords: dict[str, str]) -> tuple[dict, dict[str, Team]]:
     User = get_user_model()
     teams = {name: Team.objects.create(name=name) for name in ("Hosting", "Network")}
     agents = {}
-    for username, first, last, lang, tz, team_names, staff in AGENTS:
+    for username, first, last, lang, tz, team_names, role in AGENTS:
+        staff = role == Role.ADMIN
         user = User.objects.create_user(
             username,
             f"{username}@kizuna.example",
@@ -345,9 +350,11 @@ def _people(passwords: dict[str, str]) -> tuple[dict, dict[str, Team]]:
             is_staff=staff,
             is_superuser=staff,
         )
-        AgentProfile.objects.create(user=user, language=lang, timezone=tz)
+        AgentProfile.objects.create(user=user, language=lang, timezone=tz, role=role)
         for name in team_names:
             teams[name].members.add(user)
+            if role == Role.LEAD:
+                Team.objects.filter(pk=teams[name].pk).update(lead=user)
         agents[username] = user
     return agents, teams
 
@@ -368,6 +375,7 @@ def _contacts() -> dict[str, Contact]:
             technical_level=level,
             role=role,
             timezone=tz,
+            sees_organization=email in SEES_ORGANIZATION,
         )
     return contacts
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from kizuna.closing import reports as satisfaction_reports
-from kizuna.desk.views import manager_required
+from kizuna.desk.views import reports_required
 from kizuna.sla import reports
 from kizuna.tickets.workflow import TicketError
 
@@ -71,7 +71,7 @@ def _sections(report: reports.Report, charts: dict[str, str]) -> list[dict]:
 
 
 @require_GET
-@manager_required
+@reports_required
 def sla_report(request):
     tz = timezone.get_current_timezone()
     form = ReportForm(request.GET, tz=tz)
@@ -141,7 +141,7 @@ def _csv_response(text: str, filename: str) -> HttpResponse:
 
 
 @require_GET
-@manager_required
+@reports_required
 def satisfaction_report(request):
     tz = timezone.get_current_timezone()
     form = SatisfactionForm(request.GET, tz=tz)

@@ -28,6 +28,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/assign/", views.ticket_assign, name="assign"),
     path("tickets/<int:ticket_id>/cc/", views.ticket_cc, name="cc"),
     path("tickets/<int:ticket_id>/merge/", views.ticket_merge, name="merge"),
+    path("tickets/<int:ticket_id>/contact-scope/", views.contact_scope, name="contact_scope"),
     path("tickets/<int:ticket_id>/check/", views.draft_check, name="check"),
     path("follow-ups/<str:follow_up_id>/done/", views.follow_up_done, name="follow_up_done"),
     path("notifications/", notification_views.notifications, name="notifications"),

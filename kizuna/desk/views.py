@@ -263,7 +263,7 @@ def _conversation(request, ticket) -> list:
     moods = mood_selectors.moods_for(m.id for m in messages if m.kind == MessageKind.INBOUND)
     for m in messages:
         m.mood_view = moods.get(m.id)
-    if request.user.is_staff:
+    if access.is_admin(request.user):
         # Administrators can open the mail exactly as it arrived (headers, raw .eml).
         originals = mail_selectors.original_mail_ids(
             [m.id for m in messages if m.kind == MessageKind.INBOUND]
@@ -524,6 +524,24 @@ def ticket_cc(request, ticket_id: int):
 
 @require_POST
 @agent_required
+def contact_scope(request, ticket_id: int):
+    """Whether the ticket's requester sees all of their organization's requests in the
+    portal (an office manager) or only their own."""
+    ticket = access.get_ticket_for_agent(request.user, ticket_id)
+    wanted = request.POST.get("sees_organization") == "1"
+    services.contact_update(contact=ticket.requester, sees_organization=wanted)
+    if wanted:
+        note = _("%(name)s now sees all of %(org)s's requests in the portal.")
+    else:
+        note = _("%(name)s now sees only their own requests in the portal.")
+    messages.success(
+        request, note % {"name": ticket.requester.name, "org": ticket.organization.name}
+    )
+    return redirect("desk:ticket", ticket_id=ticket.pk)
+
+
+@require_POST
+@agent_required
 def ticket_merge(request, ticket_id: int):
     """Merge this ticket into the one named in the form (tickets/merge.py)."""
     ticket = access.get_ticket_for_agent(request.user, ticket_id)
@@ -605,11 +623,26 @@ def draft_check(request, ticket_id: int):
 
 
 def manager_required(view):
+    """The team's standard, letters and service levels: managers and administrators."""
+
     @wraps(view)
     @agent_required
     def wrapper(request, *args, **kwargs):
-        if not (request.user.is_staff or request.user.has_perm("standards.change_rulesetting")):
+        if not access.may_manage(request.user):
             raise Http404("Managers only.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def reports_required(view):
+    """The reports: team leads, managers and administrators."""
+
+    @wraps(view)
+    @agent_required
+    def wrapper(request, *args, **kwargs):
+        if not access.may_read_reports(request.user):
+            raise Http404("Team leads and managers only.")
         return view(request, *args, **kwargs)
 
     return wrapper

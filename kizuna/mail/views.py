@@ -20,6 +20,7 @@ from kizuna.mail import selectors, services
 from kizuna.mail.models import InboundMail, InboundState
 from kizuna.mail.parsing import parse_message
 from kizuna.mail.quoting import split_quoted
+from kizuna.tickets import access
 from kizuna.tickets import selectors as ticket_selectors
 from kizuna.tickets.models import Language
 from kizuna.tickets.workflow import TicketError
@@ -30,7 +31,7 @@ def staff_required(view):
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not (request.user.is_active and request.user.is_staff):
+        if not access.is_admin(request.user):
             raise Http404("Not an administrator.")
         return view(request, *args, **kwargs)
 

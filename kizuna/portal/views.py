@@ -117,18 +117,22 @@ def signout(request):
 
 @contact_required
 def home(request):
-    """The organization's requests: open ones first (latest activity on top), then the
-    recently closed."""
-    qs = tickets_for_contact(request.contact)
+    """The contact's requests (or, for a contact who may see them, the organization's: tabs
+    "Mine" and "All"): open ones first (latest activity on top), then the recently closed."""
+    contact = request.contact
+    show_all = contact.sees_organization and request.GET.get("show") != "mine"
+    qs = tickets_for_contact(contact, whole_organization=show_all)
     open_tickets = list(selectors.open_requests(qs))
     closed_tickets = list(selectors.recently_closed(qs, limit=RECENTLY_CLOSED))
     return render(
         request,
         "portal/home.html",
         {
-            "contact": request.contact,
+            "contact": contact,
             "open_tickets": open_tickets,
             "closed_tickets": closed_tickets,
+            "tabs": contact.sees_organization,
+            "show_all": show_all,
         },
     )
 

@@ -41,6 +41,7 @@ from kizuna.lib import timefmt
 from kizuna.lib.charts import cell_text, data_uri, is_self_contained, label  # noqa: F401 (the report's API)
 from kizuna.lib.names import person_name
 from kizuna.sla.models import Deadline, DeadlineKind, SlaPolicy
+from kizuna.tickets import access
 from kizuna.tickets.models import Organization, Ticket
 from kizuna.tickets.workflow import TicketError
 
@@ -58,13 +59,8 @@ CHART_GROUPS = 20
 
 
 def may_see_report(user) -> bool:
-    """Managers: staff, or whoever may edit the team's standard (as the desk's manager pages)."""
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.is_active
-        and (user.is_staff or user.has_perm("standards.change_rulesetting"))
-    )
+    """Team leads, managers and administrators (tickets/access.py)."""
+    return access.may_read_reports(user)
 
 
 def default_range(*, tz: tzinfo, today: date | None = None) -> tuple[date, date]:

@@ -1,39 +1,94 @@
-"""Who may see which ticket. Every entry point loads tickets only through this module.
+"""Who may see which ticket, and who may do what. Every entry point loads tickets only through
+this module; docs/access.md has the whole table (a test holds every route to it).
 
-- Agents (active users with an agent profile, or staff) see every ticket and every note.
-- A contact sees only the tickets of their own organization, and never an internal note.
+- Agents and team leads see the tickets of their teams (as members or as the team's lead),
+  the tickets assigned to them, and those no team has yet (the shared inbox); managers and
+  administrators see every ticket. Every member of the desk reads internal notes.
+- Team leads, managers and administrators read the reports; managers and administrators set
+  the team's standard, letters and service levels; administrators handle the mail (quarantine,
+  raw messages). Django staff users are administrators.
+- A contact sees their own requests (those they opened, or wrote in); a contact allowed to see
+  all of the organization's requests (`Contact.sees_organization`, set by agents) sees the
+  organization's. Never an internal note, never another organization's ticket.
 - Anyone else sees nothing.
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from kizuna.tickets.models import Contact, Message, MessageKind, Ticket
+from kizuna.tickets.models import Contact, Message, MessageKind, Role, Team, Ticket
+
+# What each role may do beyond the tickets it sees.
+_READS_REPORTS = frozenset((Role.LEAD, Role.MANAGER, Role.ADMIN))
+_MANAGES = frozenset((Role.MANAGER, Role.ADMIN))
+_SEES_ALL = frozenset((Role.MANAGER, Role.ADMIN))
 
 
 def is_agent(user) -> bool:
+    return role_of(user) is not None
+
+
+def role_of(user) -> str | None:
+    """The user's role at the desk, or None for anyone who is not a member of the desk."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.is_staff:
-        return True
+        return None
+    if user.is_staff or user.is_superuser:
+        return Role.ADMIN
     try:
-        return user.agent_profile is not None
+        profile = user.agent_profile
     except Exception:  # RelatedObjectDoesNotExist: a plain user, not an agent
-        return False
+        return None
+    if profile is None:
+        return None
+    return profile.role
+
+
+def may_read_reports(user) -> bool:
+    return role_of(user) in _READS_REPORTS
+
+
+def may_manage(user) -> bool:
+    """The team's standard, letters and service levels."""
+    return role_of(user) in _MANAGES
+
+
+def is_admin(user) -> bool:
+    """The mail: quarantine, held and raw messages."""
+    return role_of(user) == Role.ADMIN
+
+
+def teams_of(user) -> QuerySet[Team]:
+    """The teams the user belongs to or leads (a subquery: no query of its own)."""
+    return Team.objects.filter(Q(members=user) | Q(lead=user)).values("pk")
 
 
 def tickets_for_agent(user) -> QuerySet[Ticket]:
-    if not is_agent(user):
+    role = role_of(user)
+    if role is None:
         return Ticket.objects.none()
-    return Ticket.objects.all()
+    if role in _SEES_ALL:
+        return Ticket.objects.all()
+    return Ticket.objects.filter(
+        Q(team_id__in=teams_of(user)) | Q(assignee_id=user.pk) | Q(team__isnull=True)
+    )
 
 
-def tickets_for_contact(contact: Contact | None) -> QuerySet[Ticket]:
+def tickets_for_contact(
+    contact: Contact | None, *, whole_organization: bool = True
+) -> QuerySet[Ticket]:
+    """The requests a contact may see. With `whole_organization=False`, only their own even
+    when they may see the organization's (the portal's "Mine" tab)."""
     if contact is None or not contact.is_active:
         return Ticket.objects.none()
-    return Ticket.objects.filter(organization_id=contact.organization_id)
+    mine = Ticket.objects.filter(organization_id=contact.organization_id)
+    if contact.sees_organization and whole_organization:
+        return mine
+    wrote = Message.objects.filter(
+        ticket_id=OuterRef("pk"), author_contact_id=contact.pk, kind=MessageKind.INBOUND
+    )
+    return mine.filter(Q(requester_id=contact.pk) | Exists(wrote))
 
 
 def get_ticket_for_agent(user, ticket_id: int) -> Ticket:
@@ -42,8 +97,8 @@ def get_ticket_for_agent(user, ticket_id: int) -> Ticket:
 
 
 def get_ticket_for_contact(contact: Contact | None, ticket_id: int) -> Ticket:
-    """The ticket if it belongs to the contact's organization; Http404 otherwise, so that
-    another organization's ticket numbers cannot even be probed."""
+    """The ticket if the contact may see it; Http404 otherwise, so that other requests'
+    numbers cannot even be probed."""
     return _get(tickets_for_contact(contact), ticket_id)
 
 

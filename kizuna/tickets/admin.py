@@ -17,7 +17,15 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(models.Contact)
 class ContactAdmin(admin.ModelAdmin):
-    list_display = ["name", "email", "organization", "language", "technical_level", "role"]
+    list_display = [
+        "name",
+        "email",
+        "organization",
+        "language",
+        "technical_level",
+        "role",
+        "sees_organization",
+    ]
     list_filter = ["language", "technical_level", "organization"]
     search_fields = ["name", "email"]
 
@@ -30,4 +38,5 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(models.AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "timezone", "language"]
+    list_display = ["user", "role", "timezone", "language"]
+    list_filter = ["role"]

@@ -94,6 +94,11 @@ class Contact(models.Model):
         help_text=_("ISO-2022-JP for legacy Japanese mail clients that cannot read UTF-8."),
     )
     is_active = models.BooleanField(default=True)
+    # Sees every request of their organization in the portal (an office manager), not only
+    # their own; set by agents.
+    sees_organization = models.BooleanField(
+        _("sees all of the organization's requests"), default=False
+    )
     created_at = models.DateTimeField(default=now)
 
     class Meta:
@@ -133,6 +138,15 @@ class Team(models.Model):
         return self.name
 
 
+class Role(models.TextChoices):
+    """What a member of the support team may see and change (docs/access.md)."""
+
+    AGENT = "agent", _("Agent")
+    LEAD = "lead", _("Team lead")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Administrator")
+
+
 class AgentProfile(models.Model):
     """What Kizuna knows about an agent beyond the Django user: where and how they work."""
 
@@ -145,6 +159,9 @@ class AgentProfile(models.Model):
     # agent under "My signature"); empty: none.
     signature_ja = models.TextField(_("signature (Japanese)"), blank=True, max_length=1000)
     signature_en = models.TextField(_("signature (English)"), blank=True, max_length=1000)
+    # An agent or a team lead sees the tickets of their teams; a manager and an administrator
+    # see every ticket (kizuna/tickets/access.py).
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AGENT)
 
     def __str__(self) -> str:
         return str(self.user)

@@ -1085,6 +1085,10 @@ def _contact_fields(fields: dict) -> dict:
         clean["mail_charset"] = _check_choice(
             fields["mail_charset"], MailCharset, field="mail_charset"
         )
+    if "sees_organization" in fields:
+        if not isinstance(fields["sees_organization"], bool):
+            raise TicketError(_("“sees_organization” is true or false."), field="sees_organization")
+        clean["sees_organization"] = fields["sees_organization"]
     return clean
 
 
@@ -1128,11 +1132,20 @@ def contact_create(
 
 @transaction.atomic
 def contact_update(*, contact: Contact, **fields) -> Contact:
-    """Change a contact's name, language, technical level, role, time zone or mail encoding.
+    """Change a contact's name, language, technical level, role, time zone, mail encoding, or
+    whether they see all of their organization's requests in the portal.
 
     Only the given fields change; an unknown field or value changes nothing.
     """
-    allowed = {"name", "language", "technical_level", "role", "timezone", "mail_charset"}
+    allowed = {
+        "name",
+        "language",
+        "technical_level",
+        "role",
+        "timezone",
+        "mail_charset",
+        "sees_organization",
+    }
     unknown = set(fields) - allowed
     if unknown:
         raise TicketError(

@@ -124,10 +124,10 @@ def report_service_levels(
     group: one_of(*reports.GROUPS) = _GROUP,
 ):
     """SLA compliance (first response, updates on time, resolution) and promises kept, for the
-    deadlines that fell due in [from, to), per group and kind, with totals and weeks. For
-    managers (staff, or allowed to edit the team's standard), as in the desk."""
+    deadlines that fell due in [from, to), per group and kind, with totals and weeks. For team
+    leads, managers and administrators, as in the desk."""
     if not reports.may_see_report(request.auth):
-        raise HttpError(403, _("The SLA report is for managers."))
+        raise HttpError(403, _("The SLA report is for team leads and managers."))
     default_start, default_end = reports.default_range(tz=request.agent_tz)
     report = reports.sla_report(
         start=start or default_start,
@@ -186,7 +186,7 @@ def report_satisfaction(
     """Customer satisfaction (P10): each request's latest rating (1–5) given in [from, to),
     per group, with the total and the weeks. For managers, as in the desk."""
     if not reports.may_see_report(request.auth):
-        raise HttpError(403, _("The satisfaction report is for managers."))
+        raise HttpError(403, _("The satisfaction report is for team leads and managers."))
     default_start, default_end = reports.default_range(tz=request.agent_tz)
     report = satisfaction.satisfaction_report(
         start=start or default_start,

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from kizuna.lib.names import person_name
 from kizuna.lib.timefmt import localtime_or_utc
 from kizuna.notifications.selectors import unread_count
+from kizuna.tickets import access
 from kizuna.tickets.models import Status
 
 register = template.Library()
@@ -66,3 +67,9 @@ def highlighted(snippet: str, highlights) -> str:
         last = end
     out.append(escape(snippet[last:]))
     return mark_safe("".join(out))  # noqa: S308 - every piece of text above is escaped
+
+
+# What the menu offers follows the role (tickets/access.py, docs/access.md).
+register.filter("may_manage", access.may_manage)
+register.filter("may_read_reports", access.may_read_reports)
+register.filter("is_admin", access.is_admin)

@@ -20,7 +20,9 @@ def test_merging_a_duplicate(browser, live_server):
         requester=people.customer, subject="VPN が切れる", body="朝から VPN が何度も切れます。"
     )
     duplicate = services.ticket_open(
-        requester=people.customer, subject="VPN の件", body="先ほどの VPN の件、再接続もできません。"
+        requester=people.customer,
+        subject="VPN の件",
+        body="先ほどの VPN の件、再接続もできません。",
     )
     ctx = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
     page = ctx.new_page()

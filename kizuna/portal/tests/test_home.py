@@ -18,7 +18,7 @@ class HomeTestCase(PortalTestCase):
         self.sign_in()
         self.assertRedirects(self.client.get("/"), HOME)
 
-    def test_it_lists_only_the_own_organizations_tickets(self):
+    def test_it_lists_the_contacts_own_tickets_or_when_allowed_the_organizations(self):
         ours = self.make_ticket(subject="請求書のPDFが開けない")
         colleague = services.contact_create(
             organization=self.org, name="山田 花子", email="hanako@yamada.example.jp"
@@ -31,6 +31,11 @@ class HomeTestCase(PortalTestCase):
         r = self.client.get(HOME)
         self.assertContains(r, ours.reference)
         self.assertContains(r, "請求書のPDFが開けない")
+        # A colleague's request is theirs, unless this contact may see the organization's.
+        self.assertNotContains(r, theirs_colleague.reference)
+        self.assertNotContains(r, other.reference)
+        services.contact_update(contact=self.customer, sees_organization=True)
+        r = self.client.get(HOME)
         self.assertContains(r, theirs_colleague.reference)
         self.assertNotContains(r, other.reference)
         self.assertNotContains(r, "Backup job failed")
