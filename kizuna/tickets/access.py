@@ -15,7 +15,8 @@ this module; docs/access.md has the whole table (a test holds every route to it)
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from kizuna.tickets.models import Contact, Message, MessageKind, Role, Team, Ticket
@@ -70,8 +71,12 @@ def tickets_for_agent(user) -> QuerySet[Ticket]:
         return Ticket.objects.none()
     if role in _SEES_ALL:
         return Ticket.objects.all()
-    return Ticket.objects.filter(
-        Q(team_id__in=teams_of(user)) | Q(assignee_id=user.pk) | Q(team__isnull=True)
+    # The team is compared through an expression that no index serves: the database then
+    # walks the queue's own ordered index and keeps the rows this agent may see, rather than
+    # collecting every visible ticket through three indexes and sorting them all (SQLite took
+    # 600 ms for that at a million tickets).
+    return Ticket.objects.alias(team_or_none=Coalesce("team_id", Value(0))).filter(
+        Q(team_or_none=0) | Q(team_or_none__in=teams_of(user)) | Q(assignee_id=user.pk)
     )
 
 
