@@ -26,6 +26,7 @@ CANDIDATES = 2_000
 ACROSS_CANDIDATES = 500
 # PostgreSQL: how many of the newest documents are walked before the index is asked.
 _RECENT_WINDOW = 30_000
+_LONGEST_WALK = 150_000
 _TABLE = SearchDocument._meta.db_table
 MAX_LIMIT = 200
 MAX_QUERY_TERMS = 16
@@ -176,16 +177,25 @@ def _matching_postgresql(words, restrict, *, wanted: int, candidates: int):
         if len(words) > 1 or restrict.where:
             cursor.execute(f"SELECT max(id) FROM {_TABLE}")
             top = cursor.fetchone()[0] or 0
-            with transaction.atomic():
-                cursor.execute("SET LOCAL enable_bitmapscan = off")
-                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-                cursor.execute(
-                    select + " AND d.id > %s" + order,
-                    [tsquery, tsquery, *where_params, top - _RECENT_WINDOW, candidates],
-                )
-                rows = cursor.fetchall()
-            if len({r[0] for r in rows}) >= wanted or top <= _RECENT_WINDOW:
-                return [(t, m, float(s)) for t, m, s in rows]
+            window = _RECENT_WINDOW
+            while True:
+                with transaction.atomic():
+                    cursor.execute("SET LOCAL enable_bitmapscan = off")
+                    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+                    cursor.execute(
+                        select + " AND d.id > %s" + order,
+                        [tsquery, tsquery, *where_params, top - window, candidates],
+                    )
+                    rows = cursor.fetchall()
+                found = len({r[0] for r in rows})
+                if found >= wanted or top <= window:
+                    return [(t, m, float(s)) for t, m, s in rows]
+                # Some, but not enough: a longer walk when the matches seen promise enough
+                # within it; none, or too sparse: the index.
+                longer = int(window * wanted / found * 1.3) if found else 0
+                if not window < longer <= _LONGEST_WALK:
+                    break
+                window = longer
         cursor.execute(select + order, [tsquery, tsquery, *where_params, candidates])
         return [(t, m, float(s)) for t, m, s in cursor.fetchall()]
 
