@@ -33,18 +33,33 @@ def message_document_text(message: Message, attachment_names: Iterable[str] = ()
     return "\n".join((message.body, *attachment_names, author))
 
 
-def index_ticket(ticket: Ticket) -> None:
-    """Write the ticket's own document (subject, requester, organization)."""
+def index_ticket(ticket: Ticket, *, new: bool = False) -> None:
+    """Write the ticket's own document (subject, requester, organization); `new`: the ticket
+    was just created, so there is none to replace (one statement, not two)."""
     terms = index_text(ticket_document_text(ticket))
-    updated = SearchDocument.objects.filter(ticket_id=ticket.pk, message=None).update(terms=terms)
-    if not updated:
-        SearchDocument.objects.create(ticket_id=ticket.pk, message=None, terms=terms)
+    if not new and SearchDocument.objects.filter(ticket_id=ticket.pk, message=None).update(
+        terms=terms
+    ):
+        return
+    SearchDocument.objects.create(ticket_id=ticket.pk, message=None, terms=terms)
 
 
-def index_messages(messages: Iterable[Message]) -> None:
-    """Write the documents of these messages (their text, attachment names and author)."""
-    messages = list(messages)
+def index_messages(messages: Iterable[Message], *, new: bool = False) -> None:
+    """Write the documents of these messages (their text, attachment names and author).
+
+    Kizuna's own automatic messages (acknowledgements, reminders) are left out: they repeat
+    the subject and reference, which the ticket's document holds. `new`: the messages were
+    just created, with no attachment and no document yet (one insert, no lookups)."""
+    messages = [m for m in messages if not m.automatic]
     if not messages:
+        return
+    if new:
+        SearchDocument.objects.bulk_create(
+            SearchDocument(
+                ticket_id=m.ticket_id, message=m, terms=index_text(message_document_text(m))
+            )
+            for m in messages
+        )
         return
     names: dict[int, list[str]] = {}
     for message_id, filename in Attachment.objects.filter(

@@ -25,11 +25,13 @@ _NAME_FIELDS = {Contact: ("name", "email"), Organization: ("name",)}
 
 def _ticket_saved(sender, instance: Ticket, created: bool, update_fields=None, **kwargs) -> None:
     if created or update_fields is None or _TICKET_FIELDS & set(update_fields):
-        index_ticket(instance)
+        index_ticket(instance, new=created)
 
 
-def _message_saved(sender, instance: Message, update_fields=None, **kwargs) -> None:
-    if update_fields is None or _MESSAGE_FIELDS & set(update_fields):
+def _message_saved(sender, instance: Message, created: bool, update_fields=None, **kwargs) -> None:
+    if created:
+        index_messages([instance], new=True)
+    elif update_fields is None or _MESSAGE_FIELDS & set(update_fields):
         index_messages([instance])
 
 
@@ -38,12 +40,19 @@ def _attachment_saved(sender, instance: Attachment, **kwargs) -> None:
 
 
 def _ticket_opened(sender, ticket: Ticket, from_status=None, **kwargs) -> None:
-    # A new ticket's first messages are stored with bulk_create, which sends no post_save.
+    # A new ticket's first messages are stored with bulk_create, which sends no post_save;
+    # one with attachments was indexed when they were stored.
     if from_status is None:
         index_messages(
-            Message.objects.filter(ticket_id=ticket.pk).select_related(
-                "author_contact", "author_user"
+            Message.objects.filter(ticket_id=ticket.pk, automatic=False)
+            .exclude(
+                # (NOT IN with a NULL in it would keep nothing: the ticket's own document.)
+                pk__in=SearchDocument.objects.filter(ticket_id=ticket.pk)
+                .exclude(message=None)
+                .values("message_id")
             )
+            .select_related("author_contact", "author_user"),
+            new=True,
         )
 
 
