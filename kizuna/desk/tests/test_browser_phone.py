@@ -21,7 +21,7 @@ OVERFLOW = """() => {
   }
   // A menu entry broken over several lines (one character per line in Japanese).
   const broken = [];
-  for (const el of document.querySelectorAll(".topnav a, .topnav button, .brand")) {
+  for (const el of document.querySelectorAll(".topnav a, .topnav button, .brand, .msg header > *")) {
     const style = getComputedStyle(el);
     const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.6;
     if (el.getBoundingClientRect().height > line * 1.8) broken.push(el.textContent.trim());
@@ -37,7 +37,10 @@ def test_the_desk_and_portal_fit_a_phone(browser, live_server, mailoutbox, lang)
     contact = people.customer if lang == "ja" else people.outsider
     ticket = services.ticket_open(
         requester=contact,
-        subject="メールが送信できない" if lang == "ja" else "Cannot send mail",
+        # A long host name: a title must wrap it rather than run off the screen.
+        subject="mail01.yamada-shoji.example.jp からメールが送信できない"
+        if lang == "ja"
+        else "Cannot send mail through mail01.northwind-traders.example.com",
         body="今朝から送信できません。" if lang == "ja" else "Since this morning.",
     )
     locale = "ja-JP" if lang == "ja" else "en-GB"
