@@ -229,12 +229,12 @@ def load(count: int, messages: int, *, first_chunk: int) -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from kizuna.search.evaluation.build import store_people, support_agent
+    from kizuna.search.evaluation.build import conversation, store_people, support_agent
     from kizuna.search.evaluation.corpus import tickets
     from kizuna.search.indexing import message_document_text, ticket_document_text
     from kizuna.search.models import SearchDocument
     from kizuna.search.terms import index_text
-    from kizuna.tickets.models import Message, MessageKind, Status, Ticket
+    from kizuna.tickets.models import Message, Status, Ticket
 
     people = store_people()
     agent = support_agent()
@@ -269,19 +269,11 @@ def load(count: int, messages: int, *, first_chunk: int) -> None:
                     )
                 )
             stored = Ticket.objects.bulk_create(rows, batch_size=1000)
-            msgs = []
-            for spec, ticket in zip(specs, stored, strict=True):
-                for k, (who, text) in enumerate(spec.messages):
-                    msgs.append(
-                        Message(
-                            ticket_id=ticket.pk,
-                            kind=MessageKind.INBOUND if who == "customer" else MessageKind.NOTE,
-                            author_contact=ticket.requester if who == "customer" else None,
-                            author_user=agent if who == "agent" else None,
-                            body=text,
-                            created_at=ticket.created_at + timedelta(minutes=10 * k),
-                        )
-                    )
+            msgs = [
+                m
+                for spec, ticket in zip(specs, stored, strict=True)
+                for m in conversation(spec, ticket, agent)
+            ]
             msgs = Message.objects.bulk_create(msgs, batch_size=1000)
             docs = [
                 SearchDocument(

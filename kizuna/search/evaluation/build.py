@@ -51,6 +51,22 @@ def support_agent():
     return user
 
 
+def conversation(spec: TicketSpec, ticket: Ticket, agent) -> list[Message]:
+    """The spec's messages for a stored ticket (not saved): the customer's as they wrote them,
+    the agent's as internal notes, ten minutes apart."""
+    return [
+        Message(
+            ticket_id=ticket.pk,
+            kind=MessageKind.INBOUND if who == "customer" else MessageKind.NOTE,
+            author_contact=ticket.requester if who == "customer" else None,
+            author_user=agent if who == "agent" else None,
+            body=text,
+            created_at=ticket.created_at + timedelta(minutes=10 * n),
+        )
+        for n, (who, text) in enumerate(spec.messages)
+    ]
+
+
 def store_tickets(
     specs: list[TicketSpec], people: dict[int, Contact], *, batch: int = 2_000, start=None
 ) -> list[int]:
@@ -70,19 +86,11 @@ def store_tickets(
                     for i, spec in enumerate(chunk)
                 ]
             )
-            messages = []
-            for spec, ticket in zip(chunk, tickets, strict=True):
-                for n, (who, text) in enumerate(spec.messages):
-                    messages.append(
-                        Message(
-                            ticket_id=ticket.pk,
-                            kind=MessageKind.INBOUND if who == "customer" else MessageKind.NOTE,
-                            author_contact_id=ticket.requester_id if who == "customer" else None,
-                            author_user_id=agent.pk if who == "agent" else None,
-                            body=text,
-                            created_at=ticket.created_at + timedelta(minutes=10 * n),
-                        )
-                    )
+            messages = [
+                m
+                for spec, ticket in zip(chunk, tickets, strict=True)
+                for m in conversation(spec, ticket, agent)
+            ]
             messages = Message.objects.bulk_create(messages)
             firsts = {}
             for m in messages:
