@@ -232,6 +232,18 @@ def _found(t: Term, word: Term) -> bool:
     return t.term == word.term or word.term in t.parts
 
 
+def _aligned(text: str, normalised: str, start: int, end: int) -> bool:
+    """Whether `normalised[i]` comes from `text[i]` for every i of [start, end)."""
+    return (
+        len(text) >= end
+        and len(normalise(text[:start])) == start
+        # Character by character, and as a whole: ﾊ and ﾟ are one character each, but
+        # together they become パ.
+        and len(normalise(text[start:end])) == end - start
+        and all(len(normalise(ch)) == 1 for ch in text[start:end])
+    )
+
+
 def snippet_of(text: str, words: list[Term]) -> tuple[str, list[tuple[int, int]]]:
     """A short passage of `text` around the first of the wanted terms, on one line, and where
     each wanted word is in it."""
@@ -252,10 +264,13 @@ def snippet_of(text: str, words: list[Term]) -> tuple[str, list[tuple[int, int]]
         space = normalised.find(" ", start, first)
         start = space + 1 if space >= 0 else start
     end = min(len(normalised), start + SNIPPET_LENGTH)
+    # Shown as the customer wrote it (case, full-width letters) where normalising kept every
+    # character in place up to the passage's end; otherwise as normalised.
+    shown = text if _aligned(text, normalised, start, end) else normalised
     out: list[str] = []
     position: dict[int, int] = {}
     for i in range(start, end):
-        ch = normalised[i]
+        ch = shown[i]
         if ch.isspace():
             if out and out[-1] == " ":
                 position[i] = len(out) - 1

@@ -182,3 +182,14 @@ def test_snippet_is_one_line_around_the_word():
     assert [snippet[s:e] for s, e in highlights] == ["障害"]
     assert snippet.startswith("…") and snippet.endswith("…")
     assert len(snippet) <= 170
+
+
+def test_snippet_shows_the_text_as_written():
+    text = "Hello,\nOur SSL Certificate for WWW expired; ＤＮＳ is fine."
+    snippet, highlights = snippet_of(text, query_terms("certificate"))
+    assert "Our SSL Certificate for WWW expired" in snippet
+    assert [snippet[s:e] for s, e in highlights] == ["Certificate"]
+    # Where normalising moved characters (a half-width kana pair becomes one), the passage is
+    # shown normalised rather than misplaced.
+    shifted, marks = snippet_of("ﾊﾟｽﾜｰﾄﾞを忘れました", query_terms("パスワード"))
+    assert [shifted[s:e] for s, e in marks] == ["パスワード"]
