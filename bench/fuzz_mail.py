@@ -90,10 +90,15 @@ class Run:
         seed_index, names, mutation_seed = case
         stem.with_suffix(".json").write_text(
             json.dumps(
-                {"kind": kind, "seed_index": seed_index, "mutations": names,
-                 "mutation_seed": mutation_seed, "detail": detail[-4000:],
-                 "replay": "fuzzing.mutate(fuzzing.seeds()[seed_index], mutations, "
-                           "mutation_seed)"},  # fmt: skip
+                {
+                    "kind": kind,
+                    "seed_index": seed_index,
+                    "mutations": names,
+                    "mutation_seed": mutation_seed,
+                    "detail": detail[-4000:],
+                    "replay": "fuzzing.mutate(fuzzing.seeds()[seed_index], mutations, "
+                    "mutation_seed)",
+                },  # fmt: skip
                 ensure_ascii=False,
                 indent=1,
             )
@@ -168,7 +173,9 @@ class Run:
 
     def report(self, total: int, started: float) -> None:
         elapsed = time.monotonic() - started
-        print(f"\n{self.inputs} inputs in {elapsed:.0f} s = {self.inputs / max(elapsed, 1e-9):.0f}/s")
+        print(
+            f"\n{self.inputs} inputs in {elapsed:.0f} s = {self.inputs / max(elapsed, 1e-9):.0f}/s"
+        )
         print(
             f"  parser: {self.parsed} inputs, "
             f"{self.parsed / max(self.parse_seconds, 1e-9):.0f} inputs/s (parsing alone)"

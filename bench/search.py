@@ -4,7 +4,7 @@
     python bench/search.py                              # 1,000,000 tickets on SQLite
     python bench/search.py --tickets 100000             # a smaller run
     python bench/search.py --postgres postgres://postgres@127.0.0.1:5432/kizuna_bench_search
-    python bench/search.py --home /var/tmp/kz-search    # keep the SQLite database, reuse it
+    python bench/search.py --home DIR                   # keep the SQLite database, reuse it
     python bench/search.py --only-postgres --postgres URL --reuse-postgres  # reuse a loaded one
 
 For each database:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from kizuna.desk.views import agent_required
 from kizuna.lib.ids import parse_id
+from kizuna.lib.text import without_controls
 from kizuna.search import scope
 from kizuna.search.models import SearchDocument
 from kizuna.search.query import search
@@ -19,8 +18,6 @@ from kizuna.tickets import access, selectors
 from kizuna.tickets.models import Status
 
 RESULTS = 30
-# Characters no stored text holds: a pasted control character must not spoil the words.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class SearchForm(forms.Form):
@@ -35,7 +32,8 @@ class SearchForm(forms.Form):
     opened_to = forms.DateField(label=_("Opened until"), required=False)
 
     def clean_q(self) -> str:
-        return _CONTROLS.sub(" ", self.cleaned_data["q"])
+        # A pasted control character must not join two words into one.
+        return without_controls(self.cleaned_data["q"], " ")
 
     def clean(self):
         data = super().clean()

@@ -7,7 +7,6 @@ changed instead of a whole page.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from functools import wraps
@@ -41,6 +40,7 @@ from kizuna.desk.rows import DUE_SOON, queue_rows
 from kizuna.intake import selectors as intake_selectors
 from kizuna.lib.downloads import attachment_response
 from kizuna.lib.ids import MAX_ID, parse_id
+from kizuna.lib.text import without_controls
 from kizuna.lib.uploads import incoming_files
 from kizuna.mail import selectors as mail_selectors
 from kizuna.mood import selectors as mood_selectors
@@ -59,7 +59,6 @@ PAGE_SIZE = 50
 QUEUE_REFRESH_SECONDS = 30
 # Beyond this a page's offset would not fit the database's integers.
 MAX_PAGE = MAX_ID // PAGE_SIZE - 1
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def agent_required(view):
@@ -94,7 +93,7 @@ def _since(value) -> datetime | None:
 
 def _query_text(value: str) -> str:
     # Words to look for: characters no stored text holds (NUL, controls) cannot match.
-    return _CONTROLS.sub("", value or "")
+    return without_controls(value)
 
 
 @require_GET

@@ -65,3 +65,12 @@ def without_nul(value: str) -> str:
     """`value` with every NUL replaced by U+FFFD (the replacement character), so text that
     must be kept (a customer's mail) can be stored and shows where something was."""
     return value.replace("\x00", "\ufffd") if "\x00" in value else value
+
+
+# Characters no stored text holds (controls, lone surrogates): a pasted one cannot match.
+_UNSEARCHABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def without_controls(value: str, replacement: str = "") -> str:
+    """`value` for looking things up: control characters and lone surrogates replaced."""
+    return _UNSEARCHABLE.sub(replacement, value or "")

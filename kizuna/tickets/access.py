@@ -87,13 +87,13 @@ def tickets_for_contact(
     when they may see the organization's (the portal's "Mine" tab)."""
     if contact is None or not contact.is_active:
         return Ticket.objects.none()
-    mine = Ticket.objects.filter(organization_id=contact.organization_id)
+    organization = Ticket.objects.filter(organization_id=contact.organization_id)
     if contact.sees_organization and whole_organization:
-        return mine
+        return organization
     wrote = Message.objects.filter(
         ticket_id=OuterRef("pk"), author_contact_id=contact.pk, kind=MessageKind.INBOUND
     )
-    return mine.filter(Q(requester_id=contact.pk) | Exists(wrote))
+    return organization.filter(Q(requester_id=contact.pk) | Exists(wrote))
 
 
 def get_ticket_for_agent(user, ticket_id: int) -> Ticket:

@@ -40,12 +40,10 @@ def cleaned(addresses: Iterable[str], *, requester_email: str) -> list[str]:
     out: list[str] = []
     requester = requester_email.lower()
     for raw in addresses:
-        address = (raw or "").strip().lower()
-        if not address:
+        if not (raw or "").strip():
             continue
-        try:
-            validate_email(address)
-        except ValidationError:
+        address = _address(raw)
+        if address is None:
             raise TicketError(
                 _("“%(address)s” is not an email address.") % {"address": raw[:200]}, field="cc"
             ) from None
@@ -92,10 +90,8 @@ def ticket_cc_add_from_mail(
     own = {_without_tag(a.lower()) for a in own if a}
     fresh = []
     for raw in addresses:
-        address = (raw or "").strip().lower()
-        try:
-            validate_email(address)
-        except ValidationError:
+        address = _address(raw)
+        if address is None:
             continue
         if _without_tag(address) not in own and address != ticket.requester.email.lower():
             fresh.append(address)
@@ -108,6 +104,16 @@ def ticket_cc_add_from_mail(
         locked.cc = merged
         locked.save(update_fields=["cc"])
         ticket.cc = merged
+
+
+def _address(raw: str) -> str | None:
+    """The address lower-cased, or None when it is not one."""
+    address = (raw or "").strip().lower()
+    try:
+        validate_email(address)
+    except ValidationError:
+        return None
+    return address
 
 
 def _without_tag(address: str) -> str:
