@@ -91,7 +91,9 @@ def index_whole_tickets(ticket_ids: Iterable[int]) -> int:
     for ticket in tickets:
         index_ticket(ticket)
     messages = list(
-        Message.objects.filter(ticket__in=tickets).select_related("author_contact", "author_user")
+        Message.objects.filter(ticket__in=tickets, automatic=False).select_related(
+            "author_contact", "author_user"
+        )
     )
     index_messages(messages)
     return len(tickets) + len(messages)

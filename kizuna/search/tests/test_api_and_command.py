@@ -8,6 +8,7 @@ from io import StringIO
 from django.core.management import CommandError, call_command
 
 from kizuna.api.tests.base import ApiTestCase
+from kizuna.search.models import SearchDocument
 from kizuna.tickets import services
 
 URL = "/api/v1/search"
@@ -97,3 +98,18 @@ class SearchCommand(ApiTestCase):
     def test_bad_limit(self):
         with self.assertRaisesRegex(CommandError, "--limit"):
             call_command("search", "--limit", "0", "x", stdout=StringIO())
+
+
+class ReindexCommand(ApiTestCase):
+    def test_a_bad_batch_size_is_refused_and_nothing_is_rebuilt(self):
+        self.make_ticket()
+        before = SearchDocument.objects.count()
+        with self.assertRaisesRegex(CommandError, "--batch must be at least 1"):
+            call_command("reindex", "--batch", "0", stdout=StringIO())
+        self.assertEqual(SearchDocument.objects.count(), before)
+
+    def test_reindex_reports_what_it_wrote(self):
+        self.make_ticket()
+        out = StringIO()
+        call_command("reindex", stdout=out)
+        self.assertIn("Reindexed: 2 documents", out.getvalue())

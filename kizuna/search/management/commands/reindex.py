@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from kizuna.search.indexing import reindex_all
 
@@ -17,7 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=500, help="tickets per transaction")
 
     def handle(self, *args, **options):
-        batch = max(1, options["batch"])
+        batch = options["batch"]
+        if batch < 1:
+            raise CommandError(f"--batch must be at least 1, not {batch}.")
         verbosity = options["verbosity"]
 
         def progress(done: int) -> None:
