@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from kizuna.intake import FACTS, find_facts, question
 from kizuna.intake.models import IntakeFacts
-from kizuna.tickets.models import Message, Ticket
+from kizuna.tickets.models import Message, MessageKind, Ticket
 
 
 def facts_record(*, ticket: Ticket, message: Message, answered: Iterable[str] = ()) -> IntakeFacts:
@@ -32,9 +32,20 @@ def facts_record(*, ticket: Ticket, message: Message, answered: Iterable[str] = 
     return facts
 
 
-def on_message_received(sender, *, message: Message, ticket: Ticket, first: bool, **kwargs):
-    if first:
-        transaction.on_commit(lambda: facts_record(ticket=ticket, message=message))
+def requests_read(message_ids: list[int]) -> int:
+    """Record the facts of these first messages of requests (those still there); returns
+    how many were read."""
+    earlier = Message.objects.filter(
+        ticket_id=OuterRef("ticket_id"), kind=MessageKind.INBOUND, pk__lt=OuterRef("pk")
+    )
+    firsts = Message.objects.filter(pk__in=message_ids, kind=MessageKind.INBOUND).exclude(
+        Exists(earlier)
+    )
+    count = 0
+    for message in firsts.select_related("ticket"):
+        facts_record(ticket=message.ticket, message=message)
+        count += 1
+    return count
 
 
 def questions_text(ticket: Ticket) -> str:

@@ -30,6 +30,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kizuna.lib import batching
 from kizuna.lib.text import is_blank
 from kizuna.mail import rawheaders, routing
 from kizuna.mail.models import REASONS, InboundMail, InboundState, Mailbox, MailReference
@@ -752,7 +753,9 @@ def _ingest_batch(batch, parsed, *, mailbox, cache) -> list[IngestResult]:
         except Exception:  # a broken worker: parse here instead, message by message
             logger.warning("parsing in the worker process failed", exc_info=True)
     results = []
-    with transaction.atomic():
+    # The analyses of the batch's messages (mood, intake, search) become one task each,
+    # enqueued in this transaction (kizuna/lib/batching.py).
+    with transaction.atomic(), batching.batch():
         for row, (raw, _source), one in zip(rows, batch, parsed_list, strict=True):
             results.append(process(row, parsed=one, raw=raw, cache=cache))
     return results

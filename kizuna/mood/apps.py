@@ -9,7 +9,7 @@ class MoodConfig(AppConfig):
     def ready(self) -> None:
         # From here on every customer message gets its mood, and an agent's answer puts the
         # ticket back in its place in the queue (P8).
-        from kizuna.mood.services import on_message_received, on_ticket_changed
+        from kizuna.mood.receivers import on_message_received, on_ticket_changed
         from kizuna.tickets.signals import message_received, ticket_changed
 
         message_received.connect(on_message_received, dispatch_uid="kizuna-mood")

@@ -57,13 +57,22 @@ def message_assess(message: Message) -> MessageMood:
     return mood
 
 
-def on_message_received(sender, *, message: Message, **kwargs) -> None:
-    transaction.on_commit(lambda: message_assess(message))
+def messages_assess(message_ids: list[int]) -> int:
+    """Assess these messages (the customer's, still there), oldest first so that the newest
+    sets its ticket's mood; returns how many were assessed."""
+    messages = Message.objects.filter(pk__in=message_ids, kind=MessageKind.INBOUND).order_by(
+        "created_at", "pk"
+    )
+    count = 0
+    for message in messages:
+        message_assess(message)
+        count += 1
+    return count
 
 
-def on_ticket_changed(sender, *, ticket: Ticket, customer_visible: bool, **kwargs) -> None:
+def attention_reset(ticket: Ticket) -> None:
     """An agent wrote to the customer: the ticket goes back to its place in the queue."""
-    if customer_visible and ticket.attention:
+    if ticket.attention:
         Ticket.objects.filter(pk=ticket.pk).update(attention=0)
         ticket.attention = 0
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 
 from kizuna.lib.names import person_name
 from kizuna.search.models import SearchDocument
@@ -81,6 +82,60 @@ def index_messages(messages: Iterable[Message], *, new: bool = False) -> None:
         else:
             fresh.append(SearchDocument(ticket_id=message.ticket_id, message=message, terms=terms))
     SearchDocument.objects.bulk_create(fresh)
+
+
+def index_written(ticket_ids: Iterable[int], message_ids: Iterable[int]) -> int:
+    """Write or rewrite the documents of these tickets and messages (those still there): the
+    index's share of a batch of mail, done by a worker. Running it twice, or on two workers
+    at once, leaves one document each. Returns how many documents were written."""
+    tickets = list(
+        Ticket.objects.filter(pk__in=list(ticket_ids)).select_related("requester", "organization")
+    )
+    messages = list(
+        Message.objects.filter(pk__in=list(message_ids), automatic=False).select_related(
+            "author_contact", "author_user"
+        )
+    )
+    names: dict[int, list[str]] = {}
+    for message_id, filename in Attachment.objects.filter(
+        message_id__in=[m.pk for m in messages]
+    ).values_list("message_id", "filename"):
+        names.setdefault(message_id, []).append(filename)
+    documents = [
+        SearchDocument(ticket_id=t.pk, message=None, terms=index_text(ticket_document_text(t)))
+        for t in tickets
+    ] + [
+        SearchDocument(
+            ticket_id=m.ticket_id,
+            message=m,
+            terms=index_text(message_document_text(m, names.get(m.pk, ()))),
+        )
+        for m in messages
+    ]
+    existing = {
+        (ticket_id, message_id): pk
+        for pk, ticket_id, message_id in SearchDocument.objects.filter(
+            Q(ticket_id__in=[t.pk for t in tickets], message=None)
+            | Q(message_id__in=[m.pk for m in messages])
+        ).values_list("pk", "ticket_id", "message_id")
+    }
+    by_message = {message_id: pk for (_t, message_id), pk in existing.items() if message_id}
+    fresh = []
+    for document in documents:
+        pk = (
+            by_message.get(document.message_id)
+            if document.message_id
+            else existing.get((document.ticket_id, None))
+        )
+        if pk is None:
+            fresh.append(document)
+        else:
+            SearchDocument.objects.filter(pk=pk).update(
+                terms=document.terms, ticket_id=document.ticket_id
+            )
+    # Another worker may have written one of these meanwhile: the same text, the same terms.
+    SearchDocument.objects.bulk_create(fresh, ignore_conflicts=True)
+    return len(documents)
 
 
 def index_whole_tickets(ticket_ids: Iterable[int]) -> int:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from django.db.models.signals import post_save, pre_save
 
+from kizuna.lib import batching
 from kizuna.search.indexing import index_messages, index_ticket
 from kizuna.search.models import SearchDocument
-from kizuna.search.tasks import search_reindex_party
+from kizuna.search.tasks import search_index_written, search_reindex_party
 from kizuna.tickets.models import Attachment, Contact, Message, Organization, Ticket
 from kizuna.tickets.signals import ticket_changed, tickets_merged
 
@@ -23,25 +24,36 @@ _MESSAGE_FIELDS = frozenset(("body", "ticket", "author_contact", "author_user"))
 _NAME_FIELDS = {Contact: ("name", "email"), Organization: ("name",)}
 
 
+def _in_batch(kind: str, pk: int) -> bool:
+    """Inside a batch of mail the documents are written by one task per batch."""
+    return batching.later(search_index_written, [kind, pk])
+
+
 def _ticket_saved(sender, instance: Ticket, created: bool, update_fields=None, **kwargs) -> None:
     if created or update_fields is None or _TICKET_FIELDS & set(update_fields):
-        index_ticket(instance, new=created)
+        if not _in_batch("ticket", instance.pk):
+            index_ticket(instance, new=created)
 
 
 def _message_saved(sender, instance: Message, created: bool, update_fields=None, **kwargs) -> None:
-    if created:
-        index_messages([instance], new=True)
-    elif update_fields is None or _MESSAGE_FIELDS & set(update_fields):
-        index_messages([instance])
+    if not (created or update_fields is None or _MESSAGE_FIELDS & set(update_fields)):
+        return
+    if instance.automatic or _in_batch("message", instance.pk):
+        return
+    index_messages([instance], new=created)
 
 
 def _attachment_saved(sender, instance: Attachment, **kwargs) -> None:
-    index_messages([instance.message])
+    if not _in_batch("message", instance.message_id):
+        index_messages([instance.message])
 
 
 def _ticket_opened(sender, ticket: Ticket, from_status=None, **kwargs) -> None:
     # A new ticket's first messages are stored with bulk_create, which sends no post_save;
     # one with attachments was indexed when they were stored.
+    request = getattr(ticket, "request_message", None)
+    if from_status is None and request is not None and _in_batch("message", request.pk):
+        return
     if from_status is None:
         index_messages(
             Message.objects.filter(ticket_id=ticket.pk, automatic=False)
