@@ -40,6 +40,11 @@ def _key(item):
     return tuple(_key(part) for part in item) if isinstance(item, list) else item
 
 
+def active() -> bool:
+    """Whether a batch is collecting work."""
+    return getattr(_state, "work", None) is not None
+
+
 def later(task, item) -> bool:
     """Inside `batch()`: keep `item` (a JSON value, such as an id) for `task` and return True;
     the task later gets the list of every item kept for it, in order, each once. Outside a

@@ -13,16 +13,11 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import logging
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.parser import BytesHeaderParser
-from email.policy import compat32
-from email.utils import parsedate_to_datetime
 
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
@@ -32,7 +27,8 @@ from django.utils.translation import gettext as _
 
 from kizuna.lib import batching
 from kizuna.lib.text import is_blank
-from kizuna.mail import rawheaders, routing
+from kizuna.mail import routing
+from kizuna.mail.envelope import Envelope, prepare, scan_headers
 from kizuna.mail.models import REASONS, InboundMail, InboundState, Mailbox, MailReference
 from kizuna.mail.parsing import ParsedMail, normalize_message_id, parse_message
 from kizuna.tickets import copies, services
@@ -57,7 +53,6 @@ logger = logging.getLogger(__name__)
 S = InboundState
 # Message-IDs quoted inside a bounce (the returned original or its headers).
 _QUOTED_ID = re.compile(rb"^Message-ID:[ \t]*(<[^>\r\n]{1,900}>)", re.IGNORECASE | re.MULTILINE)
-_KEY_MAX = 900
 _REASON_ARGS = InboundMail._meta.get_field("reason_args")
 
 
@@ -88,66 +83,6 @@ class IngestResult:
         }
 
 
-@dataclass(frozen=True)
-class Envelope:
-    """What a cheap scan of the headers tells before the message is parsed."""
-
-    dedupe_key: str
-    message_id: str
-    sent_at: datetime | None
-    sha256: str
-    content_sha256: str
-
-
-def content_digest(head: bytes, body: bytes) -> str:
-    """The sha256 of what the author wrote: the body and every header but those the route
-    adds (Received, Delivered-To, Return-Path, …). Two copies of one message that took other
-    routes have the same digest; a message that differs in From, Subject, Date or any other
-    header of its own has another. Line ends are left out, as a mail store may change them."""
-    digest = hashlib.sha256()
-    for line in rawheaders.authored_fields(head):
-        digest.update(line + b"\n")
-    digest.update(b"\n")
-    digest.update(re.sub(rb"\r\n?", b"\n", body))
-    return digest.hexdigest()
-
-
-def scan_headers(raw: bytes) -> Envelope:
-    """The dedupe key, Message-ID and Date from the header block alone, and digests of the
-    whole message and of what its author wrote; never raises."""
-    digest = hashlib.sha256(raw).hexdigest()
-    head, body = rawheaders.split(raw)
-    message_id = ""
-    sent_at = None
-    try:
-        headers = BytesHeaderParser(policy=compat32).parsebytes(rawheaders.lenient(head)[0])
-        message_id = normalize_message_id(str(headers.get("Message-ID") or ""))
-        sent_at = _date(str(headers.get("Date") or ""))
-    except Exception:  # a header block too broken to scan is keyed by its content
-        logger.warning("unreadable header block", exc_info=True)
-    if message_id and len(message_id) <= _KEY_MAX:
-        key = f"mid:{message_id}"
-    elif message_id:
-        key = "midsha:" + hashlib.sha256(message_id.encode()).hexdigest()
-    else:
-        key = f"sha256:{digest}"
-    return Envelope(key, message_id[:998], sent_at, digest, content_digest(head, body))
-
-
-def _date(value: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    if timezone.is_naive(when):
-        when = when.replace(tzinfo=UTC)
-    return when
-
-
 def store_raw(raw: bytes, *, source: str, mailbox: Mailbox | None = None) -> InboundMail:
     """Durably store the raw message and commit, before anything parses it.
 
@@ -159,11 +94,16 @@ def store_raw(raw: bytes, *, source: str, mailbox: Mailbox | None = None) -> Inb
 
 
 def store_many(
-    items: Sequence[tuple[bytes, str]], *, mailbox: Mailbox | None = None
+    items: Sequence[tuple[bytes, str]],
+    *,
+    mailbox: Mailbox | None = None,
+    envelopes: Sequence[Envelope] | None = None,
 ) -> list[InboundMail]:
     """Store several raw messages in one transaction (the caller's, or its own); one row per
-    item, in order, existing rows for messages already stored."""
-    envelopes = [scan_headers(raw) for raw, _source in items]
+    item, in order, existing rows for messages already stored. `envelopes`: the items'
+    scanned headers, when a parsing process has read them already."""
+    if envelopes is None:
+        envelopes = [scan_headers(raw) for raw, _source in items]
     with transaction.atomic():
         known = _known_rows({env.dedupe_key for env in envelopes})
         # A Message-ID seen before on another message (some mailers reuse one for every
@@ -717,15 +657,15 @@ def ingest_many(
     Each batch's raw bytes are committed together first; then the batch is processed in one
     transaction with a savepoint per message (a failed message rolls back alone), and its
     results are yielded once that has committed. A crash leaves the unfinished batch pending.
-    With `parse_pool` (a concurrent.futures executor), the next batch is parsed in another
-    process while this one is written.
+    With `parse_pool` (a concurrent.futures executor), the next batch is scanned and parsed in
+    another process while this one is written.
     """
     cache = RunCache()
     pending = None
     for batch in _chunks(items, batch_size):
         parsed = None
         if parse_pool is not None:
-            parsed = parse_pool.map(parse_message, [raw for raw, _source in batch], chunksize=16)
+            parsed = parse_pool.map(prepare, [raw for raw, _source in batch], chunksize=16)
         if pending is not None:
             yield from _ingest_batch(*pending, mailbox=mailbox, cache=cache)
         pending = (batch, parsed)
@@ -744,14 +684,16 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _ingest_batch(batch, parsed, *, mailbox, cache) -> list[IngestResult]:
-    rows = store_many(batch, mailbox=mailbox)
-    parsed_list: list[ParsedMail | None] = [None] * len(rows)
-    if parsed is not None:
+def _ingest_batch(batch, prepared, *, mailbox, cache) -> list[IngestResult]:
+    envelopes = None
+    parsed_list: list[ParsedMail | None] = [None] * len(batch)
+    if prepared is not None:
         try:
-            parsed_list = list(parsed)
+            envelopes, parsed_list = map(list, zip(*prepared, strict=True))
         except Exception:  # a broken worker: parse here instead, message by message
             logger.warning("parsing in the worker process failed", exc_info=True)
+            envelopes, parsed_list = None, [None] * len(batch)
+    rows = store_many(batch, mailbox=mailbox, envelopes=envelopes)
     results = []
     # The analyses of the batch's messages (mood, intake, search) become one task each,
     # enqueued in this transaction (kizuna/lib/batching.py).

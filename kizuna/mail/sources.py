@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kizuna.mail.ingest import scan_headers
+from kizuna.mail.envelope import scan_headers
 
 # Above this many bytes in total, messages are read again when processed instead of kept.
 _KEEP_IN_MEMORY = 256 * 1024 * 1024

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_tasks import TaskContext, task
 from django_tasks_db import DatabaseBackend
 
+from kizuna.lib import batching
 from kizuna.mail import imap, outbound
 from kizuna.mail.ingest import process_pending
 from kizuna.mail.models import InboundMail, InboundState, Mailbox
@@ -81,6 +82,15 @@ def message_deliver(context: TaskContext, message_id: int) -> str:
 
 
 @task()
+def messages_deliver(message_ids: list[int]) -> int:
+    """Queue the delivery of each of these messages (those of a batch of mail, queued as one
+    task in the batch's transaction); a message queued twice is still mailed once."""
+    for message_id in message_ids:
+        message_deliver.enqueue(message_id)
+    return len(message_ids)
+
+
+@task()
 def mail_recover() -> int:
     """Queue again every message nothing would mail otherwise (outbound.messages_to_recover);
     `kizuna worker` runs this every KIZUNA_POLL_SECONDS when there are any."""
@@ -102,6 +112,8 @@ def deliver_when_stored(sender, message: Message, **kwargs) -> None:
     """
     message_id = message.id
     if isinstance(message_deliver.get_backend(), DatabaseBackend):
-        message_deliver.enqueue(message_id)
+        # A batch of mail (its acknowledgements) queues one task that queues the rest.
+        if not batching.later(messages_deliver, message_id):
+            message_deliver.enqueue(message_id)
     else:
         transaction.on_commit(lambda: message_deliver.enqueue(message_id))

@@ -12,11 +12,12 @@ from __future__ import annotations
 from django.db.models.signals import post_save, pre_save
 
 from kizuna.lib import batching
-from kizuna.search.indexing import index_messages, index_ticket
+from kizuna.search.indexing import index_messages, index_ticket, ticket_document_text
 from kizuna.search.models import SearchDocument
 from kizuna.search.tasks import search_index_written, search_reindex_party
+from kizuna.search.terms import index_text
 from kizuna.tickets.models import Attachment, Contact, Message, Organization, Ticket
-from kizuna.tickets.signals import ticket_changed, tickets_merged
+from kizuna.tickets.signals import tickets_merged, tickets_opened
 
 # The fields of a ticket that its own document holds, and of a message.
 _TICKET_FIELDS = frozenset(("subject", "requester", "organization"))
@@ -48,24 +49,25 @@ def _attachment_saved(sender, instance: Attachment, **kwargs) -> None:
         index_messages([instance.message])
 
 
-def _ticket_opened(sender, ticket: Ticket, from_status=None, **kwargs) -> None:
-    # A new ticket's first messages are stored with bulk_create, which sends no post_save;
-    # one with attachments was indexed when they were stored.
-    request = getattr(ticket, "request_message", None)
-    if from_status is None and request is not None and _in_batch("message", request.pk):
+def _tickets_opened(sender, tickets: list[Ticket], **kwargs) -> None:
+    """New tickets (stored with bulk_create, which sends no post_save): their own documents
+    and their requests' (one with attachments was indexed when they were stored)."""
+    if batching.active():
+        for ticket in tickets:
+            _in_batch("ticket", ticket.pk)
+            _in_batch("message", ticket.request_message.pk)
         return
-    if from_status is None:
-        index_messages(
-            Message.objects.filter(ticket_id=ticket.pk, automatic=False)
-            .exclude(
-                # (NOT IN with a NULL in it would keep nothing: the ticket's own document.)
-                pk__in=SearchDocument.objects.filter(ticket_id=ticket.pk)
-                .exclude(message=None)
-                .values("message_id")
-            )
-            .select_related("author_contact", "author_user"),
-            new=True,
+    SearchDocument.objects.bulk_create(
+        SearchDocument(ticket_id=t.pk, message=None, terms=index_text(ticket_document_text(t)))
+        for t in tickets
+    )
+    requests = [ticket.request_message for ticket in tickets]
+    indexed = set(
+        SearchDocument.objects.filter(message_id__in=[m.pk for m in requests]).values_list(
+            "message_id", flat=True
         )
+    )
+    index_messages([m for m in requests if m.pk not in indexed], new=True)
 
 
 def _merged(sender, source: Ticket, target: Ticket, **kwargs) -> None:
@@ -98,7 +100,7 @@ def connect() -> None:
     post_save.connect(_ticket_saved, sender=Ticket, dispatch_uid="search-ticket")
     post_save.connect(_message_saved, sender=Message, dispatch_uid="search-message")
     post_save.connect(_attachment_saved, sender=Attachment, dispatch_uid="search-attachment")
-    ticket_changed.connect(_ticket_opened, dispatch_uid="search-ticket-opened")
+    tickets_opened.connect(_tickets_opened, dispatch_uid="search-tickets-opened")
     tickets_merged.connect(_merged, dispatch_uid="search-tickets-merged")
     for model in (Contact, Organization):
         pre_save.connect(_remember_names, sender=model, dispatch_uid=f"search-before-{model}")

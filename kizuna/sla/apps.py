@@ -11,16 +11,17 @@ class SlaConfig(AppConfig):
         # matching SLA policy, in its calendar's business time.
         from django.db.models.signals import post_delete, post_save
 
-        from kizuna.sla.clocks import on_ticket_changed
+        from kizuna.sla.clocks import on_ticket_changed, on_tickets_opened
         from kizuna.sla.ledger import on_promises_made
         from kizuna.sla.models import BusinessCalendar, SlaPolicy
         from kizuna.sla.services import PolicyServiceLevels, sla_cache_clear
         from kizuna.tickets.models import Organization
         from kizuna.tickets.services import service_levels_install
-        from kizuna.tickets.signals import promises_made, ticket_changed
+        from kizuna.tickets.signals import promises_made, ticket_changed, tickets_opened
 
         service_levels_install(PolicyServiceLevels())
         # Every change of a ticket moves its deadlines, in the same transaction.
+        tickets_opened.connect(on_tickets_opened, dispatch_uid="kizuna-sla-opened")
         ticket_changed.connect(on_ticket_changed, dispatch_uid="kizuna-sla-clocks")
         # Promises an agent confirmed become tracked commitments, in the same transaction.
         promises_made.connect(on_promises_made, dispatch_uid="kizuna-sla-promises")

@@ -1,5 +1,5 @@
 """The clocks of a ticket (P1, P12): its deadlines follow every change, inside the transaction
-that makes it (receiver of tickets.signals.ticket_changed).
+that makes it (receivers of tickets.signals.tickets_opened and ticket_changed).
 
 - Opened: a first-response deadline at the time the acknowledgement promised, and a resolution
   deadline at the policy's resolution target in business time.
@@ -98,6 +98,31 @@ def on_ticket_changed(
     refresh_next_due(ticket)
 
 
+def on_tickets_opened(sender, *, tickets: list[Ticket], now: datetime, **kwargs) -> None:
+    """New tickets: the first response and resolution clocks start, in one statement for all;
+    their earliest due times are known without asking the database."""
+    started = {
+        ticket.pk: _opened(
+            ticket,
+            policy_for_organization(
+                organization_id=ticket.organization_id, priority=ticket.priority
+            ),
+            now,
+        )
+        for ticket in tickets
+    }
+    Deadline.objects.bulk_create([d for deadlines in started.values() for d in deadlines])
+    moved = []
+    for ticket in tickets:
+        candidates = [ticket.next_checkpoint, *(d.due_at for d in started[ticket.pk])]
+        due = min((t for t in candidates if t is not None), default=None)
+        if due != ticket.next_due:
+            ticket.next_due = due
+            moved.append(ticket)
+    if moved:
+        Ticket.objects.bulk_update(moved, ["next_due"])
+
+
 def refresh_next_due(ticket: Ticket) -> None:
     """The ticket's earliest due time: its next update, or an open, running deadline before
     it; none once closed (the desk's queue is ordered by it)."""
@@ -117,9 +142,6 @@ def refresh_next_due(ticket: Ticket) -> None:
 
 
 def _move(ticket, policy, now, from_status, by_agent, customer_visible) -> None:
-    if from_status is None:
-        _opened(ticket, policy, now)
-        return
     if by_agent and customer_visible:
         # News for the customer keeps the first response, the checkpoint and every promise
         # made before it (P13: a promise is kept by an update before its due time).
@@ -150,7 +172,8 @@ def _move(ticket, policy, now, from_status, by_agent, customer_visible) -> None:
         _resume(ticket, policy, now)
 
 
-def _opened(ticket: Ticket, policy: SlaPolicy | None, now: datetime) -> None:
+def _opened(ticket: Ticket, policy: SlaPolicy | None, now: datetime) -> list[Deadline]:
+    """The deadlines a new ticket starts with (unsaved)."""
     deadlines = []
     if ticket.next_checkpoint is not None:
         deadlines.append(
@@ -158,8 +181,7 @@ def _opened(ticket: Ticket, policy: SlaPolicy | None, now: datetime) -> None:
         )
     if policy is not None:
         deadlines.append(_resolution_deadline(ticket, policy, now))
-    # One statement: the ticket's transaction holds the write lock as briefly as it can.
-    Deadline.objects.bulk_create(deadlines)
+    return deadlines
 
 
 def _resolution_deadline(ticket: Ticket, policy: SlaPolicy, now: datetime) -> Deadline:

@@ -80,7 +80,6 @@ def ticket_cc_set(
     return ticket
 
 
-@transaction.atomic
 def ticket_cc_add_from_mail(
     *, ticket: Ticket, addresses: Iterable[str], own: Iterable[str]
 ) -> None:
@@ -95,15 +94,18 @@ def ticket_cc_add_from_mail(
             continue
         if _without_tag(address) not in own and address != ticket.requester.email.lower():
             fresh.append(address)
-    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    merged = list(locked.cc)
-    for address in fresh:
-        if address not in merged and len(merged) < MAX_CC:
-            merged.append(address)
-    if merged != locked.cc:
-        locked.cc = merged
-        locked.save(update_fields=["cc"])
-        ticket.cc = merged
+    if not fresh:  # the usual case: the mail went to us alone
+        return
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        merged = list(locked.cc)
+        for address in fresh:
+            if address not in merged and len(merged) < MAX_CC:
+                merged.append(address)
+        if merged != locked.cc:
+            locked.cc = merged
+            locked.save(update_fields=["cc"])
+            ticket.cc = merged
 
 
 def _address(raw: str) -> str | None:

@@ -9,10 +9,14 @@ from django.dispatch import Signal
 
 message_for_customer = Signal()
 
+# `tickets_opened(tickets=[...], now=...)` is sent inside the transaction that opened these
+# tickets (one for a request from the portal, hundreds for a batch of mail); each has its
+# `request_message`. The service levels start their clocks by it, the search index reads them.
+tickets_opened = Signal()
+
 # `ticket_changed(ticket=..., now=..., from_status=..., by_agent=..., customer_visible=...)` is
-# sent inside the transaction of every change of a ticket's status or promised times: opened
-# (`from_status` None), a status change, an agent's reply, a customer's reply that resumed
-# work. `by_agent` says an agent acted; `customer_visible` that an agent's words went to the
+# sent inside the transaction of every later change of a ticket's status or promised times: a
+# status change, an agent's reply, a customer's reply that resumed work. `by_agent` says an agent acted; `customer_visible` that an agent's words went to the
 # customer. The service levels keep their clocks by it.
 ticket_changed = Signal()
 
