@@ -1,11 +1,11 @@
 """Follow-up work of a batch of writes, handed on in one piece.
 
 A write that stores a customer's message also starts work that reads it (its mood, the
-facts of a request, its search document). One message at a time that work is done at once,
-so the desk shows it on the next page load. A batch of mail (`kizuna ingest`, a mailbox poll)
-would spend most of its time there, message by message; inside `batch()` each kind of work
-is instead collected and queued as one background task per batch, enqueued in the batch's
-own transaction: it exists exactly when the messages it reads do.
+facts of a request, its search document) and mails what answers it. One message at a time,
+that work is done at once, so the desk shows it on the next page load. A batch of mail
+(`kizuna ingest`) would spend most of its time there, message by message; inside `batch()`
+each kind of work is instead collected and queued as one background task per batch, enqueued
+in the batch's own transaction: it exists exactly when the messages it reads do.
 """
 
 from __future__ import annotations

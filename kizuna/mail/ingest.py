@@ -210,6 +210,8 @@ class RunCache:
         self.organizations: dict[int, Organization] = {}
         self.contacts: dict[str, Contact] = {}
         self.teams: dict[int, Team | None] = {}
+        # The batch's waiting new requests (set by the batch writer).
+        self.opener: BatchOpener | None = None
 
     def organization_for(self, address: str) -> Organization | None:
         if self.domains is None:
@@ -527,22 +529,104 @@ def _open(row, parsed, contact, body, files, *, cache: RunCache, follows: Ticket
         raise TicketError(
             _("The sender %(address)s is a deactivated contact.") % {"address": contact.email}
         )
-    ticket = services.ticket_open(
-        requester=contact,
-        subject=subject[:250],
-        body=body,
-        channel=Channel.EMAIL,
-        files=files,
-        team=cache.team_for(row.mailbox_id),
-        email_message_id=parsed.message_id[:998],
-        body_html=parsed.html,
-        follows=follows,
+    request = services.request_checked(
+        services.NewRequest(
+            requester=contact,
+            subject=subject[:250],
+            body=body,
+            channel=Channel.EMAIL,
+            files=files,
+            team=cache.team_for(row.mailbox_id),
+            email_message_id=parsed.message_id[:998],
+            body_html=parsed.html,
+            follows=follows,
+        )
     )
+    reason = Reason("follows_closed", ref=follows.reference) if follows is not None else ""
+    if cache.opener is not None:
+        return cache.opener.add(row, parsed, request, reason)
+    (ticket,) = services.tickets_open([request])
+    return _opened(row, parsed, ticket, request, reason)
+
+
+def _opened(row, parsed, ticket: Ticket, request, reason) -> IngestResult:
+    """Record a message that opened `ticket`: its ids, its copies, its outcome."""
     message = _remember(row, parsed, ticket, ticket.request_message)
     _keep_copies(ticket, parsed)
-    reason = Reason("follows_closed", ref=follows.reference) if follows is not None else ""
     return _finish(
-        row, parsed, S.CREATED, reason, ticket=ticket, message=message, attachments=len(files)
+        row,
+        parsed,
+        S.CREATED,
+        reason,
+        ticket=ticket,
+        message=message,
+        attachments=len(request.files),
+    )
+
+
+@dataclass
+class _Waiting:
+    before: InboundMail  # the row as it was, to process it alone if the batch write fails
+    row: InboundMail
+    parsed: ParsedMail
+    request: services.NewRequest
+    reason: str | Reason
+    result: IngestResult
+
+
+class BatchOpener:
+    """The new requests of a batch of mail, opened together (`tickets_open`: a few statements
+    for all rather than several per message) when the batch ends, or before a later message
+    of the batch that might continue one of them, or that repeats a message of the batch."""
+
+    def __init__(self) -> None:
+        self.waiting: list[_Waiting] = []
+        self.ids: set[str] = set()
+
+    def add(self, row, parsed: ParsedMail, request, reason) -> IngestResult:
+        result = _result(row, S.PENDING, parsed=parsed, attachments=len(request.files))
+        self.waiting.append(_Waiting(copy.copy(row), row, parsed, request, reason, result))
+        self.ids.update(_ids_of(parsed))
+        return result
+
+    def needed_by(self, row: InboundMail, parsed: ParsedMail | None) -> bool:
+        """Whether `row` must see the waiting requests as tickets before it is routed."""
+        if not self.waiting:
+            return False
+        if parsed is None or not getattr(row, "fresh", False):
+            return True  # unread, or a copy of a message of this batch
+        if routing.REFERENCE_RE.search(parsed.subject or ""):
+            return True
+        return not self.ids.isdisjoint(_ids_of(parsed))
+
+    def flush(self, *, cache: RunCache) -> None:
+        waiting, self.waiting, self.ids = self.waiting, [], set()
+        if not waiting:
+            return
+        try:
+            with transaction.atomic():
+                tickets = services.tickets_open([w.request for w in waiting])
+                for w, ticket in zip(waiting, tickets, strict=True):
+                    done = _opened(w.row, w.parsed, ticket, w.request, w.reason)
+                    w.result.__dict__.update(done.__dict__)
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception:
+            # One of them could not be written with the others (or another process took a
+            # row meanwhile): each alone, as it would have been, each with its own outcome.
+            logger.warning("opening %s requests together failed", len(waiting), exc_info=True)
+            cache.opener = None
+            try:
+                for w in waiting:
+                    done = process(w.before, parsed=w.parsed, cache=cache)
+                    w.result.__dict__.update(done.__dict__)
+            finally:
+                cache.opener = self
+
+
+def _ids_of(parsed: ParsedMail) -> list[str]:
+    return routing.thread_ids(
+        message_id=parsed.message_id, in_reply_to=parsed.in_reply_to, references=parsed.references
     )
 
 
@@ -662,9 +746,10 @@ def ingest_many(
     """
     cache = RunCache()
     pending = None
-    for batch in _chunks(items, batch_size):
+    for number, batch in enumerate(_chunks(items, batch_size)):
         parsed = None
-        if parse_pool is not None:
+        # The first batch is read here while the parsing process starts (a second or so).
+        if parse_pool is not None and number > 0:
             parsed = parse_pool.map(prepare, [raw for raw, _source in batch], chunksize=16)
         if pending is not None:
             yield from _ingest_batch(*pending, mailbox=mailbox, cache=cache)
@@ -697,7 +782,27 @@ def _ingest_batch(batch, prepared, *, mailbox, cache) -> list[IngestResult]:
     results = []
     # The analyses of the batch's messages (mood, intake, search) become one task each,
     # enqueued in this transaction (kizuna/lib/batching.py).
-    with transaction.atomic(), batching.batch():
-        for row, (raw, _source), one in zip(rows, batch, parsed_list, strict=True):
-            results.append(process(row, parsed=one, raw=raw, cache=cache))
+    opener = cache.opener = BatchOpener()
+    try:
+        with transaction.atomic(), batching.batch():
+            for row, (raw, _source), one in zip(rows, batch, parsed_list, strict=True):
+                if one is None and getattr(row, "fresh", False):
+                    one = _parsed_or_none(raw)
+                # Outside the message's own savepoint: what the waiting requests write must
+                # not roll back with a message that fails.
+                if opener.needed_by(row, one):
+                    opener.flush(cache=cache)
+                results.append(process(row, parsed=one, raw=raw, cache=cache))
+            opener.flush(cache=cache)
+    finally:
+        cache.opener = None
     return results
+
+
+def _parsed_or_none(raw: bytes) -> ParsedMail | None:
+    """The parsed message, or None when it cannot be parsed (`process` then quarantines it
+    with the reason)."""
+    try:
+        return parse_message(bytes(raw))
+    except Exception:
+        return None

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -448,7 +448,12 @@ def tickets_open(requests: Sequence[NewRequest], *, now: datetime | None = None)
             )
         ]
     )
-    Ticket.objects.bulk_update(tickets, ["customer_note"])
+    # One prepared statement for all (bulk_update's CASE over hundreds of ids costs more).
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {Ticket._meta.db_table} SET customer_note = %s WHERE id = %s",
+            [(ticket.customer_note, ticket.pk) for ticket in tickets],
+        )
     TicketEvent.objects.bulk_create(
         [
             event

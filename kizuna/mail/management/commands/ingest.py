@@ -129,6 +129,7 @@ def _parse_pool(count: int):
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        pool.submit(int)  # start it now, while the first batch is read in this process
         yield pool
 
 

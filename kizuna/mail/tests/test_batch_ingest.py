@@ -1,0 +1,177 @@
+"""A batch of mail (`kizuna ingest`) is written together: new requests are
+opened in a few statements for all, and the reading of each message (mood, the request's
+facts, search) is handed to the worker as one task per kind of work. Every outcome must be
+what message-by-message processing gives."""
+
+from __future__ import annotations
+
+from django.core import mail
+from django.core.management import call_command
+from django.test import TransactionTestCase, override_settings
+from django_tasks_db.models import DBTaskResult
+
+from kizuna.intake.models import IntakeFacts
+from kizuna.mail.ingest import ingest_many
+from kizuna.mail.models import InboundMail
+from kizuna.mail.tests.builders import make_mail
+from kizuna.mood.models import MessageMood
+from kizuna.search.query import search
+from kizuna.sla.models import Deadline
+from kizuna.test import Personas
+from kizuna.tickets.models import MessageKind, Ticket
+from kizuna.tickets.signals import tickets_opened
+
+QUEUED = override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+
+
+def requests(count: int) -> list[tuple[bytes, str]]:
+    """`count` new requests from different people of the customer's company, in turn in
+    Japanese and English, each naming a word of its own for search."""
+    items = []
+    for n in range(count):
+        if n % 2:
+            subject, body = f"Backup job {n} failed", f"The nightly backup of host{n} stopped."
+        else:
+            subject, body = f"サーバー{n}が応答しません", f"今朝からサーバー{n}に接続できません。"
+        raw = make_mail(
+            sender=f"user{n}@yamada.example.jp",
+            name=f"User {n}",
+            subject=subject,
+            body=body + f" Code word: zq{n}x. 至急お願いします！",
+            message_id=f"<req.{n}@yamada.example.jp>",
+        )
+        items.append((raw, f"test:{n}"))
+    return items
+
+
+@QUEUED
+class QueuedAnalysesTests(Personas, TransactionTestCase):
+    def setUp(self):
+        super().setUp()
+        self.make_personas()
+
+    def run_worker(self):
+        call_command("worker", "--batch", "--interval", "0", verbosity=0)
+
+    def test_a_batch_queues_one_task_per_kind_of_work_and_the_worker_completes_it(self):
+        items = requests(12)
+        # A reply, in the same batch, to the third request: it joins that ticket.
+        items.append(
+            (
+                make_mail(
+                    sender="user2@yamada.example.jp",
+                    subject="Re: サーバー2が応答しません",
+                    body="再起動しても直りません。",
+                    in_reply_to="<req.2@yamada.example.jp>",
+                ),
+                "test:reply",
+            )
+        )
+        results = list(ingest_many(items, batch_size=50))
+
+        self.assertEqual([r.outcome for r in results], ["created"] * 12 + ["appended"])
+        self.assertEqual(results[-1].ticket, results[2].ticket)
+        self.assertEqual(Ticket.objects.count(), 12)
+        # Everything the customer relies on is there at once: the acknowledgement, the
+        # promised time and its clocks.
+        for ticket in Ticket.objects.all():
+            ack = ticket.messages.get(kind=MessageKind.OUTBOUND, automatic=True)
+            self.assertEqual(ticket.customer_note, ack.body)
+            self.assertIn(ticket.reference, ack.body)
+            self.assertEqual(ticket.next_due, ticket.next_checkpoint)
+            self.assertTrue(Deadline.objects.filter(ticket=ticket, kind="first_response").exists())
+        # The reading is queued: four tasks for thirteen messages, not one per message.
+        paths = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
+        self.assertEqual(
+            paths,
+            [
+                "kizuna.intake.tasks.intake_read_requests",
+                "kizuna.mail.tasks.messages_deliver",
+                "kizuna.mood.tasks.mood_assess_messages",
+                "kizuna.search.tasks.search_index_written",
+            ],
+        )
+        self.assertEqual(MessageMood.objects.count(), 0)
+        self.assertEqual(mail.outbox, [])
+
+        self.run_worker()
+
+        inbound = Ticket.objects.get(subject="サーバー2が応答しません").messages.filter(
+            kind=MessageKind.INBOUND
+        )
+        self.assertEqual(MessageMood.objects.count(), 13)  # every customer message
+        self.assertEqual(IntakeFacts.objects.count(), 12)  # every request, not the reply
+        read = set(MessageMood.objects.values_list("message_id", flat=True))
+        self.assertLessEqual(set(inbound.values_list("id", flat=True)), read)
+        # Each request is found by its own word, the reply by its words.
+        for n in (0, 7, 11):
+            found = search(f"zq{n}x", tickets=Ticket.objects.all())
+            self.assertEqual([h.ticket.reference for h in found.hits], [results[n].ticket])
+        found = search("再起動", tickets=Ticket.objects.all())
+        self.assertEqual([h.ticket.reference for h in found.hits], [results[2].ticket])
+        # Each acknowledgement was mailed once, to its own requester.
+        self.assertEqual(
+            sorted(m.to[0] for m in mail.outbox),
+            sorted(f"user{n}@yamada.example.jp" for n in range(12)),
+        )
+
+
+class BatchWriteTests(Personas, TransactionTestCase):
+    reset_sequences = True  # ticket numbers from 1, to name one before it exists
+
+    def setUp(self):
+        super().setUp()
+        self.make_personas()
+
+    def test_a_message_naming_a_ticket_of_its_own_batch_joins_it(self):
+        first = make_mail(sender="hanako@yamada.example.jp", subject="VPNに接続できない")
+        # No In-Reply-To: only the reference in the subject ties it to the first (KZ-000001).
+        second = make_mail(
+            sender="hanako@yamada.example.jp",
+            subject="Re: [KZ-000001] VPNに接続できない",
+            body="追加の情報です。エラーコードは 809 です。",
+            message_id="<other@yamada.example.jp>",
+        )
+        results = list(ingest_many([(first, "a"), (second, "b")]))
+        self.assertEqual([r.outcome for r in results], ["created", "appended"])
+        self.assertEqual([r.ticket for r in results], ["KZ-000001", "KZ-000001"])
+
+    def test_when_the_batch_write_fails_each_message_is_written_alone(self):
+        failures = []
+
+        def fail_for_many(sender, tickets, **kwargs):
+            # Opening several at once breaks (a fault in the batch write): one at a time works.
+            if len(tickets) > 1:
+                failures.append(len(tickets))
+                raise RuntimeError("batch write failed")
+
+        tickets_opened.connect(fail_for_many, dispatch_uid="test-fail-for-many")
+        try:
+            results = list(ingest_many(requests(5)))
+        finally:
+            tickets_opened.disconnect(dispatch_uid="test-fail-for-many")
+        self.assertEqual(failures, [5])
+        self.assertEqual([r.outcome for r in results], ["created"] * 5)
+        self.assertEqual(len({r.ticket for r in results}), 5)
+        self.assertEqual(Ticket.objects.count(), 5)
+        self.assertEqual(InboundMail.objects.filter(state="created").count(), 5)
+        # Each ticket has one request and one acknowledgement: nothing of the failed attempt.
+        for ticket in Ticket.objects.all():
+            self.assertEqual(ticket.messages.count(), 2)
+
+    def test_a_message_that_cannot_be_opened_alone_is_quarantined_and_the_rest_are_kept(self):
+        def refuse_one(sender, tickets, **kwargs):
+            if any("サーバー2" in t.subject for t in tickets):
+                raise RuntimeError("this request cannot be stored")
+
+        tickets_opened.connect(refuse_one, dispatch_uid="test-refuse-one")
+        try:
+            results = list(ingest_many(requests(4)))
+        finally:
+            tickets_opened.disconnect(dispatch_uid="test-refuse-one")
+        self.assertEqual(
+            [r.outcome for r in results], ["created", "created", "quarantined", "created"]
+        )
+        self.assertIn("this request cannot be stored", results[2].reason)
+        self.assertEqual(Ticket.objects.count(), 3)
+        self.assertFalse(Ticket.objects.filter(subject__contains="サーバー2").exists())
