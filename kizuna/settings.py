@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "kizuna.background",
+    "kizuna.monitoring",
     "kizuna.throttles",
     "kizuna.tickets",
     "kizuna.mail",
@@ -152,6 +153,12 @@ TASKS = {"default": {"BACKEND": envstr("KIZUNA_TASK_BACKEND", "django_tasks_db.D
 KIZUNA_TASK_LEASE_SECONDS = envint("KIZUNA_TASK_LEASE_SECONDS", 60)
 if KIZUNA_TASK_LEASE_SECONDS < 1:
     raise ConfigError("KIZUNA_TASK_LEASE_SECONDS must be at least 1")
+# /healthz says the task queue lags when a task due to run has waited longer than this.
+KIZUNA_HEALTH_TASK_SECONDS = envint("KIZUNA_HEALTH_TASK_SECONDS", 300)
+if KIZUNA_HEALTH_TASK_SECONDS < 1:
+    raise ConfigError("KIZUNA_HEALTH_TASK_SECONDS must be at least 1")
+# /metrics answers only requests that send this token (Authorization: Bearer …); off when empty.
+KIZUNA_METRICS_TOKEN = envstr("KIZUNA_METRICS_TOKEN", "")
 KIZUNA_TASK_MAX_RUNS = envint("KIZUNA_TASK_MAX_RUNS", 5)
 if KIZUNA_TASK_MAX_RUNS < 1:
     raise ConfigError("KIZUNA_TASK_MAX_RUNS must be at least 1")
@@ -284,7 +291,7 @@ SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 # Health probes come over plain HTTP from the load balancer or the host itself.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if envbool("KIZUNA_BEHIND_PROXY", False) else None
 )

@@ -175,6 +175,12 @@ class Deadline(models.Model):
                 name="deadline_warn_scan",
                 condition=models.Q(met_at=None, cancelled_at=None, paused_at=None, warned_at=None),
             ),
+            # /metrics counts the breaches by kind (a small share of all deadlines).
+            models.Index(
+                fields=["kind"],
+                name="deadline_breached",
+                condition=models.Q(breached_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

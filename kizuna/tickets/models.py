@@ -371,6 +371,19 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            # /metrics counts mail waiting to go out and mail given up on: both few of all.
+            models.Index(
+                fields=["created_at"],
+                name="message_mail_waiting",
+                condition=models.Q(kind="outbound", mailed_at=None, mail_suppressed=""),
+            ),
+            models.Index(
+                fields=["mail_failed_at"],
+                name="message_mail_failed",
+                condition=models.Q(mail_failed_at__isnull=False),
+            ),
+        ]
 
     @property
     def is_customer_visible(self) -> bool:

@@ -73,7 +73,8 @@ class ServeTestCase(SimpleTestCase):
                         break
                 except OSError:
                     time.sleep(0.3)
-            self.assertEqual(body, {"status": "ok"})
+            self.assertEqual(body["status"], "ok")
+            self.assertTrue(body["database"]["ok"])
         finally:
             server.send_signal(signal.SIGTERM)
             output, _ = server.communicate(timeout=30)
