@@ -21,6 +21,8 @@ COMMANDS = (
         "receives mail by SMTP or LMTP from your mail server",
     ),
     ("kizuna export --out FILE", "every ticket, message and attachment as JSON lines"),
+    ("kizuna backup --out FILE", "the database and every attachment in one archive, while running"),
+    ("kizuna restore FILE [--force]", "a backup into an empty installation (or replacing all)"),
     ("kizuna apitoken USERNAME", "creates an API token for an agent and prints it once"),
     ("kizuna replycheck [FILE|-]", "checks a draft against the communication standard"),
     ("kizuna promises [FILE|-]", "lists the commitments with a time in a draft"),

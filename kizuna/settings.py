@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "axes",
     "kizuna.background",
     "kizuna.monitoring",
+    "kizuna.backup",
     "kizuna.throttles",
     "kizuna.tickets",
     "kizuna.mail",

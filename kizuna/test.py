@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import os
 import sqlite3
+import subprocess
+import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -106,14 +108,13 @@ class BaseTestCase(Personas, TestCase):
         self.make_personas()
 
 
-class SeparateInstallation:
+class Installation:
     """A Kizuna installation of its own for tests that run `kizuna` processes: a temporary
     KIZUNA_HOME with its SQLite file or, when the suite runs on PostgreSQL (KIZUNA_DATABASE_URL
-    set), a fresh PostgreSQL database dropped afterwards. `self.env` is the processes'
-    environment (add settings to it); `self.query` reads the installation's database."""
+    set), a fresh PostgreSQL database, dropped by `close()`. `env` is the processes'
+    environment (add settings to it); `query` reads the installation's database."""
 
-    def setUp(self):
-        super().setUp()
+    def __init__(self) -> None:
         self.tmp = tempfile.TemporaryDirectory(prefix="kizuna-installation-")
         self.home = Path(self.tmp.name)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("KIZUNA_", "DJANGO_"))}
@@ -128,14 +129,13 @@ class SeparateInstallation:
         suite_url = os.environ.get("KIZUNA_DATABASE_URL", "")
         if suite_url:
             parts = urlsplit(suite_url)
-            name = f"kizuna_sep_{os.getpid()}_{id(self) % 100000}"
+            name = f"kizuna_sep_{os.getpid()}_{id(self) % 1000003}"
             self.pg_admin = urlunsplit(parts._replace(path="/postgres"))
             self.pg_url = urlunsplit(parts._replace(path=f"/{name}"))
             self._pg(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
             self.env["KIZUNA_DATABASE_URL"] = self.pg_url
-        self.addCleanup(self._drop)
 
-    def _drop(self):
+    def close(self) -> None:
         if self.pg_url:
             self._pg(f'DROP DATABASE IF EXISTS "{urlsplit(self.pg_url).path[1:]}" WITH (FORCE)')
         self.tmp.cleanup()
@@ -158,3 +158,31 @@ class SeparateInstallation:
             return conn.execute(sql).fetchall()
         finally:
             conn.close()
+
+    def kizuna(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        """Run `kizuna ARGS` in this installation."""
+        return subprocess.run(
+            [sys.executable, "-m", "kizuna", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+
+class SeparateInstallation:
+    """A test case's own installation (see `Installation`), as attributes of the test."""
+
+    def setUp(self):
+        super().setUp()
+        self.installation = Installation()
+        self.addCleanup(self.installation.close)
+        self.home, self.env = self.installation.home, self.installation.env
+        self.pg_url = self.installation.pg_url
+
+    @property
+    def database(self) -> str:
+        return self.installation.database
+
+    def query(self, sql: str) -> list[tuple]:
+        return self.installation.query(sql)
