@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian machine and runs the whole suite:
 # Python packages into .venv, Chromium (browser tests) and PostgreSQL's client programs (backup
-# tests) from Debian's packages, then lint, a migrations check and pytest on both cores. Extra arguments go to pytest.
+# tests) from Debian's packages, then lint, a migrations check and pytest on both cores.
+# Extra arguments go to pytest.
 # KIZUNA_DATABASE_URL=postgres://… runs the same suite on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
