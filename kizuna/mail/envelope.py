@@ -47,6 +47,25 @@ def content_digest(head: bytes, body: bytes) -> str:
     return digest.hexdigest()
 
 
+def _headers(head: bytes):
+    """The header block, parsed leniently; None when it is too broken to read."""
+    try:
+        return BytesHeaderParser(policy=compat32).parsebytes(rawheaders.lenient(head)[0])
+    except Exception:
+        logger.warning("unreadable header block", exc_info=True)
+        return None
+
+
+def sent_date(raw: bytes) -> datetime | None:
+    """The message's Date, from its header block alone (to order files before reading them
+    whole); never raises."""
+    headers = _headers(rawheaders.split(raw)[0])
+    try:
+        return _date(str(headers.get("Date") or "")) if headers is not None else None
+    except Exception:  # a Date header that is not even text
+        return None
+
+
 def scan_headers(raw: bytes) -> Envelope:
     """The dedupe key, Message-ID and Date from the header block alone, and digests of the
     whole message and of what its author wrote; never raises."""
@@ -54,10 +73,11 @@ def scan_headers(raw: bytes) -> Envelope:
     head, body = rawheaders.split(raw)
     message_id = ""
     sent_at = None
+    headers = _headers(head)
     try:
-        headers = BytesHeaderParser(policy=compat32).parsebytes(rawheaders.lenient(head)[0])
-        message_id = normalize_message_id(str(headers.get("Message-ID") or ""))
-        sent_at = _date(str(headers.get("Date") or ""))
+        if headers is not None:
+            message_id = normalize_message_id(str(headers.get("Message-ID") or ""))
+            sent_at = _date(str(headers.get("Date") or ""))
     except Exception:  # a header block too broken to scan is keyed by its content
         logger.warning("unreadable header block", exc_info=True)
     if message_id and len(message_id) <= _KEY_MAX:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kizuna.mail.envelope import scan_headers
+from kizuna.mail.envelope import sent_date
 
 # Above this many bytes in total, messages are read again when processed instead of kept.
 _KEEP_IN_MEMORY = 256 * 1024 * 1024
@@ -71,7 +71,7 @@ def _walk(path: Path, budget: list[int]) -> Iterator[Item]:
 
 
 def _key(raw: bytes, mtime: float, name: str) -> tuple:
-    sent_at = scan_headers(raw).sent_at
+    sent_at = sent_date(raw)
     when = sent_at.timestamp() if sent_at else mtime
     return (when, mtime, name)
 

@@ -69,6 +69,9 @@ class Progress:
 
 class Command(BaseCommand):
     help = "Ingest mail from .eml files, mbox files and Maildir folders (oldest first)."
+    # The system checks load every URL and view (a second or so): `kizuna check`, `serve`
+    # and `migrate` run them; a mail import does not need them.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH")
