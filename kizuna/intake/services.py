@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef
 
 from kizuna.intake import FACTS, find_facts, question
 from kizuna.intake.models import IntakeFacts
+from kizuna.lib import batching
 from kizuna.tickets.models import Message, MessageKind, Ticket
 
 
@@ -32,6 +33,7 @@ def facts_record(*, ticket: Ticket, message: Message, answered: Iterable[str] = 
     return facts
 
 
+@batching.handler
 def requests_read(message_ids: list[int]) -> int:
     """Record the facts of these first messages of requests (those still there); returns
     how many were read."""

@@ -3,25 +3,43 @@
 A write that stores a customer's message also starts work that reads it (its mood, the
 facts of a request, its search document) and mails what answers it. One message at a time,
 that work is done at once, so the desk shows it on the next page load. A batch of mail
-(`kizuna ingest`) would spend most of its time there, message by message; inside `batch()`
-each kind of work is instead collected and queued as one background task per batch, enqueued
-in the batch's own transaction: it exists exactly when the messages it reads do.
+(`kizuna ingest`), or a ticket opened through the API, would spend most of its time there;
+inside `batch()` the work is instead collected, and queued as one background task for the
+whole batch, enqueued in the batch's own transaction: it exists exactly when the messages it
+reads do.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+
+from django.db import transaction
+from django_tasks import task
+
+logger = logging.getLogger(__name__)
 
 _state = threading.local()
+# The work a batch may hand on, by name: the task finds a handler only here.
+_handlers: dict[str, Callable[[list], int]] = {}
+
+
+def handler(fn: Callable[[list], int]) -> Callable[[list], int]:
+    """Register `fn(items) -> count` as work a batch may hand on."""
+    _handlers[_name(fn)] = fn
+    return fn
+
+
+def _name(fn) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
 
 
 @contextlib.contextmanager
 def batch() -> Iterator[None]:
-    """Collect follow-up work until the block ends, then enqueue one task per kind of work
-    with every item collected (nothing when the block raises). Nested blocks join the
-    outermost one."""
+    """Collect follow-up work until the block ends, then enqueue one task with every item
+    collected (nothing when the block raises). Nested blocks join the outermost one."""
     if getattr(_state, "work", None) is not None:
         yield
         return
@@ -31,9 +49,13 @@ def batch() -> Iterator[None]:
         work = _state.work
     finally:
         _state.work = None
-    for task, items in work.items():
-        once = {_key(item): item for item in items}
-        task.enqueue(list(once.values()))
+    if work:
+        batch_work.enqueue(
+            {
+                name: list({_key(item): item for item in items}.values())
+                for name, items in work.items()
+            }
+        )
 
 
 def _key(item):
@@ -45,12 +67,38 @@ def active() -> bool:
     return getattr(_state, "work", None) is not None
 
 
-def later(task, item) -> bool:
-    """Inside `batch()`: keep `item` (a JSON value, such as an id) for `task` and return True;
-    the task later gets the list of every item kept for it, in order, each once. Outside a
-    batch: False, and the caller does the work now."""
+def later(fn: Callable[[list], int], item) -> bool:
+    """Inside `batch()`: keep `item` (a JSON value, such as an id) for the registered handler
+    `fn` and return True; `fn` later gets the list of every item kept for it, in order, each
+    once. Outside a batch: False, and the caller does the work now."""
     work = getattr(_state, "work", None)
     if work is None:
         return False
-    work.setdefault(task, []).append(item)
+    name = _name(fn)
+    if name not in _handlers:
+        raise LookupError(f"{name} is not registered with batching.handler")
+    work.setdefault(name, []).append(item)
     return True
+
+
+@task()
+def batch_work(work: dict[str, list]) -> dict[str, int]:
+    """Run what a batch handed on: each handler with its items, each in its own transaction,
+    so that one failing does not keep the others from their work (the task then fails,
+    naming it, and its error is logged)."""
+    done, failed = {}, []
+    for name, items in work.items():
+        fn = _handlers.get(name)
+        if fn is None:
+            logger.error("batch work: no handler %s", name)
+            failed.append(name)
+            continue
+        try:
+            with transaction.atomic():
+                done[name] = fn(items)
+        except Exception:
+            logger.exception("batch work: %s failed", name)
+            failed.append(name)
+    if failed:
+        raise RuntimeError(f"batch work failed: {', '.join(failed)}")
+    return done

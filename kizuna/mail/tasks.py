@@ -81,10 +81,10 @@ def message_deliver(context: TaskContext, message_id: int) -> str:
         return "retry"
 
 
-@task()
-def messages_deliver(message_ids: list[int]) -> int:
-    """Queue the delivery of each of these messages (those of a batch of mail, queued as one
-    task in the batch's transaction); a message queued twice is still mailed once."""
+@batching.handler
+def deliveries_queue(message_ids: list[int]) -> int:
+    """Queue the delivery of each of these messages (those of a batch, handed on in one
+    piece in the batch's transaction); a message queued twice is still mailed once."""
     for message_id in message_ids:
         message_deliver.enqueue(message_id)
     return len(message_ids)
@@ -113,7 +113,7 @@ def deliver_when_stored(sender, message: Message, **kwargs) -> None:
     message_id = message.id
     if isinstance(message_deliver.get_backend(), DatabaseBackend):
         # A batch of mail (its acknowledgements) queues one task that queues the rest.
-        if not batching.later(messages_deliver, message_id):
+        if not batching.later(deliveries_queue, message_id):
             message_deliver.enqueue(message_id)
     else:
         transaction.on_commit(lambda: message_deliver.enqueue(message_id))

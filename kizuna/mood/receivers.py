@@ -5,15 +5,14 @@ from __future__ import annotations
 from django.db import transaction
 
 from kizuna.lib import batching
-from kizuna.mood.services import attention_reset, message_assess
-from kizuna.mood.tasks import mood_assess_messages
+from kizuna.mood.services import attention_reset, message_assess, messages_assess
 from kizuna.tickets.models import Message, Ticket
 
 
 def on_message_received(sender, *, message: Message, **kwargs) -> None:
     # One message: read once it has committed, so the next page shows it. A batch of mail:
-    # one task reads them all (kizuna/lib/batching.py).
-    if not batching.later(mood_assess_messages, message.pk):
+    # a worker reads them all (kizuna/lib/batching.py).
+    if not batching.later(messages_assess, message.pk):
         transaction.on_commit(lambda: message_assess(message))
 
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.db import transaction
 
+from kizuna.lib import batching
 from kizuna.mood import assess, rank
 from kizuna.mood.models import MessageMood
 from kizuna.tickets.models import Message, MessageKind, Ticket
@@ -57,6 +58,7 @@ def message_assess(message: Message) -> MessageMood:
     return mood
 
 
+@batching.handler
 def messages_assess(message_ids: list[int]) -> int:
     """Assess these messages (the customer's, still there), oldest first so that the newest
     sets its ticket's mood; returns how many were assessed."""

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Q
 
+from kizuna.lib import batching
 from kizuna.lib.names import person_name
 from kizuna.search.models import SearchDocument
 from kizuna.search.terms import index_text
@@ -136,6 +137,15 @@ def index_written(ticket_ids: Iterable[int], message_ids: Iterable[int]) -> int:
     # Another worker may have written one of these meanwhile: the same text, the same terms.
     SearchDocument.objects.bulk_create(fresh, ignore_conflicts=True)
     return len(documents)
+
+
+@batching.handler
+def index_written_items(items: list[list]) -> int:
+    """What a batch wrote, to index: items are ["ticket", id] and ["message", id]."""
+    return index_written(
+        [pk for kind, pk in items if kind == "ticket"],
+        [pk for kind, pk in items if kind == "message"],
+    )
 
 
 def index_whole_tickets(ticket_ids: Iterable[int]) -> int:

@@ -12,9 +12,14 @@ from __future__ import annotations
 from django.db.models.signals import post_save, pre_save
 
 from kizuna.lib import batching
-from kizuna.search.indexing import index_messages, index_ticket, ticket_document_text
+from kizuna.search.indexing import (
+    index_messages,
+    index_ticket,
+    index_written_items,
+    ticket_document_text,
+)
 from kizuna.search.models import SearchDocument
-from kizuna.search.tasks import search_index_written, search_reindex_party
+from kizuna.search.tasks import search_reindex_party
 from kizuna.search.terms import index_text
 from kizuna.tickets.models import Attachment, Contact, Message, Organization, Ticket
 from kizuna.tickets.signals import tickets_merged, tickets_opened
@@ -27,7 +32,7 @@ _NAME_FIELDS = {Contact: ("name", "email"), Organization: ("name",)}
 
 def _in_batch(kind: str, pk: int) -> bool:
     """Inside a batch of mail the documents are written by one task per batch."""
-    return batching.later(search_index_written, [kind, pk])
+    return batching.later(index_written_items, [kind, pk])
 
 
 def _ticket_saved(sender, instance: Ticket, created: bool, update_fields=None, **kwargs) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django_tasks import task
 
-from kizuna.search.indexing import BATCH, index_whole_tickets, index_written, tickets_of
+from kizuna.search.indexing import BATCH, index_whole_tickets, tickets_of
 
 
 @task()
@@ -18,12 +18,3 @@ def search_reindex_party(kind: str, pk: int) -> int:
         with transaction.atomic():
             written += index_whole_tickets(ids[start : start + BATCH])
     return written
-
-
-@task()
-def search_index_written(items: list[list]) -> int:
-    """Index what a batch of mail wrote: items are ["ticket", id] and ["message", id]."""
-    ticket_ids = [pk for kind, pk in items if kind == "ticket"]
-    message_ids = [pk for kind, pk in items if kind == "message"]
-    with transaction.atomic():
-        return index_written(ticket_ids, message_ids)

@@ -27,7 +27,7 @@ from kizuna.api.schemas import (
 )
 from kizuna.closing import services as closing
 from kizuna.letters import selectors as letter_selectors
-from kizuna.lib import timefmt
+from kizuna.lib import batching, timefmt
 from kizuna.lib.ids import looks_like_id, parse_id
 from kizuna.tickets import access, copies, selectors, services
 from kizuna.tickets.models import Channel, Contact, Status, Ticket, parse_ticket_id
@@ -139,7 +139,10 @@ def ticket_create(request, data: TicketCreateIn):
         if team is None:
             raise TicketError(_("No team with id %(id)s.") % {"id": data.team}, field="team")
     cc = copies.cleaned(data.cc, requester_email=requester.email)
-    with transaction.atomic():
+    # An integration may open hundreds a minute: the reading of the request (mood, facts,
+    # search) and the acknowledgement's delivery are queued for a worker in this
+    # transaction, not done while the client waits (kizuna/lib/batching.py).
+    with transaction.atomic(), batching.batch():
         ticket = services.ticket_open(
             requester=requester,
             subject=data.subject,

@@ -1,6 +1,6 @@
-"""A batch of mail (`kizuna ingest`) is written together: new requests are
-opened in a few statements for all, and the reading of each message (mood, the request's
-facts, search) is handed to the worker as one task per kind of work. Every outcome must be
+"""A batch of mail (`kizuna ingest`) is written together: new requests are opened in a few
+statements for all, and the reading of each message (mood, the request's facts, search) and
+the acknowledgements' delivery are handed to the worker as one task. Every outcome must be
 what message-by-message processing gives."""
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class QueuedAnalysesTests(Personas, TransactionTestCase):
     def run_worker(self):
         call_command("worker", "--batch", "--interval", "0", verbosity=0)
 
-    def test_a_batch_queues_one_task_per_kind_of_work_and_the_worker_completes_it(self):
+    def test_a_batch_queues_one_task_and_the_worker_completes_its_work(self):
         items = requests(12)
         # A reply, in the same batch, to the third request: it joins that ticket.
         items.append(
@@ -80,17 +80,22 @@ class QueuedAnalysesTests(Personas, TransactionTestCase):
             self.assertIn(ticket.reference, ack.body)
             self.assertEqual(ticket.next_due, ticket.next_checkpoint)
             self.assertTrue(Deadline.objects.filter(ticket=ticket, kind="first_response").exists())
-        # The reading is queued: four tasks for thirteen messages, not one per message.
-        paths = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
+        # The reading and the mail are queued as one task for thirteen messages, not one
+        # or more per message.
+        (queued,) = DBTaskResult.objects.all()
+        self.assertEqual(queued.task_path, "kizuna.lib.batching.batch_work")
+        (work,) = queued.args_kwargs["args"]
         self.assertEqual(
-            paths,
+            sorted(work),
             [
-                "kizuna.intake.tasks.intake_read_requests",
-                "kizuna.mail.tasks.messages_deliver",
-                "kizuna.mood.tasks.mood_assess_messages",
-                "kizuna.search.tasks.search_index_written",
+                "kizuna.intake.services.requests_read",
+                "kizuna.mail.tasks.deliveries_queue",
+                "kizuna.mood.services.messages_assess",
+                "kizuna.search.indexing.index_written_items",
             ],
         )
+        self.assertEqual(len(work["kizuna.mood.services.messages_assess"]), 13)
+        self.assertEqual(len(work["kizuna.intake.services.requests_read"]), 12)
         self.assertEqual(MessageMood.objects.count(), 0)
         self.assertEqual(mail.outbox, [])
 

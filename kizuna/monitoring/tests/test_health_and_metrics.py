@@ -15,7 +15,7 @@ from kizuna.background.models import WorkerLease
 from kizuna.mail.ingest import ingest_raw
 from kizuna.mail.models import Mailbox
 from kizuna.mail.tests.builders import make_mail
-from kizuna.mood.tasks import mood_assess_messages
+from kizuna.search.tasks import search_reindex_party
 from kizuna.sla.models import Deadline
 from kizuna.test import BaseTestCase
 from kizuna.tickets.models import Message, MessageKind
@@ -38,7 +38,7 @@ class HealthTests(BaseTestCase):
 
     @QUEUED
     def test_a_task_waiting_too_long_makes_the_queue_lag(self):
-        mood_assess_messages.enqueue([1])
+        search_reindex_party.enqueue("contact", 1)
         DBTaskResult.objects.update(enqueued_at=timezone.now() - timedelta(minutes=10))
         body = self.client.get("/healthz").json()
         self.assertEqual(body["status"], "degraded")
@@ -49,7 +49,7 @@ class HealthTests(BaseTestCase):
 
     @QUEUED
     def test_a_fresh_task_with_no_worker_alive_is_a_lag_and_with_one_it_is_not(self):
-        mood_assess_messages.enqueue([1])
+        search_reindex_party.enqueue("contact", 1)
         self.assertEqual(self.client.get("/healthz").json()["status"], "degraded")
         WorkerLease.objects.create(worker_id="w1", hostname="app1", pid=1)
         body = self.client.get("/healthz").json()
