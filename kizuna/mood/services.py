@@ -1,9 +1,10 @@
 """Reading the mood of each message a customer sends (P8), once the message is stored.
 
 The analysis runs after the transaction that stored the message has committed (a few
-milliseconds, never while the database is locked for writing), then the mood is saved with
-its cues and the ticket is raised in the queue when the customer is upset or panicking, until
-an agent writes to them.
+milliseconds, never while the database is locked for writing), or, for a batch of mail and
+the API, in a worker a few seconds later (kizuna/lib/batching.py); then the mood is saved
+with its cues and the ticket is raised in the queue when the customer is upset or
+panicking, until an agent writes to them.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Every write of a ticket's subject, requester or organization, of a message or of an attachment
 updates the documents concerned here, inside the transaction of the write: they commit or
-vanish together. Renaming a contact or an organization touches every ticket of theirs, which
-can be many: that is queued as a database task in the same transaction (so it cannot be lost)
-and done in batches by a worker.
+vanish together. Inside a batch (kizuna/lib/batching.py) the documents are queued for a
+worker instead, in that same transaction. Renaming a contact or an organization touches every
+ticket of theirs, which can be many: that is queued as a database task in the same
+transaction (so it cannot be lost) and done in batches by a worker.
 """
 
 from __future__ import annotations
