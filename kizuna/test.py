@@ -149,8 +149,10 @@ class Installation:
     def database(self) -> str:
         return "PostgreSQL" if self.pg_url else "SQLite"
 
-    def query(self, sql: str) -> list[tuple]:
-        if self.pg_url:
+    def query(self, sql: str, *, sqlite: bool | None = None) -> list[tuple]:
+        """Rows of `sql` in this installation's database (`sqlite`: its SQLite file even when
+        it has a PostgreSQL database, for a test that turned to SQLite)."""
+        if not (sqlite if sqlite is not None else not self.pg_url):
             with psycopg.connect(self.pg_url) as conn:
                 return conn.execute(sql).fetchall()
         conn = sqlite3.connect(self.home / "kizuna.sqlite3", timeout=30)
@@ -185,4 +187,5 @@ class SeparateInstallation:
         return self.installation.database
 
     def query(self, sql: str) -> list[tuple]:
-        return self.installation.query(sql)
+        # A test may turn to SQLite by dropping KIZUNA_DATABASE_URL and `pg_url`.
+        return self.installation.query(sql, sqlite=not self.pg_url)
