@@ -24,12 +24,20 @@ logger = logging.getLogger(__name__)
 _state = threading.local()
 # The work a batch may hand on, by name: the task finds a handler only here.
 _handlers: dict[str, Callable[[list], int]] = {}
+# The order the worker runs them in: lower first (what a customer waits for comes first).
+_order: dict[str, int] = {}
 
 
-def handler(fn: Callable[[list], int]) -> Callable[[list], int]:
-    """Register `fn(items) -> count` as work a batch may hand on."""
-    _handlers[_name(fn)] = fn
-    return fn
+def handler(fn: Callable[[list], int] | None = None, *, order: int = 50):
+    """Register `fn(items) -> count` as work a batch may hand on; `order` places it among the
+    batch's work (lower runs first)."""
+
+    def register(fn: Callable[[list], int]) -> Callable[[list], int]:
+        _handlers[_name(fn)] = fn
+        _order[_name(fn)] = order
+        return fn
+
+    return register(fn) if fn is not None else register
 
 
 def _name(fn) -> str:
@@ -87,7 +95,7 @@ def batch_work(work: dict[str, list]) -> dict[str, int]:
     so that one failing does not keep the others from their work (the task then fails,
     naming it, and its error is logged)."""
     done, failed = {}, []
-    for name, items in work.items():
+    for name, items in sorted(work.items(), key=lambda entry: _order.get(entry[0], 50)):
         fn = _handlers.get(name)
         if fn is None:
             logger.error("batch work: no handler %s", name)

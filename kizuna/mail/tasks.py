@@ -81,7 +81,7 @@ def message_deliver(context: TaskContext, message_id: int) -> str:
         return "retry"
 
 
-@batching.handler
+@batching.handler(order=0)  # the acknowledgements first: the customer waits for them (P1)
 def deliveries_queue(message_ids: list[int]) -> int:
     """Queue the delivery of each of these messages (those of a batch, handed on in one
     piece in the batch's transaction); a message queued twice is still mailed once."""

@@ -139,7 +139,7 @@ def index_written(ticket_ids: Iterable[int], message_ids: Iterable[int]) -> int:
     return len(documents)
 
 
-@batching.handler
+@batching.handler(order=10)  # before the slower reading of mood and facts
 def index_written_items(items: list[list]) -> int:
     """What a batch wrote, to index: items are ["ticket", id] and ["message", id]."""
     return index_written(

@@ -11,6 +11,7 @@ from django.test import TransactionTestCase, override_settings
 from django_tasks_db.models import DBTaskResult
 
 from kizuna.intake.models import IntakeFacts
+from kizuna.lib import batching
 from kizuna.mail.ingest import ingest_many
 from kizuna.mail.models import InboundMail
 from kizuna.mail.tests.builders import make_mail
@@ -180,3 +181,58 @@ class BatchWriteTests(Personas, TransactionTestCase):
         self.assertIn("this request cannot be stored", results[2].reason)
         self.assertEqual(Ticket.objects.count(), 3)
         self.assertFalse(Ticket.objects.filter(subject__contains="サーバー2").exists())
+
+
+@QUEUED
+class BatchWorkTests(Personas, TransactionTestCase):
+    def setUp(self):
+        super().setUp()
+        self.make_personas()
+
+    def test_the_acknowledgements_go_first_and_one_failing_reader_stops_no_other(self):
+        ran = []
+
+        @batching.handler(order=60)
+        def fails_late(items):
+            ran.append("fails")
+            raise RuntimeError("a reader broke")
+
+        name = f"{fails_late.__module__}.{fails_late.__qualname__}"
+        self.addCleanup(batching._handlers.pop, name)
+
+        list(ingest_many(requests(3)))  # nothing read yet: the work is queued
+        (queued,) = DBTaskResult.objects.all()
+        work = dict(queued.args_kwargs["args"][0])
+        work[name] = [1]
+        with self.assertRaisesMessage(RuntimeError, "fails_late"):
+            batching.batch_work.call(work)
+        # Every other reader did its work; the failing one ran last, after the mail was
+        # queued for delivery.
+        self.assertEqual(ran, ["fails"])
+        deliveries = DBTaskResult.objects.filter(task_path="kizuna.mail.tasks.message_deliver")
+        self.assertEqual(deliveries.count(), 3)
+        self.assertEqual(MessageMood.objects.count(), 3)
+        self.assertEqual(IntakeFacts.objects.count(), 3)
+        self.assertEqual(len(search("zq1x", tickets=Ticket.objects.all()).hits), 1)
+
+    def test_work_runs_in_order_of_what_the_customer_waits_for(self):
+        order = []
+        names = {
+            "kizuna.mail.tasks.deliveries_queue": "mail",
+            "kizuna.search.indexing.index_written_items": "search",
+            "kizuna.mood.services.messages_assess": "mood",
+            "kizuna.intake.services.requests_read": "facts",
+        }
+        for name, label in names.items():
+            original = batching._handlers[name]
+
+            def traced(items, original=original, label=label):
+                order.append(label)
+                return original(items)
+
+            self.addCleanup(batching._handlers.__setitem__, name, original)
+            batching._handlers[name] = traced
+        list(ingest_many(requests(2)))
+        batching.batch_work.call(DBTaskResult.objects.get().args_kwargs["args"][0])
+        self.assertEqual(order[:2], ["mail", "search"])
+        self.assertEqual(sorted(order[2:]), ["facts", "mood"])
