@@ -9,6 +9,7 @@ panicking, until an agent writes to them.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
 
 from django.db import transaction
@@ -61,16 +62,63 @@ def message_assess(message: Message) -> MessageMood:
 
 @batching.handler
 def messages_assess(message_ids: list[int]) -> int:
-    """Assess these messages (the customer's, still there), oldest first so that the newest
-    sets its ticket's mood; returns how many were assessed."""
-    messages = Message.objects.filter(pk__in=message_ids, kind=MessageKind.INBOUND).order_by(
-        "created_at", "pk"
+    """Assess these messages (the customer's, still there) as `message_assess` does one, in a
+    few statements for all: their follow-ups and whether a newer message exists are read in
+    one query, the moods written in two, the tickets' moods in one per mood. Returns how many
+    were assessed."""
+    messages = list(
+        Message.objects.filter(pk__in=message_ids, kind=MessageKind.INBOUND).order_by(
+            "created_at", "pk"
+        )
     )
-    count = 0
+    if not messages:
+        return 0
+    # Every customer message of these tickets from an hour before the oldest one on.
+    others: dict[int, list[tuple[int, object]]] = defaultdict(list)
+    for pk, ticket_id, created_at in Message.objects.filter(
+        ticket_id__in={m.ticket_id for m in messages},
+        kind=MessageKind.INBOUND,
+        created_at__gte=messages[0].created_at - FOLLOW_UP_WINDOW,
+    ).values_list("pk", "ticket_id", "created_at"):
+        others[ticket_id].append((pk, created_at))
+    # Moods are keyed by their message: one read before is rewritten.
+    existing = set(
+        MessageMood.objects.filter(message_id__in=[m.pk for m in messages]).values_list(
+            "message_id", flat=True
+        )
+    )
+    fresh, changed, latest = [], [], {}
     for message in messages:
-        message_assess(message)
-        count += 1
-    return count
+        since = message.created_at - FOLLOW_UP_WINDOW
+        siblings = others[message.ticket_id]
+        follow_ups = sum(
+            1 for pk, at in siblings if pk != message.pk and since <= at < message.created_at
+        )
+        result = assess(message.body, follow_ups=follow_ups)
+        mood = MessageMood(
+            message=message,
+            ticket_id=message.ticket_id,
+            mood=result.mood,
+            cues=[
+                {"text": c.text, "start": c.start, "end": c.end, "kind": c.kind, "reason": c.reason}
+                for c in result.cues
+            ],
+        )
+        (changed if message.pk in existing else fresh).append(mood)
+        # The latest message sets the ticket's mood; an older one arriving late does not.
+        if not any(at > message.created_at for _pk, at in siblings):
+            latest[message.ticket_id] = result.mood
+    with transaction.atomic():
+        MessageMood.objects.bulk_create(fresh)
+        if changed:
+            MessageMood.objects.bulk_update(changed, ["ticket_id", "mood", "cues"])
+        for mood in set(latest.values()):
+            fields = {"customer_mood": mood}
+            if ATTENTION.get(mood):
+                fields["attention"] = ATTENTION[mood]
+            tickets = [pk for pk, m in latest.items() if m == mood]
+            Ticket.objects.filter(pk__in=tickets).update(**fields)
+    return len(messages)
 
 
 def attention_reset(ticket: Ticket) -> None:
