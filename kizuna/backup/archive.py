@@ -59,6 +59,30 @@ def _digest(path: Path) -> tuple[int, str]:
     return size, sha.hexdigest()
 
 
+class _Hashing(io.RawIOBase):
+    """A file read once: into the archive, and into its sha256 on the way."""
+
+    def __init__(self, f) -> None:
+        self.f, self.sha = f, hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.f.readinto(buffer)
+        self.sha.update(memoryview(buffer)[:n])
+        return n
+
+
+def _add(tar: tarfile.TarFile, path: Path, arcname: str) -> tuple[int, str]:
+    """Add one file to the archive; its size and sha256 as written there."""
+    with path.open("rb") as f:
+        info = tar.gettarinfo(arcname=arcname, fileobj=f)
+        reader = _Hashing(f)
+        tar.addfile(info, reader)
+    return info.size, reader.sha.hexdigest()
+
+
 def _pg_env() -> dict[str, str]:
     """libpq's environment for the configured PostgreSQL database (no password on a
     command line, where other users could read it)."""
@@ -137,13 +161,11 @@ def backup_write(out: Path) -> Summary:
         partial = Path(tmp) / "archive.tar"
         files = []
         with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as tar:
-            size, sha = _digest(database)
             db_name = f"database/{database.name}"
-            tar.add(database, arcname=db_name, recursive=False)
+            size, sha = _add(tar, database, db_name)
             for name, path in _attachment_files():
                 try:
-                    size_f, sha_f = _digest(path)
-                    tar.add(path, arcname=f"attachments/{name}", recursive=False)
+                    size_f, sha_f = _add(tar, path, f"attachments/{name}")
                 except FileNotFoundError:
                     continue  # removed meanwhile: no row of the snapshot can still name it
                 files.append({"path": name, "size": size_f, "sha256": sha_f})

@@ -561,22 +561,26 @@ def _open(row, parsed, contact, body, files, *, cache: RunCache, follows: Ticket
     if cache.opener is not None:
         return cache.opener.add(row, parsed, request, reason)
     (ticket,) = services.tickets_open([request])
-    return _opened(row, parsed, ticket, request, reason)
+    return _opened([(row, parsed, ticket, request, reason)])[0]
 
 
-def _opened(row, parsed, ticket: Ticket, request, reason) -> IngestResult:
-    """Record a message that opened `ticket`: its ids, its copies, its outcome."""
-    message = _remember(row, parsed, ticket, ticket.request_message)
-    _keep_copies(ticket, parsed)
-    return _finish(
-        row,
-        parsed,
-        S.CREATED,
-        reason,
-        ticket=ticket,
-        message=message,
-        attachments=len(request.files),
-    )
+def _opened(opened: list[tuple]) -> list[IngestResult]:
+    """Record the messages that opened tickets, each (row, parsed, ticket, request, reason):
+    their ids, their copies and their outcomes, in one statement each for all (a round trip
+    each on PostgreSQL, where a statement per message would cost the most)."""
+    references, outcomes = [], []
+    for row, parsed, ticket, _request, reason in opened:
+        references += _references(parsed, ticket)
+        _keep_copies(ticket, parsed)
+        outcomes.append(
+            _outcome(row, parsed, S.CREATED, reason, ticket=ticket, message=ticket.request_message)
+        )
+    _references_write(references)
+    _outcomes_write(outcomes)
+    return [
+        _result(row, S.CREATED, parsed=parsed, attachments=len(request.files))
+        for row, parsed, _ticket, request, _reason in opened
+    ]
 
 
 @dataclass
@@ -621,26 +625,13 @@ class BatchOpener:
         try:
             with transaction.atomic():
                 tickets = services.tickets_open([w.request for w in waiting])
-                # Their ids, copies and outcomes in a few statements for all (one round trip
-                # each on PostgreSQL, where a statement per message would cost the most).
-                references, outcomes = [], []
-                for w, ticket in zip(waiting, tickets, strict=True):
-                    references += _references(w.parsed, ticket)
-                    _keep_copies(ticket, w.parsed)
-                    outcomes.append(
-                        _outcome(
-                            w.row,
-                            w.parsed,
-                            S.CREATED,
-                            w.reason,
-                            ticket=ticket,
-                            message=ticket.request_message,
-                        )
-                    )
-                _references_write(references)
-                _outcomes_write(outcomes)
-            for w in waiting:
-                done = _result(w.row, S.CREATED, parsed=w.parsed, attachments=len(w.request.files))
+                results = _opened(
+                    [
+                        (w.row, w.parsed, ticket, w.request, w.reason)
+                        for w, ticket in zip(waiting, tickets, strict=True)
+                    ]
+                )
+            for w, done in zip(waiting, results, strict=True):
                 w.result.__dict__.update(done.__dict__)
         except (OperationalError, InterfaceError):
             raise
@@ -681,10 +672,7 @@ def _remember(row, parsed: ParsedMail, ticket: Ticket, message: Message) -> int:
 
 
 def _references(parsed: ParsedMail, ticket: Ticket) -> list[tuple[str, int]]:
-    ids = routing.thread_ids(
-        message_id=parsed.message_id, in_reply_to=parsed.in_reply_to, references=parsed.references
-    )
-    return [(mid, ticket.pk) for mid in ids if len(mid) <= 998]
+    return [(mid, ticket.pk) for mid in _ids_of(parsed) if len(mid) <= 998]
 
 
 def _references_write(pairs: list[tuple[str, int]], *, per_statement: int = 300) -> None:

@@ -24,48 +24,19 @@ ATTENTION = {"upset": 1, "panicking": 2}
 FOLLOW_UP_WINDOW = timedelta(hours=1)
 
 
-def message_assess(message: Message) -> MessageMood:
+def message_assess(message: Message) -> None:
     """Read the message's mood (counting the customer's other messages on the same request
     in the hour before it as follow-ups) and record it on the message and its ticket."""
-    since = message.created_at - FOLLOW_UP_WINDOW
-    follow_ups = (
-        Message.objects.filter(
-            ticket_id=message.ticket_id,
-            kind=MessageKind.INBOUND,
-            created_at__gte=since,
-            created_at__lt=message.created_at,
-        )
-        .exclude(pk=message.pk)
-        .count()
-    )
-    result = assess(message.body, follow_ups=follow_ups)
-    cues = [
-        {"text": c.text, "start": c.start, "end": c.end, "kind": c.kind, "reason": c.reason}
-        for c in result.cues
-    ]
-    with transaction.atomic():
-        mood, _created = MessageMood.objects.update_or_create(
-            message=message,
-            defaults={"ticket_id": message.ticket_id, "mood": result.mood, "cues": cues},
-        )
-        # The latest message sets the ticket's mood; an older one arriving late does not.
-        newer = Message.objects.filter(
-            ticket_id=message.ticket_id, kind=MessageKind.INBOUND, created_at__gt=message.created_at
-        ).exists()
-        if not newer:
-            fields = {"customer_mood": result.mood}
-            if ATTENTION.get(result.mood):
-                fields["attention"] = ATTENTION[result.mood]
-            Ticket.objects.filter(pk=message.ticket_id).update(**fields)
-    return mood
+    messages_assess([message.pk])
 
 
 @batching.handler
 def messages_assess(message_ids: list[int]) -> int:
-    """Assess these messages (the customer's, still there) as `message_assess` does one, in a
-    few statements for all: their follow-ups and whether a newer message exists are read in
-    one query, the moods written in two, the tickets' moods in one per mood. Returns how many
-    were assessed."""
+    """Assess these messages (the customer's, still there), counting each one's follow-ups
+    (the customer's other messages on the request in the hour before it), in a few statements
+    for all: follow-ups and newer messages are read in one query, the moods written in two,
+    the tickets' moods in one per mood (the latest message sets it; an older one arriving late
+    does not). Returns how many were assessed."""
     messages = list(
         Message.objects.filter(pk__in=message_ids, kind=MessageKind.INBOUND).order_by(
             "created_at", "pk"

@@ -63,26 +63,63 @@ def index_messages(messages: Iterable[Message], *, new: bool = False) -> None:
             for m in messages
         )
         return
+    _documents_write(_message_documents(messages))
+
+
+def index_opened(tickets: list[Ticket]) -> None:
+    """The documents of new tickets and of their requests, from the objects just written."""
+    _documents_write(
+        _ticket_documents(tickets) + _message_documents([t.request_message for t in tickets])
+    )
+
+
+def _ticket_documents(tickets: list[Ticket]) -> list[SearchDocument]:
+    return [
+        SearchDocument(ticket_id=t.pk, message=None, terms=index_text(ticket_document_text(t)))
+        for t in tickets
+    ]
+
+
+def _message_documents(messages: list[Message]) -> list[SearchDocument]:
+    """The documents of these messages, with the names of their attachments."""
     names: dict[int, list[str]] = {}
     for message_id, filename in Attachment.objects.filter(
         message_id__in=[m.pk for m in messages]
     ).values_list("message_id", "filename"):
         names.setdefault(message_id, []).append(filename)
-    existing = dict(
-        SearchDocument.objects.filter(message_id__in=[m.pk for m in messages]).values_list(
-            "message_id", "id"
+    return [
+        SearchDocument(
+            ticket_id=m.ticket_id,
+            message=m,
+            terms=index_text(message_document_text(m, names.get(m.pk, ()))),
         )
-    )
+        for m in messages
+    ]
+
+
+def _documents_write(documents: list[SearchDocument]) -> None:
+    """Rewrite the stored documents these replace (a ticket's own, or a message's), insert
+    the others. Another writer may have inserted one meanwhile (two workers): the same text
+    gives the same terms, so that insert is left out."""
+    ticket_ids = [d.ticket_id for d in documents if d.message_id is None]
+    message_ids = [d.message_id for d in documents if d.message_id is not None]
+    existing = {
+        (None if message_id else ticket_id, message_id): pk
+        for pk, ticket_id, message_id in SearchDocument.objects.filter(
+            Q(ticket_id__in=ticket_ids, message=None) | Q(message_id__in=message_ids)
+        ).values_list("pk", "ticket_id", "message_id")
+    }
     fresh = []
-    for message in messages:
-        terms = index_text(message_document_text(message, names.get(message.pk, ())))
-        if message.pk in existing:
-            SearchDocument.objects.filter(pk=existing[message.pk]).update(
-                terms=terms, ticket_id=message.ticket_id
-            )
+    for document in documents:
+        key = (None, document.message_id) if document.message_id else (document.ticket_id, None)
+        pk = existing.get(key)
+        if pk is None:
+            fresh.append(document)
         else:
-            fresh.append(SearchDocument(ticket_id=message.ticket_id, message=message, terms=terms))
-    SearchDocument.objects.bulk_create(fresh)
+            SearchDocument.objects.filter(pk=pk).update(
+                terms=document.terms, ticket_id=document.ticket_id
+            )
+    SearchDocument.objects.bulk_create(fresh, ignore_conflicts=True)
 
 
 def index_written(ticket_ids: Iterable[int], message_ids: Iterable[int]) -> int:
@@ -97,45 +134,8 @@ def index_written(ticket_ids: Iterable[int], message_ids: Iterable[int]) -> int:
             "author_contact", "author_user"
         )
     )
-    names: dict[int, list[str]] = {}
-    for message_id, filename in Attachment.objects.filter(
-        message_id__in=[m.pk for m in messages]
-    ).values_list("message_id", "filename"):
-        names.setdefault(message_id, []).append(filename)
-    documents = [
-        SearchDocument(ticket_id=t.pk, message=None, terms=index_text(ticket_document_text(t)))
-        for t in tickets
-    ] + [
-        SearchDocument(
-            ticket_id=m.ticket_id,
-            message=m,
-            terms=index_text(message_document_text(m, names.get(m.pk, ()))),
-        )
-        for m in messages
-    ]
-    existing = {
-        (ticket_id, message_id): pk
-        for pk, ticket_id, message_id in SearchDocument.objects.filter(
-            Q(ticket_id__in=[t.pk for t in tickets], message=None)
-            | Q(message_id__in=[m.pk for m in messages])
-        ).values_list("pk", "ticket_id", "message_id")
-    }
-    by_message = {message_id: pk for (_t, message_id), pk in existing.items() if message_id}
-    fresh = []
-    for document in documents:
-        pk = (
-            by_message.get(document.message_id)
-            if document.message_id
-            else existing.get((document.ticket_id, None))
-        )
-        if pk is None:
-            fresh.append(document)
-        else:
-            SearchDocument.objects.filter(pk=pk).update(
-                terms=document.terms, ticket_id=document.ticket_id
-            )
-    # Another worker may have written one of these meanwhile: the same text, the same terms.
-    SearchDocument.objects.bulk_create(fresh, ignore_conflicts=True)
+    documents = _ticket_documents(tickets) + _message_documents(messages)
+    _documents_write(documents)
     return len(documents)
 
 

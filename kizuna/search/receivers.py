@@ -13,15 +13,9 @@ from __future__ import annotations
 from django.db.models.signals import post_save, pre_save
 
 from kizuna.lib import batching
-from kizuna.search.indexing import (
-    index_messages,
-    index_ticket,
-    index_written_items,
-    ticket_document_text,
-)
+from kizuna.search.indexing import index_messages, index_opened, index_ticket, index_written_items
 from kizuna.search.models import SearchDocument
 from kizuna.search.tasks import search_reindex_party
-from kizuna.search.terms import index_text
 from kizuna.tickets.models import Attachment, Contact, Message, Organization, Ticket
 from kizuna.tickets.signals import tickets_merged, tickets_opened
 
@@ -57,23 +51,14 @@ def _attachment_saved(sender, instance: Attachment, **kwargs) -> None:
 
 def _tickets_opened(sender, tickets: list[Ticket], **kwargs) -> None:
     """New tickets (stored with bulk_create, which sends no post_save): their own documents
-    and their requests' (one with attachments was indexed when they were stored)."""
+    and their requests' (one with attachments, indexed when they were stored, is rewritten
+    with the same terms)."""
     if batching.active():
         for ticket in tickets:
             _in_batch("ticket", ticket.pk)
             _in_batch("message", ticket.request_message.pk)
         return
-    SearchDocument.objects.bulk_create(
-        SearchDocument(ticket_id=t.pk, message=None, terms=index_text(ticket_document_text(t)))
-        for t in tickets
-    )
-    requests = [ticket.request_message for ticket in tickets]
-    indexed = set(
-        SearchDocument.objects.filter(message_id__in=[m.pk for m in requests]).values_list(
-            "message_id", flat=True
-        )
-    )
-    index_messages([m for m in requests if m.pk not in indexed], new=True)
+    index_opened(tickets)
 
 
 def _merged(sender, source: Ticket, target: Ticket, **kwargs) -> None:

@@ -5,6 +5,8 @@ what message-by-message processing gives."""
 
 from __future__ import annotations
 
+import contextlib
+
 from django.core import mail
 from django.core.management import call_command
 from django.test import TransactionTestCase, override_settings
@@ -21,6 +23,17 @@ from kizuna.sla.models import Deadline
 from kizuna.test import Personas
 from kizuna.tickets.models import MessageKind, Ticket
 from kizuna.tickets.signals import tickets_opened
+
+
+@contextlib.contextmanager
+def receiving(receiver):
+    """`receiver` hears tickets_opened within the block: a fault injected into the batch write."""
+    tickets_opened.connect(receiver, dispatch_uid="test-batch-fault")
+    try:
+        yield
+    finally:
+        tickets_opened.disconnect(dispatch_uid="test-batch-fault")
+
 
 QUEUED = override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
 
@@ -151,11 +164,8 @@ class BatchWriteTests(Personas, TransactionTestCase):
                 failures.append(len(tickets))
                 raise RuntimeError("batch write failed")
 
-        tickets_opened.connect(fail_for_many, dispatch_uid="test-fail-for-many")
-        try:
+        with receiving(fail_for_many):
             results = list(ingest_many(requests(5)))
-        finally:
-            tickets_opened.disconnect(dispatch_uid="test-fail-for-many")
         self.assertEqual(failures, [5])
         self.assertEqual([r.outcome for r in results], ["created"] * 5)
         self.assertEqual(len({r.ticket for r in results}), 5)
@@ -170,11 +180,8 @@ class BatchWriteTests(Personas, TransactionTestCase):
             if any("サーバー2" in t.subject for t in tickets):
                 raise RuntimeError("this request cannot be stored")
 
-        tickets_opened.connect(refuse_one, dispatch_uid="test-refuse-one")
-        try:
+        with receiving(refuse_one):
             results = list(ingest_many(requests(4)))
-        finally:
-            tickets_opened.disconnect(dispatch_uid="test-refuse-one")
         self.assertEqual(
             [r.outcome for r in results], ["created", "created", "quarantined", "created"]
         )
