@@ -27,22 +27,7 @@ cmd_install() {
   command -v swaks >/dev/null 2>&1 || missing+=(swaks)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   [ ${#missing[@]} -eq 0 ] && return 0
-  echo "Installing from Debian: ${missing[*]}"
-  # Debian starts a package's daemon on install; a test machine must not get a system-wide
-  # IMAP server on its public interfaces, so starting services is refused while installing.
-  local policy=/usr/sbin/policy-rc.d created=0
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
-    as_root chmod +x "$policy"
-    created=1
-  fi
-  as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
-  if [ "$created" = 1 ]; then as_root rm -f "$policy"; fi
-  # Where there is systemd, the unit may still have been enabled; stop it all the same.
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet dovecot 2>/dev/null; then
-    as_root systemctl disable --now dovecot >/dev/null 2>&1 || true
-  fi
+  "$(dirname "$0")/debian-install.sh" "${missing[@]}"
 }
 
 cmd_start() {

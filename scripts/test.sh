@@ -1,24 +1,24 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian machine and runs the whole suite:
-# Python packages into .venv, Chromium (browser tests) and PostgreSQL's client programs (backup
-# tests) from Debian's packages, then lint, a migrations check and pytest on both cores.
+# Python packages into .venv, Chromium (browser tests), PostgreSQL's client programs (backup
+# tests) and nginx (scale-out test) from Debian's packages, then lint, a migrations check and
+# pytest on both cores.
 # Extra arguments go to pytest.
 # KIZUNA_DATABASE_URL=postgres://… runs the same suite on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
 # pg_dump and pg_restore: `kizuna backup` and `kizuna restore` on PostgreSQL.
 command -v pg_restore >/dev/null 2>&1 || missing+=(postgresql-client)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "Installing from Debian: ${missing[*]}"
-  as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+# nginx and openssl: the scale-out test runs the shipped proxy configuration (docs/deploy/);
+# systemd-analyze lints the shipped units.
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+scripts/debian-install.sh "${missing[@]}"
 # Dovecot (IMAP) and swaks (SMTP/LMTP client) for the mail tests, when missing.
 scripts/mailservers.sh install
 

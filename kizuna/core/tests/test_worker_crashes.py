@@ -6,10 +6,8 @@ suite runs there) and a real SMTP server on loopback that records what it accept
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
-import re
 import signal
 import sqlite3
 import subprocess
@@ -20,11 +18,10 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.test import SimpleTestCase
 
-from kizuna.core.tests.test_serve import free_port
 from kizuna.test import SeparateInstallation
+from kizuna.testbed import Received, RecordingSMTP, smtp_start
 
 LEASE_SECONDS = 3
 
@@ -60,39 +57,7 @@ for task in DBTaskResult.objects.all():
         task.save(update_fields=["run_after"])
 """
 
-MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
-
-
 pytestmark = pytest.mark.xdist_group("timing-and-processes")
-
-
-class RecordingSMTP:
-    """A real SMTP server's handler: takes a while to accept each recipient (as a busy relay
-    does) and records which port received which Message-ID when the whole message had
-    arrived. Like a real server, it keeps a message whose sender vanished before the 250."""
-
-    def __init__(self, port: int, log: list, lock: threading.Lock, delay: tuple[float, float]):
-        self.port, self.log, self.lock, self.delay = port, log, lock, delay
-        self.started = threading.Event()
-        self.hold_first = False
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        await asyncio.sleep(random.uniform(*self.delay))  # noqa: S311
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        arrived = time.monotonic()
-        self.started.set()
-        if self.hold_first:
-            # The first message never completes: its worker is killed while it waits.
-            self.hold_first = False
-            await asyncio.sleep(120)
-            return "451 4.3.0 Try again later"
-        match = MESSAGE_ID.search(envelope.content)
-        with self.lock:
-            self.log.append((self.port, match.group(1).decode() if match else "", arrived))
-        return "250 OK: queued"
 
 
 class WorkerProcesses(SeparateInstallation):
@@ -100,7 +65,7 @@ class WorkerProcesses(SeparateInstallation):
 
     def setUp(self):
         super().setUp()
-        self.accepted: list[tuple[int, str, float]] = []
+        self.received: list[Received] = []
         self.lock = threading.Lock()
         self.workers: list[tuple[subprocess.Popen, int]] = []
         self.env.update(
@@ -122,11 +87,14 @@ class WorkerProcesses(SeparateInstallation):
         self.assertEqual(done.returncode, 0, done.stderr[-3000:])
         return done
 
+    @property
+    def accepted(self) -> list[tuple[int, str, float]]:
+        """(SMTP port, Message-ID, when) of each message a server accepted, in order."""
+        with self.lock:
+            return [(r.port, r.message_id, r.at) for r in self.received]
+
     def smtp(self, delay=(0.0, 0.0)) -> RecordingSMTP:
-        port = free_port()
-        handler = RecordingSMTP(port, self.accepted, self.lock, delay)
-        controller = Controller(handler, hostname="127.0.0.1", port=port)
-        controller.start()
+        handler, controller = smtp_start(self.received, self.lock, delay)
         self.addCleanup(controller.stop)
         return handler
 
