@@ -455,7 +455,7 @@ class Deployment:
                 i for i, line in enumerate(lines) if line.strip().startswith("server 127.0.0.1:")
             )
             for port in extra_ports:
-                lines.insert(at, f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;")
+                lines.insert(at, f"    server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;")
         return "\n".join(lines) + "\n"
 
     def nginx_configure(self) -> Path:
@@ -476,7 +476,10 @@ events {{ worker_connections 2048; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log {directory}/access.log;
+    # Each request with nginx's own measure of its time (from its first byte read to its
+    # last byte sent) and the web process's share of it.
+    log_format timed '$status $request_time $upstream_response_time "$request"';
+    access_log {directory}/access.log timed;
     client_body_temp_path {directory}/body;
     proxy_temp_path {directory}/proxy;
     fastcgi_temp_path {directory}/fastcgi;
@@ -506,6 +509,15 @@ http {{
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def access_log(self) -> list[tuple[int, float, str]]:
+        """(status, seconds as nginx measured them, request line) of each request so far."""
+        rows = []
+        path = self.root / "nginx" / "access.log"
+        for line in path.read_text(errors="replace").splitlines() if path.exists() else []:
+            status, seconds, _upstream, request = line.split(" ", 3)
+            rows.append((int(status), float(seconds), request.strip('"')))
+        return rows
 
     def context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.certificate))

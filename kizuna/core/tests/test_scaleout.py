@@ -655,7 +655,7 @@ class DeployFilesTests(SimpleTestCase):
             bed.nginx_configure()  # raises with nginx's complaint if `nginx -t` fails
             site = (root / "nginx" / "site.conf").read_text()
         for port in bed.web_ports:
-            self.assertIn(f"server 127.0.0.1:{port} max_fails=1", site)
+            self.assertIn(f"server 127.0.0.1:{port} max_fails=3", site)
         self.assertIn(f"listen 127.0.0.1:{bed.https_port} ssl http2;", site)
         shipped = SITE.read_text()
         for directive in (
