@@ -26,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -597,7 +598,7 @@ http {{
         return "\n".join(parts)
 
 
-def postgres_database(suite_url: str, name: str) -> tuple[str, callable]:
+def postgres_database(suite_url: str, name: str) -> tuple[str, Callable[[], None]]:
     """A fresh PostgreSQL database next to the suite's one, and a function that drops it."""
     parts = urlsplit(suite_url)
     admin = urlunsplit(parts._replace(path="/postgres"))
