@@ -107,16 +107,24 @@ def specifiers_expand(text: str, *, instance: str = "") -> str:
     return re.sub(r"%(.)", one, text)
 
 
-def unit_command(unit: Unit, *, instance: str = "") -> list[str]:
-    """The unit's ExecStart as an argument list for this checkout: the installed program
-    path becomes this Python's `-m kizuna`."""
-    argv = shlex.split(specifiers_expand(unit.value("Service", "ExecStart"), instance=instance))
+def unit_command(
+    unit: Unit, *, instance: str = "", key: str = "ExecStart", paths: dict[str, str] | None = None
+) -> list[str]:
+    """The unit's ExecStart (or another Exec line) as an argument list for this checkout:
+    the installed program path becomes this Python's `-m kizuna`, and each of `paths` (a
+    directory of the shipped layout) the directory given for it."""
+    line = specifiers_expand(unit.value("Service", key), instance=instance)
+    for shipped, here in (paths or {}).items():
+        line = line.replace(shipped, here)
+    argv = shlex.split(line)
     here = [sys.executable, "-m", "kizuna"]
     if argv[0] == KIZUNA_PROGRAM:
         return here + argv[1:]
     if argv[:2] == ["/bin/sh", "-c"] and len(argv) == 3:
         return ["/bin/sh", "-c", argv[2].replace(KIZUNA_PROGRAM, shlex.join(here))]
-    raise ValueError(f"{unit.path.name}: ExecStart runs {argv[0]}, not {KIZUNA_PROGRAM}")
+    if key != "ExecStart" and Path(argv[0]).is_absolute():
+        return argv  # a system program run after Kizuna's (find, say)
+    raise ValueError(f"{unit.path.name}: {key} runs {argv[0]}, not {KIZUNA_PROGRAM}")
 
 
 def environment_file(path: Path) -> dict[str, str]:

@@ -24,6 +24,7 @@ import re
 import shutil
 import smtplib
 import subprocess
+import tarfile
 import tempfile
 import threading
 import time
@@ -365,6 +366,7 @@ class ScaleOutTests(SimpleTestCase):
             "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE status = 'FAILED'"
         )[0][0]
         self.assertEqual(failed, 0, bed.logs())
+        self.assert_backup_unit_works(after)
 
     # Steps
 
@@ -559,6 +561,32 @@ class ScaleOutTests(SimpleTestCase):
             self.assertIs(from_killed[-1], first, f"{mid}: its first copy was not the last sent")
             self.assertLessEqual(first.at, killed_at + 0.1)
             self.assertEqual(copies, 2, mid)
+
+    def assert_backup_unit_works(self, after) -> None:
+        """The nightly backup as its unit runs it: an archive named by the time, holding
+        every attachment the export lists; older archives removed, newer ones kept."""
+        unit = unit_read(UNITS / "kizuna-backup.service")
+        backups = self.root / "backups"
+        backups.mkdir()
+        old, recent = backups / "kizuna-20200101T030000Z.tar", backups / "kizuna-keep.tar"
+        for path in (old, recent):
+            path.write_bytes(b"an older archive")
+        os.utime(old, (time.time() - 20 * 86400,) * 2)
+        env = {**self.bed.settings(), "TZ": "UTC"}
+        for key in ("ExecStart", "ExecStartPost"):
+            argv = unit_command(unit, key=key, paths={"/var/backups/kizuna": str(backups)})
+            done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+            self.assertEqual(done.returncode, 0, f"{key}: {done.stderr[-2000:]}")
+        made = sorted(backups.glob("kizuna-2*Z.tar"))
+        self.assertEqual(len(made), 1, made)
+        self.assertRegex(made[0].name, r"^kizuna-\d{8}T\d{6}Z\.tar$")
+        self.assertFalse(old.exists(), "an archive older than 14 days was kept")
+        self.assertTrue(recent.exists())
+        with tarfile.open(made[0]) as archive:
+            manifest = json.load(archive.extractfile("manifest.json"))
+        stored = {line["sha256"] for line in after if line["type"] == "attachment"}
+        # A file written by a request the kill cut short is on disk with no row: kept too.
+        self.assertLessEqual(stored, {f["sha256"] for f in manifest["attachments"]})
 
     def assert_breaches_recorded_once(self, after, references: list[str]) -> None:
         breaches = Counter(
