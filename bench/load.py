@@ -130,6 +130,19 @@ class Person:
         self.stats.add(name, answer.seconds, problem)
         return answer if not problem else None
 
+    def open_from_list(self, list_name: str, list_path: str, item_name: str, item_path: str):
+        """Open a list, read it a while, then open one of the items it links to
+        (`item_path` + id + "/"): (the id, the item's page), or None."""
+        listing = self.call(list_name, "GET", list_path)
+        if listing is None or not self.pause():
+            return None
+        ids = re.findall(rf'href="{re.escape(item_path)}(\d+)/"', listing.text)
+        if not ids:
+            return None
+        ticket = random.choice(ids)
+        page = self.call(item_name, "GET", f"{item_path}{ticket}/")
+        return None if page is None else (ticket, page)
+
     def pause(self) -> bool:
         """Read for a while; False once the run is over."""
         return not self.stop.wait(random.uniform(*self.think))
@@ -151,16 +164,10 @@ class Agent(Person):
 
     def run(self, n: int) -> None:
         while self.pause():
-            queue = self.call("desk queue", "GET", "/desk/")
-            if queue is None or not self.pause():
+            opened = self.open_from_list("desk queue", "/desk/", "desk ticket", "/desk/tickets/")
+            if opened is None or not self.pause():
                 continue
-            ids = re.findall(r'href="/desk/tickets/(\d+)/"', queue.text)
-            if not ids:
-                continue
-            ticket = random.choice(ids)
-            page = self.call("desk ticket", "GET", f"/desk/tickets/{ticket}/")
-            if page is None or not self.pause():
-                continue
+            ticket, page = opened
             draft = random.choice(DRAFTS)
             self.call(
                 "desk live check",
@@ -218,7 +225,7 @@ class Customer(Person):
             "portal sign-in", "POST", "/portal/signin/", ok=(302,), form=form, page=page.text
         ):
             return False
-        link = self.mailed_link(email, asked)
+        link = self.bed.signin_link(email, since=asked, timeout=60, stop=self.stop)
         if link is None:
             self.stats.add("portal link mailed", 0.0, f"no sign-in link reached {email}")
             return False
@@ -229,15 +236,11 @@ class Customer(Person):
 
     def run(self, n: int) -> None:
         while self.pause():
-            home = self.call("portal home", "GET", "/portal/")
-            if home is None or not self.pause():
-                continue
-            ids = re.findall(r'href="/portal/tickets/(\d+)/"', home.text)
-            if not ids:
-                continue
-            ticket = random.choice(ids)
-            page = self.call("portal ticket", "GET", f"/portal/tickets/{ticket}/")
-            if page is not None and random.random() < 0.3 and self.pause():
+            opened = self.open_from_list(
+                "portal home", "/portal/", "portal ticket", "/portal/tickets/"
+            )
+            if opened is not None and random.random() < 0.3 and self.pause():
+                ticket, page = opened
                 self.call(
                     "portal reply",
                     "POST",
@@ -246,19 +249,6 @@ class Customer(Person):
                     form={"body": random.choice(CUSTOMER_REPLIES)},
                     page=page.text,
                 )
-
-    def mailed_link(self, email: str, asked: float) -> str | None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not self.stop.is_set():
-            with self.bed.lock:
-                for received in reversed(self.bed.received):
-                    if received.at < asked or email not in received.recipients:
-                        continue
-                    found = re.search(rb"/portal/signin/([A-Za-z0-9_\-]+)/", received.content)
-                    if found:
-                        return f"/portal/signin/{found.group(1).decode()}/"
-            time.sleep(0.2)
-        return None
 
 
 class ApiClient(Person):

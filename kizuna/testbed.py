@@ -42,6 +42,7 @@ KIZUNA_PROGRAM = "/opt/kizuna/venv/bin/kizuna"
 NGINX = "/usr/sbin/nginx"
 
 MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
+SIGNIN_LINK = re.compile(rb"/portal/signin/[A-Za-z0-9_\-]+/")
 
 
 def free_port() -> int:
@@ -527,6 +528,22 @@ http {{
             status, seconds, _upstream, request = line.split(" ", 3)
             rows.append((int(status), float(seconds), request.strip('"')))
         return rows
+
+    def signin_link(
+        self, email: str, *, since: float, timeout: float, stop: threading.Event
+    ) -> str | None:
+        """The path of the portal sign-in link mailed to `email` after `since` (a
+        time.monotonic() reading), waited for until `timeout` seconds pass or `stop` is set."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not stop.is_set():
+            with self.lock:
+                for received in reversed(self.received):
+                    if received.at >= since and email in received.recipients:
+                        found = SIGNIN_LINK.search(received.content)
+                        if found:
+                            return found.group(0).decode()
+            time.sleep(0.2)
+        return None
 
     def context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.certificate))

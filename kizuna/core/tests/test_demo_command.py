@@ -25,8 +25,8 @@ from pathlib import Path
 
 from django.test import SimpleTestCase
 
-from kizuna.core.tests.test_serve import free_port
 from kizuna.demo import data as demo_data
+from kizuna.testbed import free_port
 
 READY = "Press Ctrl-C to stop."
 PASSWORD_LINE = re.compile(r"^\s+([a-z]+)\s+(\S{5}-\S{5}-\S{5}-\S{5})\s*$")

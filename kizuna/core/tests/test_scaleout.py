@@ -254,16 +254,7 @@ class Driver:
         answer = browser.post_form("/portal/signin/", {"email": email}, csrf_from=page.text)
         if answer.status not in (200, 302):
             return False
-        link = None
-        while link is None and time.monotonic() < asked + 30 and not self.stop.is_set():
-            with self.bed.lock:
-                for received in reversed(self.bed.received):
-                    if received.at >= asked and email in received.recipients:
-                        found = re.search(rb"/portal/signin/([A-Za-z0-9_\-]+)/", received.content)
-                        if found:
-                            link = f"/portal/signin/{found.group(1).decode()}/"
-                            break
-            time.sleep(0.2)
+        link = self.bed.signin_link(email, since=asked, timeout=30, stop=self.stop)
         if link is None:
             return False
         button = browser.get(link)

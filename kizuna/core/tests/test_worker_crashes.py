@@ -123,10 +123,11 @@ class WorkerProcesses(SeparateInstallation):
         received). Such a copy must be the last thing its worker sent, with the worker killed
         afterwards; the copy sent again carries the same Message-ID, so mail clients show one
         message. Any other second copy is a bug."""
-        for mid in {mid for _port, mid, _at in self.accepted}:
-            sent = [(port, at) for port, m, at in self.accepted if m == mid]
+        accepted = self.accepted
+        for mid in {mid for _port, mid, _at in accepted}:
+            sent = [(port, at) for port, m, at in accepted if m == mid]
             for port, at in sent[:-1]:
-                later_from_it = [m for p, m, a in self.accepted if p == port and a > at]
+                later_from_it = [m for p, m, a in accepted if p == port and a > at]
                 # The server's handler runs a moment after the last byte left the worker.
                 killed_after = [k for p, k in kills if p == port and k >= at - 0.1]
                 detail = f"{mid}: copies {sent}, kills {kills} ({info})"

@@ -14,12 +14,12 @@ from kizuna.core.management.commands.demo import (
     host_header,
     is_loopback,
 )
-from kizuna.core.tests.test_serve import free_port
 from kizuna.demo import data as demo_data
 from kizuna.demo.models import DemoDatabase
 from kizuna.demo.scripts import SCRIPTS
 from kizuna.mail.models import InboundMail
 from kizuna.test import Personas
+from kizuna.testbed import free_port
 from kizuna.tickets import services
 from kizuna.tickets.models import (
     Contact,

@@ -31,12 +31,6 @@ SCRIPT = REPO / "scripts" / "mailservers.sh"
 INSTALL_HINT = "scripts/test.sh installs it (or run: scripts/mailservers.sh install)"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class MailUser:
     name: str

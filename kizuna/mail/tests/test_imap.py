@@ -16,7 +16,8 @@ from kizuna.mail import imap
 from kizuna.mail.ingest import ingest_raw
 from kizuna.mail.models import InboundMail, Mailbox
 from kizuna.mail.tasks import mailboxes_poll as mailboxes_poll_task
-from kizuna.mail.tests.servers import CuttingProxy, KizunaHome, free_port
+from kizuna.mail.tests.servers import CuttingProxy, KizunaHome
+from kizuna.testbed import free_port
 from kizuna.tickets.models import EmailDomain, Organization, Team, Ticket
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,6 @@ SMTP server, and the automatic-reply window."""
 from __future__ import annotations
 
 import re
-import socket
 import threading
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -24,6 +23,7 @@ from kizuna.mail import outbound as mail_service
 from kizuna.mail.models import Mailbox
 from kizuna.mail.tasks import mail_recover, message_deliver
 from kizuna.test import BaseTestCase, Personas
+from kizuna.testbed import free_port
 from kizuna.tickets import services
 from kizuna.tickets.models import AutoReplyLog, EventKind, Message, MessageKind
 
@@ -413,12 +413,6 @@ class AutoReplyWindowTests(BaseTestCase):
         self.assertIn(ticket.reference, notice.body)
         self.assertTrue(notice.mail_suppressed)
         self.assertEqual(len(mail.outbox), 2)  # the acknowledgement and the agent's question
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class FlakySMTP:

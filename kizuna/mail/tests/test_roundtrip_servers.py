@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 
 from kizuna.mail import imap
 from kizuna.mail.models import Mailbox
-from kizuna.mail.tests.servers import free_port
+from kizuna.testbed import free_port
 from kizuna.tickets.models import Contact, EmailDomain, MessageKind, Organization, Team, Ticket
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ from email.message import EmailMessage
 
 from django.test import SimpleTestCase
 
-from kizuna.mail.tests.servers import KizunaHome, free_port, swaks
+from kizuna.mail.tests.servers import KizunaHome, swaks
+from kizuna.testbed import free_port
 
 ACCEPTED = "help@kizuna.example"  # from KIZUNA_SMTPD_RECIPIENTS
 MAILBOX = "network@kizuna.example"  # a mailbox's address; its tickets go to team Network
