@@ -130,7 +130,8 @@ else:
         raise ConfigError("KIZUNA_SQLITE_BUSY_SECONDS must be at least 1")
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, with writers queued on a lock file (see its module).
+            "ENGINE": "kizuna.lib.queued_sqlite",
             "NAME": KIZUNA_HOME / "kizuna.sqlite3",
             # Reusing a connection skips opening the file and the PRAGMAs on every request.
             "CONN_MAX_AGE": 600,

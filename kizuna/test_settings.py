@@ -15,7 +15,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 AXES_ENABLED = True
 
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+if DATABASES["default"]["ENGINE"].endswith(("sqlite", "sqlite3")):  # noqa: F405
     # A file, as in production, rather than a shared in-memory database: concurrent tests then
     # see SQLite's real locking (writers wait on busy_timeout) instead of "table is locked".
     DATABASES["default"]["TEST"] = {"NAME": str(KIZUNA_HOME / "test.sqlite3")}  # noqa: F405

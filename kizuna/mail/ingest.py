@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kizuna.lib import batching
+from kizuna.lib.rows import insert_rows
 from kizuna.lib.text import is_blank
 from kizuna.mail import routing
 from kizuna.mail.envelope import Envelope, prepare, scan_headers
@@ -142,7 +143,7 @@ def store_many(
         if fresh:
             try:
                 with transaction.atomic():
-                    InboundMail.objects.bulk_create(list(fresh.values()))
+                    insert_rows(list(fresh.values()))
             except IntegrityError:
                 # Another process stored one of these meanwhile: store them one by one.
                 for row in fresh.values():

@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from kizuna.lib import batching
+from kizuna.lib.rows import insert_rows
 from kizuna.mood import assess, rank
 from kizuna.mood.models import MessageMood
 from kizuna.tickets.models import Message, MessageKind, Ticket
@@ -80,7 +81,7 @@ def messages_assess(message_ids: list[int]) -> int:
         if not any(at > message.created_at for _pk, at in siblings):
             latest[message.ticket_id] = result.mood
     with transaction.atomic():
-        MessageMood.objects.bulk_create(fresh)
+        insert_rows(fresh)
         if changed:
             MessageMood.objects.bulk_update(changed, ["ticket_id", "mood", "cues"])
         for mood in set(latest.values()):

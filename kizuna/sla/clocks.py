@@ -25,6 +25,7 @@ from datetime import datetime
 
 from django.conf import settings
 
+from kizuna.lib.rows import insert_rows
 from kizuna.sla.models import Deadline, DeadlineKind, SlaPolicy
 from kizuna.sla.services import calendar_for, policy_for_organization
 from kizuna.tickets.models import Status, Ticket
@@ -111,7 +112,7 @@ def on_tickets_opened(sender, *, tickets: list[Ticket], now: datetime, **kwargs)
         )
         for ticket in tickets
     }
-    Deadline.objects.bulk_create([d for deadlines in started.values() for d in deadlines])
+    insert_rows([d for deadlines in started.values() for d in deadlines])
     moved = []
     for ticket in tickets:
         candidates = [ticket.next_checkpoint, *(d.due_at for d in started[ticket.pk])]

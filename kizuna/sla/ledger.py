@@ -13,9 +13,10 @@ from datetime import datetime
 from django.conf import settings
 from django.db import DatabaseError
 
+from kizuna.lib.rows import insert_rows
 from kizuna.sla.calendar import YEAR_END_CLOSING, Calendar, CalendarError, time_zone
 from kizuna.sla.clocks import new_deadline, refresh_next_due
-from kizuna.sla.models import BusinessCalendar, Deadline, DeadlineKind
+from kizuna.sla.models import BusinessCalendar, DeadlineKind
 from kizuna.sla.promises import Promise, extract
 from kizuna.sla.services import calendar_for, policy_for_organization
 from kizuna.tickets.models import Ticket
@@ -82,5 +83,5 @@ def on_promises_made(sender, *, ticket, message, promises, actor_user, now, **kw
         )
         for promise in promises
     ]
-    Deadline.objects.bulk_create(deadlines)
+    insert_rows(deadlines)
     refresh_next_due(ticket)

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kizuna.lib.files import clean_content_type, clean_filename
+from kizuna.lib.rows import insert_rows
 from kizuna.lib.text import is_blank
 from kizuna.tickets import signals, wording, workflow
 from kizuna.tickets.access import is_agent
@@ -399,7 +400,7 @@ def tickets_open(requests: Sequence[NewRequest], *, now: datetime | None = None)
         response_due(r.priority, now=now, organization_id=r.requester.organization_id)
         for r in requests
     ]
-    tickets = Ticket.objects.bulk_create(
+    tickets = insert_rows(
         [
             Ticket(
                 organization_id=r.requester.organization_id,
@@ -424,7 +425,7 @@ def tickets_open(requests: Sequence[NewRequest], *, now: datetime | None = None)
     for ticket, r, due in zip(tickets, requests, dues, strict=True):
         ticket.requester = r.requester
         ticket.customer_note = wording.acknowledgement_text(ticket, due)
-    messages = Message.objects.bulk_create(
+    messages = insert_rows(
         [
             message
             for ticket, r in zip(tickets, requests, strict=True)
@@ -454,7 +455,7 @@ def tickets_open(requests: Sequence[NewRequest], *, now: datetime | None = None)
             f"UPDATE {Ticket._meta.db_table} SET customer_note = %s WHERE id = %s",
             [(ticket.customer_note, ticket.pk) for ticket in tickets],
         )
-    TicketEvent.objects.bulk_create(
+    insert_rows(
         [
             event
             for ticket, r, due in zip(tickets, requests, dues, strict=True)
@@ -497,7 +498,7 @@ def _promised(ticket: Ticket, message, promises: list[Commitment], *, actor_user
     the message itself keeps none of them), with an event each in the history."""
     if not promises or message is None:
         return
-    TicketEvent.objects.bulk_create(
+    insert_rows(
         [
             TicketEvent(
                 ticket=ticket,
@@ -822,7 +823,7 @@ def ticket_reply(
                     data={"by_reply": msg.id},
                 )
             )
-        TicketEvent.objects.bulk_create(events)
+        insert_rows(events)
         _changed(locked, now=now, from_status=from_status, by_agent=True, customer_visible=True)
         _promised(locked, msg, promises, actor_user=actor_user, now=now)
         if result is not None:

@@ -1,0 +1,81 @@
+"""`insert_rows` (kizuna/lib/rows.py) stores exactly what bulk_create stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models.functions import Now
+
+from kizuna.lib.rows import insert_rows
+from kizuna.test import BaseTestCase
+from kizuna.tickets.models import EventKind, Message, MessageKind, Status, TicketEvent
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+class InsertRowsTests(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        self.ticket = self.make_ticket(subject="VPN が切れる", body="朝から何度も切れます。")
+
+    def events(self, tag: str) -> list[TicketEvent]:
+        """Events with every kind of column: enum text, two foreign keys (one empty), aware
+        datetimes in two zones, an empty one, text with control characters, nested JSON."""
+        return [
+            TicketEvent(
+                ticket=self.ticket,
+                kind=EventKind.STATUS,
+                actor_user=self.agent if n % 2 else None,
+                actor_contact=None if n % 2 else self.ticket.requester,
+                created_at=datetime(2026, 12, 7, 9, 30, n, 123456, tzinfo=TOKYO),
+                from_status=Status.NEW,
+                to_status=Status.INVESTIGATING,
+                customer_note=f"{tag} {n}: 確認中です\x07\u2028\U0001f600",
+                checkpoint=datetime(2026, 12, 8, 1, 0, tzinfo=UTC) + timedelta(hours=n)
+                if n != 1
+                else None,
+                data={"tag": tag, "n": n, "nested": {"list": [1, "二", None, True]}},
+            )
+            for n in range(3)
+        ]
+
+    def stored(self, events: list[TicketEvent]) -> list[dict]:
+        rows = TicketEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("pk").values()
+        return [{k: v for k, v in row.items() if k != "id"} for row in rows]
+
+    def test_rows_match_what_bulk_create_stores_and_get_their_ids(self):
+        ours = insert_rows(self.events("same"))
+        django = TicketEvent.objects.bulk_create(self.events("same"))
+        self.assertTrue(all(e.pk is not None and not e._state.adding for e in ours))
+        self.assertEqual(len({e.pk for e in ours}), 3)
+        self.assertEqual(self.stored(ours), self.stored(django))
+        # Read back, each instance is the row written from it.
+        for event in ours:
+            fresh = TicketEvent.objects.get(pk=event.pk)
+            self.assertEqual(fresh.created_at, event.created_at)
+            self.assertEqual(fresh.checkpoint, event.checkpoint)
+            self.assertEqual(fresh.customer_note, event.customer_note)
+            self.assertEqual(fresh.data, event.data)
+            self.assertEqual(fresh.actor_user_id, event.actor_user_id)
+
+    def test_a_related_object_saved_after_the_instance_was_made_is_linked(self):
+        message = Message(kind=MessageKind.NOTE, body="メモ", author_user=self.agent)
+        message.ticket = self.ticket
+        (stored,) = insert_rows([message])
+        self.assertEqual(Message.objects.get(pk=stored.pk).ticket_id, self.ticket.pk)
+
+    def test_rows_it_does_not_convert_itself_are_left_to_bulk_create(self):
+        # An SQL expression as a value: written by the database, as bulk_create does.
+        event = TicketEvent(ticket=self.ticket, kind=EventKind.NOTE, created_at=Now())
+        (stored,) = insert_rows([event])
+        self.assertIsNotNone(TicketEvent.objects.get(pk=stored.pk).created_at)
+        # A primary key already chosen is kept.
+        chosen = TicketEvent.objects.order_by("-pk").values_list("pk", flat=True).first() + 100
+        insert_rows([TicketEvent(pk=chosen, ticket=self.ticket, kind=EventKind.NOTE)])
+        self.assertTrue(TicketEvent.objects.filter(pk=chosen).exists())
+
+    def test_nothing_to_insert_writes_nothing(self):
+        before = TicketEvent.objects.count()
+        self.assertEqual(insert_rows([]), [])
+        self.assertEqual(TicketEvent.objects.count(), before)
