@@ -201,6 +201,11 @@ class _Lost(Exception):
     """Another process finished the row first: roll back and report its outcome."""
 
 
+class _Redo(Exception):
+    """A message failed in a batch written without a savepoint per message: the batch is
+    rolled back and written again, each message in a savepoint of its own."""
+
+
 class RunCache:
     """Lookups that stay true for one ingest run: mail domains and organizations, contacts
     that already existed, mailbox teams. Only rows read from the database are kept, never
@@ -257,17 +262,19 @@ def process(
     parsed: ParsedMail | None = None,
     raw: bytes | None = None,
     cache: RunCache | None = None,
+    savepoint: bool = True,
 ) -> IngestResult:
     """Parse, classify, thread and turn a stored message into a ticket or a reply.
 
     Everything happens in one transaction with the row's outcome; a row already processed is
     not processed again (a repeat delivery is reported as `duplicate`). Any error in parsing
     or routing quarantines the row with the reason; database failures propagate, leaving the
-    row pending for `process_pending`.
+    row pending for `process_pending`. Without `savepoint` (inside a batch's transaction),
+    the message's writes cannot roll back alone: an error raises _Redo instead.
     """
     repeat = getattr(inbound, "is_repeat", False)
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             row = inbound if getattr(inbound, "fresh", False) else _load(inbound.pk)
             if row.state != S.PENDING:
                 return _already(row, repeat=repeat, arrived_from=_arrived_from(inbound))
@@ -284,6 +291,8 @@ def process(
                 cache=cache or _NoCache(),
             )
     except _Lost:
+        if not savepoint:
+            raise _Redo from None
         # Another process finished this message first (the same mail delivered twice at once,
         # or two workers on one pending row): what was done here is rolled back, and this
         # call reports a duplicate, so that of two deliveries exactly one says `created`.
@@ -295,6 +304,8 @@ def process(
     except (OperationalError, InterfaceError):
         raise  # the database is unreachable or locked: not the message's fault
     except Exception as exc:
+        if not savepoint:
+            raise _Redo from exc
         logger.exception("quarantined inbound mail %s", inbound.pk)
         reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         return _quarantine(inbound, parsed, f"{type(exc).__name__}: {reason}")
@@ -769,8 +780,11 @@ def ingest_many(
     """Store and process messages in batches, in order.
 
     Each batch's raw bytes are committed together first; then the batch is processed in one
-    transaction with a savepoint per message (a failed message rolls back alone), and its
-    results are yielded once that has committed. A crash leaves the unfinished batch pending.
+    transaction, and its results are yielded once that has committed. A message that fails
+    (quarantined with its reason) must roll back alone, which takes a savepoint per message,
+    two statements each (a round trip each on PostgreSQL): so a batch is first written
+    without them, and only if one of its messages fails is it rolled back and written again
+    with them. A message that could not even be parsed gets its savepoint from the start. A crash leaves the unfinished batch pending.
     With `parse_pool` (a concurrent.futures executor), the next batch is scanned and parsed in
     another process while this one is written.
     """
@@ -809,6 +823,22 @@ def _ingest_batch(batch, prepared, *, mailbox, cache) -> list[IngestResult]:
             logger.warning("parsing in the worker process failed", exc_info=True)
             envelopes, parsed_list = None, [None] * len(batch)
     rows = store_many(batch, mailbox=mailbox, envelopes=envelopes)
+    for i, (row, (raw, _source), one) in enumerate(zip(rows, batch, parsed_list, strict=True)):
+        if one is None and getattr(row, "fresh", False):
+            parsed_list[i] = _parsed_or_none(raw)
+    # The rows as stored: processing sets their outcome in memory, and a batch written again
+    # starts from these.
+    stored = [copy.copy(row) for row in rows]
+    try:
+        return _process_batch(rows, batch, parsed_list, cache=cache, savepoints=False)
+    except _Redo:
+        logger.info("a message of the batch failed: writing the batch again message by message")
+        # Contacts read during the rolled-back writing may have been created by it.
+        cache.contacts.clear()
+        return _process_batch(stored, batch, parsed_list, cache=cache, savepoints=True)
+
+
+def _process_batch(rows, batch, parsed_list, *, cache, savepoints: bool) -> list[IngestResult]:
     results = []
     # The analyses of the batch's messages (mood, intake, search) become one task each,
     # enqueued in this transaction (kizuna/lib/batching.py).
@@ -816,13 +846,16 @@ def _ingest_batch(batch, prepared, *, mailbox, cache) -> list[IngestResult]:
     try:
         with transaction.atomic(), batching.batch():
             for row, (raw, _source), one in zip(rows, batch, parsed_list, strict=True):
-                if one is None and getattr(row, "fresh", False):
-                    one = _parsed_or_none(raw)
                 # Outside the message's own savepoint: what the waiting requests write must
                 # not roll back with a message that fails.
                 if opener.needed_by(row, one):
                     opener.flush(cache=cache)
-                results.append(process(row, parsed=one, raw=raw, cache=cache))
+                # A fresh message that could not be parsed will be quarantined: its own
+                # savepoint keeps that from costing the batch a second writing.
+                unread = one is None and getattr(row, "fresh", False)
+                results.append(
+                    process(row, parsed=one, raw=raw, cache=cache, savepoint=savepoints or unread)
+                )
             opener.flush(cache=cache)
     finally:
         cache.opener = None

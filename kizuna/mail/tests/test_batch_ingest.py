@@ -21,8 +21,8 @@ from kizuna.mood.models import MessageMood
 from kizuna.search.query import search
 from kizuna.sla.models import Deadline
 from kizuna.test import Personas
-from kizuna.tickets.models import MessageKind, Ticket
-from kizuna.tickets.signals import tickets_opened
+from kizuna.tickets.models import Message, MessageKind, Ticket
+from kizuna.tickets.signals import message_received, tickets_opened
 
 
 @contextlib.contextmanager
@@ -188,6 +188,52 @@ class BatchWriteTests(Personas, TransactionTestCase):
         self.assertIn("this request cannot be stored", results[2].reason)
         self.assertEqual(Ticket.objects.count(), 3)
         self.assertFalse(Ticket.objects.filter(subject__contains="サーバー2").exists())
+
+    def test_a_reply_that_fails_after_writing_leaves_nothing_and_the_batch_is_kept_once(self):
+        # A batch is written without a savepoint per message; a message failing halfway (its
+        # message already stored) makes the batch be written again, each message alone.
+        def fail_on_marker(sender, message, first, **kwargs):
+            if "BROKEN" in message.body:
+                raise RuntimeError("this reply cannot be stored")
+
+        items = requests(2)
+        for n, word in ((0, "first"), (1, "BROKEN"), (0, "second")):
+            raw = make_mail(
+                sender=f"user{n}@yamada.example.jp",
+                subject="Re: follow-up",
+                body=f"Follow-up {word} on my request.",
+                message_id=f"<reply.{word}@yamada.example.jp>",
+                in_reply_to=f"<req.{n}@yamada.example.jp>",
+            )
+            items.append((raw, f"reply:{word}"))
+        items += requests(4)[2:]
+        message_received.connect(fail_on_marker, dispatch_uid="test-reply-fault")
+        try:
+            results = list(ingest_many(items))
+        finally:
+            message_received.disconnect(dispatch_uid="test-reply-fault")
+        self.assertEqual(
+            [r.outcome for r in results],
+            ["created", "created", "appended", "quarantined", "appended", "created", "created"],
+            [r.reason for r in results],
+        )
+        self.assertIn("this reply cannot be stored", results[3].reason)
+        self.assertEqual(Ticket.objects.count(), 4)
+        self.assertFalse(Message.objects.filter(body__contains="BROKEN").exists())
+        self.assertEqual(Message.objects.filter(body__contains="Follow-up").count(), 2)
+        # The first writing left nothing behind: one acknowledgement per ticket, and the
+        # two follow-ups that were kept on the first request's ticket only.
+        for ticket in Ticket.objects.all():
+            self.assertEqual(ticket.messages.filter(kind=MessageKind.OUTBOUND).count(), 1)
+            follow_ups = ticket.messages.filter(body__startswith="Follow-up").count()
+            self.assertEqual(follow_ups, 2 if ticket.reference == results[0].ticket else 0)
+        states = sorted(InboundMail.objects.values_list("state", flat=True))
+        self.assertEqual(states, ["appended"] * 2 + ["created"] * 4 + ["quarantined"])
+        # Each acknowledgement mailed once: nothing of the rolled-back writing was sent.
+        self.assertEqual(
+            sorted(m.to[0] for m in mail.outbox),
+            [f"user{n}@yamada.example.jp" for n in range(4)],
+        )
 
 
 @QUEUED
