@@ -216,8 +216,10 @@ class RunCache:
         self.organizations: dict[int, Organization] = {}
         self.contacts: dict[str, Contact] = {}
         self.teams: dict[int, Team | None] = {}
-        # The batch's waiting new requests (set by the batch writer).
+        # The batch's waiting new requests, and the ids its messages name, read at once (set
+        # by the batch writer).
         self.opener: BatchOpener | None = None
+        self.known_ids: routing.KnownIds | None = None
 
     def organization_for(self, address: str) -> Organization | None:
         if self.domains is None:
@@ -497,6 +499,7 @@ def _route(
         in_reply_to=parsed.in_reply_to,
         references=parsed.references,
         subject=parsed.subject,
+        lookup=cache.known_ids,
     )
     if thread is not None:
         ticket = thread.ticket
@@ -845,7 +848,13 @@ def _process_batch(rows, batch, parsed_list, *, cache, savepoints: bool) -> list
     opener = cache.opener = BatchOpener()
     try:
         with transaction.atomic(), batching.batch():
+            known = cache.known_ids = routing.KnownIds(
+                {mid for one in parsed_list if one is not None for mid in _ids_of(one)}
+            )
             for row, (raw, _source), one in zip(rows, batch, parsed_list, strict=True):
+                if one is None:
+                    # Read inside `process`: its ids are not known here.
+                    known = cache.known_ids = None
                 # Outside the message's own savepoint: what the waiting requests write must
                 # not roll back with a message that fails.
                 if opener.needed_by(row, one):
@@ -856,9 +865,12 @@ def _process_batch(rows, batch, parsed_list, *, cache, savepoints: bool) -> list
                 results.append(
                     process(row, parsed=one, raw=raw, cache=cache, savepoint=savepoints or unread)
                 )
+                if known is not None:
+                    known.recorded.update(_ids_of(one))
             opener.flush(cache=cache)
     finally:
         cache.opener = None
+        cache.known_ids = None
     return results
 
 

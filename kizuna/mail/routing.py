@@ -70,13 +70,15 @@ def thread_ids(*, message_id: str, in_reply_to: list[str], references: list[str]
     return [mid for mid in dict.fromkeys(ids) if mid]
 
 
-def ticket_for_ids(ids: list[str], *, own_id: str = "") -> Ticket | None:
+def ticket_for_ids(ids: list[str], *, own_id: str = "", lookup=None) -> Ticket | None:
     """The ticket that knows the first of `ids` (in order); the newest ticket when one id is
-    known to several (a follow-up opened after a closed ticket)."""
+    known to several (a follow-up opened after a closed ticket). `lookup`: a replacement for
+    `known_ids` (a batch's ids read at once)."""
     if not ids:
         return None
     found: dict[str, int] = {}
-    for mid, ticket_id in known_ids(ids, refs=[mid for mid in ids if mid != own_id]):
+    lookup = lookup or known_ids
+    for mid, ticket_id in lookup(ids, refs=[mid for mid in ids if mid != own_id]):
         found[mid] = max(found.get(mid, 0), ticket_id)
     for mid in ids:
         if mid in found:
@@ -105,6 +107,46 @@ def known_ids(ids: list[str], *, refs: list[str]) -> list[tuple[str, int]]:
         return cursor.fetchall()
 
 
+class KnownIds:
+    """`known_ids` for a batch of messages read in advance: every id the batch's messages
+    name, looked up in two statements per 500 ids instead of one statement per message.
+    An answer holds only while nothing of the batch recorded any of the ids asked about:
+    `recorded` takes the ids of each message as it is processed, and a question about one
+    of them (or about an id not read in advance) goes to the database."""
+
+    PER_STATEMENT = 500
+
+    def __init__(self, ids) -> None:
+        self.read = set(ids)
+        self.recorded: set[str] = set()
+        self.by_reference: dict[str, list[int]] = {}
+        self.by_message: dict[str, list[int]] = {}
+        ordered = sorted(self.read)
+        mref, msg = MailReference._meta.db_table, Message._meta.db_table
+        with connection.cursor() as cursor:
+            for start in range(0, len(ordered), self.PER_STATEMENT):
+                chunk = ordered[start : start + self.PER_STATEMENT]
+                for table, column, into in (
+                    (mref, "message_id", self.by_reference),
+                    (msg, "email_message_id", self.by_message),
+                ):
+                    cursor.execute(
+                        f"SELECT {column}, ticket_id FROM {table}"
+                        f" WHERE {column} IN ({_marks(chunk)})",
+                        chunk,
+                    )
+                    for mid, ticket_id in cursor.fetchall():
+                        into.setdefault(mid, []).append(ticket_id)
+
+    def __call__(self, ids: list[str], *, refs: list[str]) -> list[tuple[str, int]]:
+        asked = set(ids)
+        if not asked <= self.read or not self.recorded.isdisjoint(asked):
+            return known_ids(ids, refs=refs)
+        return [(mid, t) for mid in ids for t in self.by_reference.get(mid, ())] + [
+            (mid, t) for mid in refs for t in self.by_message.get(mid, ())
+        ]
+
+
 def _marks(values: list) -> str:
     return ", ".join(["%s"] * len(values))
 
@@ -121,10 +163,13 @@ def ticket_for_subject(subject: str) -> Ticket | None:
     )
 
 
-def find_thread(*, message_id: str, in_reply_to: list[str], references: list[str], subject: str):
-    """The ticket this message continues, or None for a new request."""
+def find_thread(
+    *, message_id: str, in_reply_to: list[str], references: list[str], subject: str, lookup=None
+):
+    """The ticket this message continues, or None for a new request (`lookup`: see
+    `ticket_for_ids`)."""
     ids = thread_ids(message_id=message_id, in_reply_to=in_reply_to, references=references)
-    ticket = ticket_for_ids(ids, own_id=message_id)
+    ticket = ticket_for_ids(ids, own_id=message_id, lookup=lookup)
     if ticket is not None:
         return Thread(survivor(ticket), "header")
     ticket = ticket_for_subject(subject)
