@@ -91,7 +91,9 @@ class _Plan:
         meta = model._meta
         self.fields = [f for f in meta.concrete_fields if not f.primary_key or not f.auto_created]
         if any(
-            f.generated or hasattr(f, "get_placeholder") or (f.db_returning and not f.primary_key)
+            f.generated
+            or (f.db_returning and not f.primary_key)
+            or (hasattr(f, "get_placeholder") and not _plain_placeholder(f, connection))
             for f in self.fields
         ):
             # Computed by the database, or written through an SQL function of its own.
@@ -136,6 +138,15 @@ def _plan(model, connection) -> _Plan | None:
     return _plans[key]
 
 
+def _plain_placeholder(field, connection) -> bool:
+    """Whether a column with a placeholder of its own takes a plain one on this backend
+    (binary data on SQLite and PostgreSQL)."""
+    return (
+        isinstance(field, models.BinaryField)
+        and connection.ops.binary_placeholder_sql(None) == "%s"
+    )
+
+
 def _reader(field) -> Callable:
     """What the column stores for an instance: the field's pre_save where it does more than
     read the attribute (auto_now dates, files), else the attribute itself."""
@@ -158,7 +169,11 @@ def _converter(field, connection) -> Callable:
         return lambda value: value if isinstance(value, _AS_GIVEN_VALUES) else generic(value)
     if kind == "DateTimeField":
         adapt = connection.ops.adapt_datetimefield_value
-        return lambda value: (
-            adapt(value) if isinstance(value, datetime) and value.tzinfo else generic(value)
-        )
+
+        def moment(value):
+            if value is None:
+                return None
+            return adapt(value) if isinstance(value, datetime) and value.tzinfo else generic(value)
+
+        return moment
     return generic
