@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 
 M = TypeVar("M", bound=models.Model)
 
@@ -72,7 +72,8 @@ def insert_rows(objs: Sequence[M], *, using: str | None = None) -> Sequence[M]:
     except _Unsupported:
         return model._default_manager.using(alias).bulk_create(objs)
     per_statement = max(1, connection.ops.bulk_batch_size(plan.fields, objs))
-    with connection.cursor() as cursor:
+    # All rows or none, as bulk_create (no savepoint: inside a transaction, the caller's).
+    with transaction.atomic(using=alias, savepoint=False), connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             cursor.execute(plan.sql(len(chunk)), [value for row in chunk for value in row])
@@ -124,18 +125,16 @@ class _Plan:
         return self.statements[rows]
 
 
-_plans: dict[tuple[type, str], _Plan | None] = {}
-
-
 def _plan(model, connection) -> _Plan | None:
-    """The model's plan on this connection, made once; None when `insert_rows` cannot write it."""
-    key = (model, connection.alias)
-    if key not in _plans:
+    """The model's plan on this connection, made once; None when `insert_rows` cannot write it.
+    Kept on the connection: each thread has its own, and a plan's converters use it."""
+    plans = connection.__dict__.setdefault("_kizuna_insert_plans", {})
+    if model not in plans:
         try:
-            _plans[key] = _Plan(model, connection)
+            plans[model] = _Plan(model, connection)
         except _Unsupported:
-            _plans[key] = None
-    return _plans[key]
+            plans[model] = None
+    return plans[model]
 
 
 def _plain_placeholder(field, connection) -> bool:

@@ -136,6 +136,7 @@ class SqliteWriterQueueTests(SimpleTestCase):
         self.assertTrue(self.queue_is_free())
         writer = self.start("write", "after")
         self.assertEqual(self.line(writer), "written")
+        self.assertEqual(self.line(writer), "finished")  # committed
         self.assertEqual(self.notes(), ["after"])
 
     def test_a_killed_writer_does_not_block_the_next_one(self):
@@ -145,6 +146,7 @@ class SqliteWriterQueueTests(SimpleTestCase):
         holder.wait()
         writer = self.start("write", "kept")
         self.assertEqual(self.line(writer), "written")
+        self.assertEqual(self.line(writer), "finished")  # committed
         self.assertEqual(self.notes(), ["kept"])
 
     def test_a_writer_that_cannot_get_the_queue_in_time_fails_as_sqlite_would(self):
