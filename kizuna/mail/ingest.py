@@ -783,11 +783,12 @@ def ingest_many(
     """Store and process messages in batches, in order.
 
     Each batch's raw bytes are committed together first; then the batch is processed in one
-    transaction, and its results are yielded once that has committed. A message that fails
-    (quarantined with its reason) must roll back alone, which takes a savepoint per message,
-    two statements each (a round trip each on PostgreSQL): so a batch is first written
-    without them, and only if one of its messages fails is it rolled back and written again
-    with them. A message that could not even be parsed gets its savepoint from the start. A crash leaves the unfinished batch pending.
+    transaction, and its results are yielded once that has committed. A crash leaves the
+    unfinished batch pending. A message that fails (quarantined with its reason) must roll
+    back alone, which takes a savepoint per message, two statements each (a round trip each
+    on PostgreSQL): so a batch is first written without them, and only if one of its messages
+    fails is it rolled back and written again with them. A message that could not even be
+    parsed gets its savepoint from the start.
     With `parse_pool` (a concurrent.futures executor), the next batch is scanned and parsed in
     another process while this one is written.
     """
