@@ -7,14 +7,14 @@ import fcntl
 import os
 import queue
 import signal
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
 from django.test import SimpleTestCase
+
+from kizuna.test import SeparateInstallation
 
 # One process's part: take a write transaction, say so, and hold it until told (a line on
 # stdin) to commit, roll back, or not at all ("write" just writes and commits).
@@ -45,28 +45,23 @@ sys.stdin.readline()  # stay alive (connection open) until told to go
 """
 
 
-class SqliteWriterQueueTests(SimpleTestCase):
+class SqliteWriterQueueTests(SeparateInstallation, SimpleTestCase):
     def setUp(self):
-        self.home = tempfile.TemporaryDirectory(prefix="kizuna-sqlite-writers-")
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("KIZUNA_", "DJANGO_"))}
-        self.env.update(
-            DJANGO_SETTINGS_MODULE="kizuna.settings",
-            KIZUNA_HOME=self.home.name,
-            KIZUNA_HTTPS="0",
-            KIZUNA_SECRET_KEY="test-only-" + "x" * 40,
-            KIZUNA_LOG_LEVEL="WARNING",
-        )
-        self.database = Path(self.home.name) / "kizuna.sqlite3"
-        self.queue = Path(f"{self.database}-writers")
+        super().setUp()
+        # The queue is SQLite's: on a suite run against PostgreSQL, the processes still
+        # write to the installation's SQLite file.
+        self.env.pop("KIZUNA_DATABASE_URL", None)
+        self.pg_url = ""
+        self.queue = Path(f"{self.home / 'kizuna.sqlite3'}-writers")
         self.processes: list[subprocess.Popen] = []
+        self.addCleanup(self._end_processes)
 
-    def tearDown(self):
+    def _end_processes(self):
         for process in self.processes:
             process.kill()
             process.wait()
             process.stdout.close()
             process.stdin.close()
-        self.home.cleanup()
 
     def start(self, mode: str, text: str, **env) -> subprocess.Popen:
         process = subprocess.Popen(
@@ -108,8 +103,13 @@ class SqliteWriterQueueTests(SimpleTestCase):
         return True
 
     def notes(self) -> list[str]:
-        with sqlite3.connect(self.database) as db:
-            return sorted(text for (text,) in db.execute("SELECT text FROM notes"))
+        return sorted(text for (text,) in self.query("SELECT text FROM notes"))
+
+    def write(self, text: str) -> None:
+        """A writer that writes `text`; returns once it has committed."""
+        writer = self.start("write", text)
+        self.assertEqual(self.line(writer), "written")
+        self.assertEqual(self.line(writer), "finished")  # committed
 
     def test_a_writer_waits_for_the_transaction_ahead_and_goes_on_when_it_commits(self):
         holder = self.start("hold", "first")
@@ -134,9 +134,7 @@ class SqliteWriterQueueTests(SimpleTestCase):
         self.assertEqual(self.line(holder), "rolled back on purpose")
         self.assertEqual(self.line(holder), "finished")
         self.assertTrue(self.queue_is_free())
-        writer = self.start("write", "after")
-        self.assertEqual(self.line(writer), "written")
-        self.assertEqual(self.line(writer), "finished")  # committed
+        self.write("after")
         self.assertEqual(self.notes(), ["after"])
 
     def test_a_killed_writer_does_not_block_the_next_one(self):
@@ -144,15 +142,12 @@ class SqliteWriterQueueTests(SimpleTestCase):
         self.assertEqual(self.line(holder), "holding")
         holder.send_signal(signal.SIGKILL)
         holder.wait()
-        writer = self.start("write", "kept")
-        self.assertEqual(self.line(writer), "written")
-        self.assertEqual(self.line(writer), "finished")  # committed
+        self.write("kept")
         self.assertEqual(self.notes(), ["kept"])
 
     def test_a_writer_that_cannot_get_the_queue_in_time_fails_as_sqlite_would(self):
         # Create the database and the queue file, then hold the queue from here.
-        first = self.start("write", "before")
-        self.assertEqual(self.line(first), "written")
+        self.write("before")
         fd = os.open(self.queue, os.O_RDWR)
         self.addCleanup(os.close, fd)
         fcntl.flock(fd, fcntl.LOCK_EX)
