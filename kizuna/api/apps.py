@@ -9,8 +9,8 @@ class ApiConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
 
-        from kizuna.api.auth import forget_tokens
         from kizuna.api.models import ApiToken
+        from kizuna.api.tokens import forget_tokens
         from kizuna.tickets.models import AgentProfile
 
         for model in (ApiToken, get_user_model(), AgentProfile):

@@ -6,7 +6,6 @@ API writes on their behalf; that is also why the API needs no CSRF token.
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from django.utils import timezone
@@ -15,6 +14,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from kizuna.api.models import ApiToken
+from kizuna.api.tokens import forget, forget_tokens, remember, remembered
 from kizuna.lib.timefmt import zone
 from kizuna.tickets.access import is_agent
 
@@ -22,11 +22,7 @@ from kizuna.tickets.access import is_agent
 # to tell which tokens are alive.
 LAST_USED_PRECISION = timedelta(minutes=1)
 
-# A busy client sends many requests a second; each process remembers a valid token this
-# long instead of reading it again. A deleted token or a deactivated agent is refused
-# at the latest this many seconds later. Unknown tokens are never remembered.
-TOKEN_CACHE_SECONDS = 5.0
-_valid_tokens: dict[str, tuple[float, ApiToken]] = {}
+__all__ = ["AgentToken", "forget_tokens"]
 
 
 class AgentToken(HttpBearer):
@@ -45,11 +41,7 @@ class AgentToken(HttpBearer):
 
     def authenticate(self, request, token: str):
         digest = ApiToken.hash(token)
-        cached = _valid_tokens.get(digest)
-        if cached and cached[0] > time.monotonic():
-            row = cached[1]
-        else:
-            row = self._load(digest)
+        row = remembered(digest) or self._load(digest)
         now = timezone.now()
         if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
@@ -69,17 +61,9 @@ class AgentToken(HttpBearer):
         except ApiToken.DoesNotExist:
             row = None
         if row is None or not is_agent(row.user):
-            _valid_tokens.pop(digest, None)
+            forget(digest)
             raise AuthenticationError(
                 message=_("This API token is not valid, or its agent may no longer use the API.")
             )
-        if len(_valid_tokens) > 10_000:
-            _valid_tokens.clear()
-        _valid_tokens[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, row)
+        remember(digest, row)
         return row
-
-
-def forget_tokens(**kwargs) -> None:
-    """A token deleted or an agent changed in this process takes effect at once here;
-    other processes follow within TOKEN_CACHE_SECONDS."""
-    _valid_tokens.clear()

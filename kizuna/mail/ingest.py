@@ -500,6 +500,7 @@ def _route(
         references=parsed.references,
         subject=parsed.subject,
         lookup=cache.known_ids,
+        for_update=True,  # inside the message's transaction: a reply then reads it once
     )
     if thread is not None:
         ticket = thread.ticket
@@ -525,6 +526,7 @@ def _route(
             files=files,
             email_message_id=parsed.message_id[:998],
             body_html=parsed.html,
+            ticket_locked=thread.locked,
         )
         _remember(row, parsed, ticket, message)
         _keep_copies(ticket, parsed)

@@ -38,10 +38,12 @@ _PREFIX_RE = re.compile(
 
 @dataclass(frozen=True)
 class Thread:
-    """The ticket a message belongs to, and how that was found ("header" or "subject")."""
+    """The ticket a message belongs to, and how that was found ("header" or "subject");
+    `locked`: the ticket was read under a row lock (see `find_thread`)."""
 
     ticket: Ticket
     how: str
+    locked: bool = False
 
 
 def guess_language(text: str) -> str:
@@ -70,10 +72,12 @@ def thread_ids(*, message_id: str, in_reply_to: list[str], references: list[str]
     return [mid for mid in dict.fromkeys(ids) if mid]
 
 
-def ticket_for_ids(ids: list[str], *, own_id: str = "", lookup=None) -> Ticket | None:
+def ticket_for_ids(
+    ids: list[str], *, own_id: str = "", lookup=None, for_update: bool = False
+) -> Ticket | None:
     """The ticket that knows the first of `ids` (in order); the newest ticket when one id is
     known to several (a follow-up opened after a closed ticket). `lookup`: a replacement for
-    `known_ids` (a batch's ids read at once)."""
+    `known_ids` (a batch's ids read at once); `for_update`: read under a row lock."""
     if not ids:
         return None
     found: dict[str, int] = {}
@@ -82,8 +86,13 @@ def ticket_for_ids(ids: list[str], *, own_id: str = "", lookup=None) -> Ticket |
         found[mid] = max(found.get(mid, 0), ticket_id)
     for mid in ids:
         if mid in found:
-            return Ticket.objects.select_related("requester", "organization").get(pk=found[mid])
+            return _tickets(for_update).get(pk=found[mid])
     return None
+
+
+def _tickets(for_update: bool):
+    tickets = Ticket.objects.select_related("requester", "organization")
+    return tickets.select_for_update(of=("self",)) if for_update else tickets
 
 
 def known_ids(ids: list[str], *, refs: list[str]) -> list[tuple[str, int]]:
@@ -151,32 +160,37 @@ def _marks(values: list) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def ticket_for_subject(subject: str) -> Ticket | None:
+def ticket_for_subject(subject: str, *, for_update: bool = False) -> Ticket | None:
     """The ticket named by a reference tag such as [KZ-000123] in the subject, if it exists."""
     match = REFERENCE_RE.search(subject or "")
     if not match:
         return None
-    return (
-        Ticket.objects.select_related("requester", "organization")
-        .filter(pk=int(match.group(1)))
-        .first()
-    )
+    return _tickets(for_update).filter(pk=int(match.group(1))).first()
 
 
 def find_thread(
-    *, message_id: str, in_reply_to: list[str], references: list[str], subject: str, lookup=None
+    *,
+    message_id: str,
+    in_reply_to: list[str],
+    references: list[str],
+    subject: str,
+    lookup=None,
+    for_update: bool = False,
 ):
     """The ticket this message continues, or None for a new request (`lookup`: see
-    `ticket_for_ids`)."""
+    `ticket_for_ids`). With `for_update` (inside a transaction) the ticket is read under a
+    row lock, so that what the message changes need not read it again: `Thread.locked`."""
     ids = thread_ids(message_id=message_id, in_reply_to=in_reply_to, references=references)
-    ticket = ticket_for_ids(ids, own_id=message_id, lookup=lookup)
-    if ticket is not None:
-        return Thread(survivor(ticket), "header")
-    ticket = ticket_for_subject(subject)
-    if ticket is not None:
-        # A merged ticket's mail goes to the ticket it was merged into.
-        return Thread(survivor(ticket), "subject")
-    return None
+    how = "header"
+    ticket = ticket_for_ids(ids, own_id=message_id, lookup=lookup, for_update=for_update)
+    if ticket is None:
+        how = "subject"
+        ticket = ticket_for_subject(subject, for_update=for_update)
+    if ticket is None:
+        return None
+    # A merged ticket's mail goes to the ticket it was merged into (read without a lock).
+    found = survivor(ticket)
+    return Thread(found, how, locked=for_update and found is ticket)
 
 
 def domain_candidates(address: str) -> list[str]:

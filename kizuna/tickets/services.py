@@ -396,10 +396,13 @@ def tickets_open(requests: Sequence[NewRequest], *, now: datetime | None = None)
     if not requests:
         return []
     now = now or timezone.now()
-    dues = [
-        response_due(r.priority, now=now, organization_id=r.requester.organization_id)
-        for r in requests
-    ]
+    # One business-time reckoning per organization and priority, not per request.
+    due_for: dict[tuple[str, int], datetime] = {}
+    for r in requests:
+        key = (r.priority, r.requester.organization_id)
+        if key not in due_for:
+            due_for[key] = response_due(r.priority, now=now, organization_id=key[1])
+    dues = [due_for[r.priority, r.requester.organization_id] for r in requests]
     tickets = insert_rows(
         [
             Ticket(
@@ -936,16 +939,18 @@ def ticket_customer_reply(
     email_message_id: str = "",
     body_html: str = "",
     now: datetime | None = None,
+    ticket_locked: bool = False,
 ) -> Message:
     """Record a customer's message (with the Message-ID and sanitised HTML of the mail it came
     in, if any). A reply to a resolved ticket reopens it; an answer we were waiting for puts
-    it back into investigation, with a new checkpoint (P1)."""
+    it back into investigation, with a new checkpoint (P1). `ticket_locked`: the caller read
+    `ticket` under a row lock in the transaction this runs in (it is not read again)."""
     body = (body or "").strip()
     if not body:
         raise TicketError(_("The message is empty."), field="body")
     _check_files(files)
     now = now or timezone.now()
-    locked = _locked(ticket)
+    locked = ticket if ticket_locked else _locked(ticket)
     if locked.status == Status.CLOSED and not reply_reopens_closed(locked, now=now):
         raise TicketError(
             _("This request is closed. Please open a new request; you can mention %(ref)s in it.")
