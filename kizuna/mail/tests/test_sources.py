@@ -56,3 +56,38 @@ class CrOnlyMboxIngestTests(BaseTestCase):
             results = list(ingest_many(stream))
         self.assertEqual([r.outcome for r in results], ["created"] * 3)
         self.assertEqual([r.subject for r in results], ["Backup failed", "Disk full", "VPN slow"])
+
+
+class FileOrderTests(SimpleTestCase):
+    """Files are taken oldest first by their Date, however the header block is written."""
+
+    def test_files_are_ordered_by_their_date_header_not_their_names(self):
+        dated = {
+            # Folded over two lines, after a header that takes two lines itself.
+            "a.eml": b"Subject: third\r\nX-Note: one\r\n two\r\nDate: Thu,\r\n 2 Apr 2026 09:00:00"
+            b" +0900\r\n\r\nbody\r\n",
+            # The old "Date :" form, and a time zone that puts it first.
+            "b.eml": b"Subject: first\nDate : Wed, 1 Apr 2026 13:30:00 -0800\n\nbody\n",
+            # Two Date fields: the first counts, as for a mail parser.
+            "c.eml": b"Subject: second\nDate: Thu, 2 Apr 2026 08:00:00 +0900\n"
+            b"Date: Fri, 3 Apr 2026 08:00:00 +0900\n\nbody\n",
+        }
+        with tempfile.TemporaryDirectory(prefix="kizuna-order-") as tmp:
+            for name, raw in dated.items():
+                (Path(tmp) / name).write_bytes(raw)
+            order = [Path(item.source.removeprefix("file:")).name for item in collect([tmp])]
+        self.assertEqual(order, ["b.eml", "c.eml", "a.eml"])
+
+    def test_a_date_no_calendar_holds_falls_back_to_the_file_time(self):
+        with tempfile.TemporaryDirectory(prefix="kizuna-order-") as tmp:
+            for name, date in (
+                ("late.eml", b"Date: Mon, 1 Jan 99999999999 10:00:00 +0900"),
+                ("offset.eml", b"Date: Tue, 3 Mar 2026 10:00:00 +9999"),
+                ("bytes.eml", b"Date: \xff\xfe\x00"),
+                ("dated.eml", b"Date: Sun, 1 Mar 2026 10:00:00 +0900"),
+            ):
+                (Path(tmp) / name).write_bytes(b"Subject: x\n" + date + b"\n\nbody\n")
+            items = collect([tmp])
+        # The one real date (2026) is older than the files' own times (now).
+        self.assertEqual(len(items), 4)
+        self.assertTrue(items[0].source.endswith("dated.eml"))
