@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from kizuna.lib.prepared import PreparedGet
 from kizuna.mail.models import MailReference
 from kizuna.tickets.merge import survivor
 from kizuna.tickets.models import (
@@ -86,13 +87,21 @@ def ticket_for_ids(
         found[mid] = max(found.get(mid, 0), ticket_id)
     for mid in ids:
         if mid in found:
-            return _tickets(for_update).get(pk=found[mid])
+            return _ticket(found[mid], for_update=for_update)
     return None
 
 
-def _tickets(for_update: bool):
-    tickets = Ticket.objects.select_related("requester", "organization")
-    return tickets.select_for_update(of=("self",)) if for_update else tickets
+# Read for every message that names a ticket: compiled once (kizuna/lib/prepared.py).
+_TICKET = PreparedGet(lambda: Ticket.objects.select_related("requester", "organization"))
+_TICKET_LOCKED = PreparedGet(
+    lambda: Ticket.objects.select_related("requester", "organization").select_for_update(
+        of=("self",)
+    )
+)
+
+
+def _ticket(pk: int, *, for_update: bool) -> Ticket | None:
+    return (_TICKET_LOCKED if for_update else _TICKET)(pk)
 
 
 def known_ids(ids: list[str], *, refs: list[str]) -> list[tuple[str, int]]:
@@ -165,7 +174,7 @@ def ticket_for_subject(subject: str, *, for_update: bool = False) -> Ticket | No
     match = REFERENCE_RE.search(subject or "")
     if not match:
         return None
-    return _tickets(for_update).filter(pk=int(match.group(1))).first()
+    return _ticket(int(match.group(1)), for_update=for_update)
 
 
 def find_thread(

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kizuna.lib.files import clean_content_type, clean_filename
+from kizuna.lib.prepared import PreparedGet
 from kizuna.lib.rows import insert_rows
 from kizuna.lib.text import is_blank
 from kizuna.tickets import signals, wording, workflow
@@ -301,9 +302,16 @@ def _send_to_customer(
     return msg
 
 
+# Every change to a ticket starts with this read: compiled once (kizuna/lib/prepared.py).
+_LOCKED = PreparedGet(lambda: Ticket.objects.select_for_update())
+
+
 def _locked(ticket: Ticket) -> Ticket:
     """Re-read the ticket under a row lock so concurrent changes apply one after the other."""
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    locked = _LOCKED(ticket.pk)
+    if locked is None:
+        raise Ticket.DoesNotExist("Ticket matching query does not exist.")
+    return locked
 
 
 @dataclass

@@ -1,0 +1,75 @@
+"""`PreparedGet` (kizuna/lib/prepared.py) answers as the ORM does, with one statement."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kizuna.lib.prepared import PreparedGet
+from kizuna.test import BaseTestCase
+from kizuna.tickets.models import Team, Ticket
+
+RELATED = ("requester", "organization", "assignee", "team")
+WITH_RELATED = PreparedGet(lambda: Ticket.objects.select_related(*RELATED))
+LOCKED = PreparedGet(
+    lambda: Ticket.objects.select_related("requester").select_for_update(of=("self",))
+)
+
+
+def _fields(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+class PreparedGetTests(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        self.plain = self.make_ticket(subject="VPN が切れる", body="朝から何度も切れます。")
+        self.full = self.make_ticket(subject="Backup failed", body="Since Monday.")
+        team = Team.objects.create(name="Network")
+        Ticket.objects.filter(pk=self.full.pk).update(
+            assignee=self.agent,
+            team=team,
+            cc=["ops@yamada.example.jp", "二郎 <jiro@yamada.example.jp>"],
+            next_checkpoint=datetime(2026, 12, 8, 1, 30, 15, 250000, tzinfo=UTC),
+        )
+
+    def test_each_ticket_and_its_related_rows_are_what_the_orm_reads(self):
+        for ticket in (self.plain, self.full, self.plain):  # the plan is reused
+            with self.subTest(ticket=ticket.pk):
+                orm = Ticket.objects.select_related(*RELATED).get(pk=ticket.pk)
+                with self.assertNumQueries(1):
+                    ours = WITH_RELATED(ticket.pk)
+                    # The related rows came with it: no further statement.
+                    related = [getattr(ours, name) for name in RELATED]
+                self.assertEqual(_fields(ours), _fields(orm))
+                for name, obj in zip(RELATED, related, strict=True):
+                    expected = getattr(orm, name)
+                    self.assertEqual(obj is None, expected is None, name)
+                    if obj is not None:
+                        self.assertEqual(_fields(obj), _fields(expected), name)
+                self.assertFalse(ours._state.adding)
+                self.assertEqual(ours._state.db, "default")
+
+    def test_values_are_converted_as_the_orm_converts_them(self):
+        ours = WITH_RELATED(self.full.pk)
+        self.assertEqual(ours.next_checkpoint, datetime(2026, 12, 8, 1, 30, 15, 250000, tzinfo=UTC))
+        self.assertEqual(ours.cc, ["ops@yamada.example.jp", "二郎 <jiro@yamada.example.jp>"])
+        self.assertIsInstance(ours.requester.is_active, bool)
+        self.assertEqual(ours.subject, "Backup failed")
+
+    def test_a_key_no_row_has_gives_none_even_beyond_the_integer_range(self):
+        missing = Ticket.objects.order_by("-pk").first().pk + 1000
+        self.assertIsNone(WITH_RELATED(missing))
+        with self.assertNumQueries(0):
+            self.assertIsNone(WITH_RELATED(10**30))
+            self.assertIsNone(WITH_RELATED(-(10**30)))
+
+    def test_a_locking_read_takes_the_row_lock_where_the_database_has_one(self):
+        with CaptureQueriesContext(connection) as queries:
+            ours = LOCKED(self.full.pk)
+        self.assertEqual(ours.pk, self.full.pk)
+        self.assertEqual(ours.requester.pk, self.full.requester_id)
+        sql = queries.captured_queries[-1]["sql"]
+        self.assertEqual("FOR UPDATE" in sql, connection.features.has_select_for_update)
