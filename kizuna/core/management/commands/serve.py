@@ -15,6 +15,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from gunicorn.app.base import BaseApplication
 
+from kizuna.lib.startup import freeze_startup_objects
+
 
 def on_sqlite() -> bool:
     return settings.DATABASES["default"]["ENGINE"].endswith(("sqlite", "sqlite3"))
@@ -84,11 +86,17 @@ def gunicorn_options(
         # No runtime control socket: it lives at one fixed path per user, which two
         # instances on one machine would fight over; signals do the same job.
         "control_socket_disable": True,
+        "post_worker_init": _worker_started,
     }
     if os.path.isdir("/dev/shm"):
         # Heartbeat files on tmpfs: a slow disk must not make gunicorn think a worker hangs.
         options["worker_tmp_dir"] = "/dev/shm"
     return options
+
+
+def _worker_started(worker) -> None:
+    """A web worker has loaded the application: what it built stays for its whole life."""
+    freeze_startup_objects()
 
 
 class Command(BaseCommand):

@@ -29,6 +29,7 @@ from kizuna.background.runner import LeasedWorker
 from kizuna.closing.tasks import closing_timers
 from kizuna.closing.timers import closing_pending
 from kizuna.lib.durability import sync_every_commit
+from kizuna.lib.startup import freeze_startup_objects
 from kizuna.mail.outbound import messages_to_recover
 from kizuna.mail.tasks import mail_recover, mailboxes_poll, polling_needed
 from kizuna.sla.tasks import sla_timers
@@ -96,6 +97,7 @@ class Command(BaseCommand):
             raise CommandError("--interval cannot be negative.")
         if worker_id is not None and not 0 < len(worker_id) <= 64:
             raise CommandError("--worker-id must be 1 to 64 characters long.")
+        freeze_startup_objects()
         if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
             raise CommandError(
                 "kizuna worker runs tasks from the database queue, but KIZUNA_TASK_BACKEND names "

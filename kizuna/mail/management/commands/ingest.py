@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kizuna.lib.startup import freeze_startup_objects
 from kizuna.mail.ingest import ingest_many
 from kizuna.mail.models import InboundState
 from kizuna.mail.sources import SourceError, collect
@@ -88,6 +89,7 @@ class Command(BaseCommand):
     def handle(self, *args, paths, json: bool = False, batch_size: int = 250, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.", returncode=2)
+        freeze_startup_objects()
         try:
             items = collect(paths)
         except (SourceError, OSError) as exc:
