@@ -728,8 +728,8 @@ def _event(**fields) -> TicketEvent:
 
 
 def _touch(ticket: Ticket, now: datetime) -> None:
-    """Record that the ticket changed at `now`, and nothing else: one plain statement (no
-    field anything else follows moves: search, clocks and the queue order stay as they are)."""
+    """Record that the ticket changed at `now`, and nothing else, in one plain statement
+    (search, clocks and the queue's order follow other fields: nothing else need know)."""
     ticket.updated_at = now
     with connection.cursor() as cursor:
         cursor.execute(
@@ -1063,9 +1063,7 @@ def ticket_notice(
         return None
     msg = _send_to_customer(locked, body=body, actor_user=None, now=now, automatic=True)
     _touch(locked, now)
-    _event(
-        ticket=locked, kind=kind, created_at=now, data={"message": msg.id, **data}
-    )
+    _event(ticket=locked, kind=kind, created_at=now, data={"message": msg.id, **data})
     _copy(locked, ticket)
     return msg
 
