@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Tickets created over HTTP: POST /api/v1/tickets from concurrent clients.
 
-Prints tickets/s, latency percentiles and the number of errors. Target (issue 2): at least
-300 tickets/s on SQLite on a 2-core machine.
+Prints tickets/s, latency percentiles and the number of errors. Target (issues 2 and 15): at least
+300 tickets/s on SQLite with 4 clients on a 2-core machine.
 
 From scratch, against a fresh embedded database:
 

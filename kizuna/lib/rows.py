@@ -168,11 +168,22 @@ def _converter(field, connection) -> Callable:
         return lambda value: value if isinstance(value, _AS_GIVEN_VALUES) else generic(value)
     if kind == "DateTimeField":
         adapt = connection.ops.adapt_datetimefield_value
+        # The rows written together mostly share one moment (the batch's "now"); on SQLite
+        # each adaptation is a time zone conversion and a str(). The plan, and so this memo,
+        # belongs to one connection, used by one thread.
+        adapted: dict[datetime, object] = {}
 
         def moment(value):
             if value is None:
                 return None
-            return adapt(value) if isinstance(value, datetime) and value.tzinfo else generic(value)
+            if not (isinstance(value, datetime) and value.tzinfo):
+                return generic(value)
+            hit = adapted.get(value)
+            if hit is None:
+                if len(adapted) >= 256:
+                    adapted.clear()
+                hit = adapted[value] = adapt(value)
+            return hit
 
         return moment
     return generic

@@ -59,6 +59,28 @@ class InsertRowsTests(BaseTestCase):
             self.assertEqual(fresh.data, event.data)
             self.assertEqual(fresh.actor_user_id, event.actor_user_id)
 
+    def test_shared_and_many_moments_are_each_stored_as_given(self):
+        """Rows written together share moments (a batch's "now"): the same instant given in
+        two zones, one moment repeated, and more distinct moments than are kept adapted
+        at once, over two calls, all read back as the instants they were."""
+        start = datetime(2026, 12, 7, 0, 0, 0, 250000, tzinfo=UTC)
+        moments = [start + timedelta(seconds=n) for n in range(300)]
+        moments += [start.astimezone(TOKYO), start, moments[299].astimezone(TOKYO), start]
+        written = []
+        for chunk in (moments[:150], moments[150:]):
+            written += insert_rows(
+                [
+                    TicketEvent(ticket=self.ticket, kind=EventKind.NOTE, created_at=when, data={})
+                    for when in chunk
+                ]
+            )
+        stored = dict(
+            TicketEvent.objects.filter(pk__in=[e.pk for e in written]).values_list(
+                "pk", "created_at"
+            )
+        )
+        self.assertEqual([stored[e.pk] for e in written], moments)
+
     def test_a_related_object_saved_after_the_instance_was_made_is_linked(self):
         message = Message(kind=MessageKind.NOTE, body="メモ", author_user=self.agent)
         message.ticket = self.ticket
