@@ -792,7 +792,8 @@ def ingest_many(
     fails is it rolled back and written again with them. A message that could not even be
     parsed gets its savepoint from the start.
     With `parse_pool` (a concurrent.futures executor), the next batch is scanned and parsed in
-    another process while this one is written.
+    another process while this one is written; if that process dies (killed, out of memory),
+    the messages are parsed here from then on.
     """
     cache = RunCache()
     pending = None
@@ -800,7 +801,11 @@ def ingest_many(
         parsed = None
         # The first batch is read here while the parsing process starts (a second or so).
         if parse_pool is not None and number > 0:
-            parsed = parse_pool.map(prepare, [raw for raw, _source in batch], chunksize=16)
+            try:
+                parsed = parse_pool.map(prepare, [raw for raw, _source in batch], chunksize=16)
+            except RuntimeError:  # BrokenProcessPool, or a pool already shut down
+                logger.warning("the parsing process is gone: parsing here", exc_info=True)
+                parse_pool = None
         if pending is not None:
             yield from _ingest_batch(*pending, mailbox=mailbox, cache=cache)
         pending = (batch, parsed)

@@ -6,6 +6,12 @@ what message-by-message processing gives."""
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+import os
+import signal
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from django.core import mail
 from django.core.management import call_command
@@ -234,6 +240,28 @@ class BatchWriteTests(Personas, TransactionTestCase):
             sorted(m.to[0] for m in mail.outbox),
             [f"user{n}@yamada.example.jp" for n in range(4)],
         )
+
+    def test_when_the_parsing_process_dies_the_messages_are_parsed_here(self):
+        """The process that parses the next batch is killed (out of memory, an operator):
+        the ingest goes on without it, every message written and acknowledged once."""
+        with ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn")
+        ) as pool:
+            pid = pool.submit(os.getpid).result(timeout=60)
+            waiting = pool.submit(time.sleep, 60)
+            os.kill(pid, signal.SIGKILL)
+            with self.assertRaises(BrokenProcessPool):
+                waiting.result(timeout=60)
+            with self.assertLogs("kizuna.mail.ingest", "WARNING") as logs:
+                results = list(ingest_many(requests(5), batch_size=2, parse_pool=pool))
+        self.assertEqual([r.outcome for r in results], ["created"] * 5)
+        self.assertEqual(len({r.ticket for r in results}), 5)
+        self.assertEqual(InboundMail.objects.filter(state="created").count(), 5)
+        self.assertEqual(
+            sorted(m.to[0] for m in mail.outbox),
+            [f"user{n}@yamada.example.jp" for n in range(5)],
+        )
+        self.assertIn("the parsing process is gone", logs.output[0])
 
 
 @QUEUED
