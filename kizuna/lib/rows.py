@@ -14,6 +14,7 @@ SQL expression, a backend without RETURNING) go to bulk_create unchanged.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
@@ -167,23 +168,14 @@ def _converter(field, connection) -> Callable:
     if kind in _AS_GIVEN_TYPES:
         return lambda value: value if isinstance(value, _AS_GIVEN_VALUES) else generic(value)
     if kind == "DateTimeField":
-        adapt = connection.ops.adapt_datetimefield_value
         # The rows written together mostly share one moment (the batch's "now"); on SQLite
-        # each adaptation is a time zone conversion and a str(). The plan, and so this memo,
-        # belongs to one connection, used by one thread.
-        adapted: dict[datetime, object] = {}
+        # each adaptation is a time zone conversion and a str().
+        adapt = functools.lru_cache(maxsize=256)(connection.ops.adapt_datetimefield_value)
 
         def moment(value):
             if value is None:
                 return None
-            if not (isinstance(value, datetime) and value.tzinfo):
-                return generic(value)
-            hit = adapted.get(value)
-            if hit is None:
-                if len(adapted) >= 256:
-                    adapted.clear()
-                hit = adapted[value] = adapt(value)
-            return hit
+            return adapt(value) if isinstance(value, datetime) and value.tzinfo else generic(value)
 
         return moment
     return generic
