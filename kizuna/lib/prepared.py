@@ -1,4 +1,4 @@
-"""Lookups by primary key whose SQL is built once per connection.
+"""Lookups by primary key (or another unique field) whose SQL is built once per connection.
 
 Building a query costs the ORM more than running it: for a ticket read with its requester
 and organization (about sixty columns over three tables) the compiler spends some 0.3 ms
@@ -6,7 +6,8 @@ choosing columns and writing SQL, the database under 0.05 ms finding the row. In
 such a ticket for every reply it threads. `PreparedGet` compiles the queryset once per
 connection and then only runs the statement with another primary key, turning the row into
 instances as the ORM does (the same converters, the same related objects from
-select_related), so that the caller cannot tell the difference.
+select_related), so that the caller cannot tell the difference. The API looks up the
+requester of every ticket it opens by email address the same way.
 """
 
 from __future__ import annotations
@@ -20,42 +21,52 @@ from django.db.transaction import TransactionManagementError
 
 
 class PreparedGet:
-    """`queryset().filter(pk=pk).first()`, compiled once per connection.
+    """`queryset().filter(pk=value).first()`, compiled once per connection.
 
     `queryset` builds the queryset (select_related and select_for_update allowed; it is
-    called once per connection, when the models are loaded). A queryset whose SQL does
-    not take the primary key as its one varying value is simply run through the ORM."""
+    called once per connection, when the models are loaded). `key` names the field looked up
+    when it is not the primary key; it must be unique, so that the first row is the only one.
+    A queryset whose SQL does not take the key as its one varying value, or a key that is
+    not unique, is simply run through the ORM."""
 
-    def __init__(self, queryset: Callable[[], QuerySet]) -> None:
+    def __init__(self, queryset: Callable[[], QuerySet], *, key: str = "pk") -> None:
         self.queryset = queryset
+        self.key = key
 
-    def __call__(self, pk, *, using: str = DEFAULT_DB_ALIAS) -> Model | None:
+    def __call__(self, value, *, using: str = DEFAULT_DB_ALIAS) -> Model | None:
         connection = connections[using]
         plans = connection.__dict__.setdefault("_kizuna_prepared", {})
         plan = plans.get(self)
         if plan is None:
-            plan = plans[self] = _Plan(self.queryset().using(using), connection)
-        return plan.get(pk)
+            plan = plans[self] = _Plan(self.queryset().using(using), self.key, connection)
+        return plan.get(value)
 
 
 class _Plan:
-    def __init__(self, queryset: QuerySet, connection) -> None:
+    def __init__(self, queryset: QuerySet, key: str, connection) -> None:
         self.queryset = queryset
+        self.key = key
         self.connection = connection
         self.for_update = queryset.query.select_for_update
         self.sql = None
-        self.pk_field = queryset.model._meta.pk
+        meta = queryset.model._meta
+        self.key_field = meta.pk if key == "pk" else meta.get_field(key)
         low, high = connection.ops.integer_field_ranges.get(
-            self.pk_field.get_internal_type(), (None, None)
+            self.key_field.get_internal_type(), (None, None)
         )
         self.low = float("-inf") if low is None else low
         self.high = float("inf") if high is None else high
 
     def _compile(self) -> None:
-        # Two primary keys: the one parameter that differs is where the key goes.
+        if not self.key_field.unique:
+            self.sql = ""
+            return
+        # Two keys: the one parameter that differs is where the key goes.
+        probes = (1, 2) if self.low != float("-inf") else ("1", "2")
         compiled = []
-        for probe in (1, 2):
-            compiler = self.queryset.filter(pk=probe).query.get_compiler(connection=self.connection)
+        for probe in probes:
+            query = self.queryset.filter(**{self.key: probe}).query
+            compiler = query.get_compiler(connection=self.connection)
             sql, params = compiler.as_sql()
             compiled.append((compiler, sql, list(params)))
         (compiler, sql, params), (_other, other_sql, other_params) = compiled
@@ -77,7 +88,7 @@ class _Plan:
         self.populators = get_related_populators(klass_info, select, self.connection.alias)
         self.sql = sql
 
-    def get(self, pk) -> Model | None:
+    def get(self, key) -> Model | None:
         connection = self.connection
         if (
             self.for_update
@@ -90,8 +101,8 @@ class _Plan:
         if self.sql is None:
             self._compile()
         if not self.sql:
-            return self.queryset.filter(pk=pk).first()
-        value = self.pk_field.get_db_prep_value(pk, connection)
+            return self.queryset.filter(**{self.key: key}).first()
+        value = self.key_field.get_db_prep_value(key, connection)
         if isinstance(value, int) and not self.low <= value <= self.high:
             return None  # no row can have it (as the ORM answers, without asking)
         params = list(self.params)

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from kizuna.lib.ids import parse_id
+from kizuna.lib.prepared import PreparedGet
 from kizuna.tickets.models import (
     REFERENCE_RE,
     Attachment,
@@ -171,11 +172,23 @@ def contacts(*, organization_id: int | None = None, q: str = "") -> QuerySet[Con
     return qs
 
 
+# An integration opening tickets names the requester each time: compiled once (lib/prepared.py).
+_REQUESTER_BY_ID = PreparedGet(lambda: Contact.objects.select_related("organization"))
+_REQUESTER_BY_EMAIL = PreparedGet(
+    lambda: Contact.objects.select_related("organization"), key="email"
+)
+
+
 def requester_contact(*, contact_id: int | None = None, email: str = "") -> Contact:
     """The contact a new ticket is for, by id or else by email address, with the organization
     the ticket is filed under; Contact.DoesNotExist when there is none."""
-    lookup = {"pk": contact_id} if contact_id is not None else {"email": email}
-    return Contact.objects.select_related("organization").get(**lookup)
+    if contact_id is not None:
+        contact = _REQUESTER_BY_ID(contact_id)
+    else:
+        contact = _REQUESTER_BY_EMAIL(email)
+    if contact is None:
+        raise Contact.DoesNotExist("Contact matching query does not exist.")
+    return contact
 
 
 def contact_by_email(*, email: str) -> Contact | None:

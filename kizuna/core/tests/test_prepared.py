@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from kizuna.lib.prepared import PreparedGet
 from kizuna.test import BaseTestCase
-from kizuna.tickets.models import Team, Ticket
+from kizuna.tickets.models import Contact, Team, Ticket
 
 RELATED = ("requester", "organization", "assignee", "team")
 WITH_RELATED = PreparedGet(lambda: Ticket.objects.select_related(*RELATED))
@@ -73,3 +73,36 @@ class PreparedGetTests(BaseTestCase):
         self.assertEqual(ours.requester.pk, self.full.requester_id)
         sql = queries.captured_queries[-1]["sql"]
         self.assertEqual("FOR UPDATE" in sql, connection.features.has_select_for_update)
+
+
+BY_EMAIL = PreparedGet(lambda: Contact.objects.select_related("organization"), key="email")
+BY_NAME = PreparedGet(lambda: Contact.objects.all(), key="name")  # not unique
+
+
+class PreparedGetByUniqueFieldTests(BaseTestCase):
+    def test_a_contact_is_found_by_its_address_with_its_organization_in_one_statement(self):
+        for contact in (self.customer, self.outsider, self.customer):  # the plan is reused
+            with self.subTest(email=contact.email):
+                orm = Contact.objects.select_related("organization").get(email=contact.email)
+                with self.assertNumQueries(1):
+                    ours = BY_EMAIL(contact.email)
+                    organization = ours.organization
+                self.assertEqual(_fields(ours), _fields(orm))
+                self.assertIsNotNone(organization)
+                self.assertEqual(_fields(organization), _fields(orm.organization))
+
+    def test_an_address_no_contact_has_gives_none(self):
+        self.assertIsNone(BY_EMAIL("nobody@nowhere.example"))
+        self.assertIsNone(BY_EMAIL(self.customer.email.upper()))  # exact, as the ORM's lookup
+        self.assertIsNone(BY_EMAIL("Ａ" * 100_000))
+
+    def test_a_field_that_is_not_unique_is_read_as_the_orm_reads_it(self):
+        Contact.objects.create(
+            email="twin2@yamada.example.jp", name="双子", organization=self.customer.organization
+        )
+        Contact.objects.create(
+            email="twin1@yamada.example.jp", name="双子", organization=self.customer.organization
+        )
+        expected = Contact.objects.filter(name="双子").first()
+        self.assertEqual(BY_NAME("双子").pk, expected.pk)
+        self.assertIsNone(BY_NAME("三つ子"))
