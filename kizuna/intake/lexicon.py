@@ -32,7 +32,7 @@ from pathlib import Path
 
 import yaml
 
-from kizuna.replycheck.rules import required_literals
+from kizuna.replycheck.scan_regex import required_literals
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 FACT_IDS = ("impact", "urgency", "symptom", "since", "tried", "environment")

@@ -15,6 +15,7 @@ SQL expression, a backend without RETURNING) go to bulk_create unchanged.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
@@ -44,6 +45,8 @@ _AS_GIVEN_TYPES = frozenset(
     }
 )
 _AS_GIVEN_VALUES = (str, int, bool, type(None))
+# The exact types seen to be instances of those (subclasses join as they are met).
+_PLAIN_TYPES = {str, int, bool, type(None)}
 
 
 class _Unsupported(Exception):
@@ -109,15 +112,37 @@ class _Plan:
         self.tail = f" {returning}"
         self.connection = connection
         self.row_marks = [["%s"] * len(self.fields)]
-        self.readers = [_reader(f) for f in self.fields]
-        self.converters = [_converter(f, connection) for f in self.fields]
+        # Every attribute read in one call; the few columns that need more than their value
+        # (a pre_save of their own, a conversion) are then handled one by one, and the plain
+        # columns' values are checked by their types at once.
+        self.read_all = _getter(operator.attrgetter, [f.attname for f in self.fields])
+        self.pre_saving = [(i, f) for i, f in enumerate(self.fields) if _pre_saves(f)]
+        self.converting = []
+        as_given = []
+        for i, field in enumerate(self.fields):
+            if field.get_internal_type() in _AS_GIVEN_TYPES:
+                as_given.append((i, _generic(field, connection)))
+            else:
+                self.converting.append((i, _converter(field, connection)))
+        self.as_given = as_given
+        self.pick_given = _getter(operator.itemgetter, [i for i, _generic in as_given])
         self.statements: dict[int, str] = {}
 
     def values(self, obj) -> list:
         obj._prepare_related_fields_for_save(operation_name="insert")
-        return [
-            convert(read(obj)) for read, convert in zip(self.readers, self.converters, strict=True)
-        ]
+        row = list(self.read_all(obj))
+        for i, field in self.pre_saving:
+            row[i] = field.pre_save(obj, True)
+        for i, convert in self.converting:
+            row[i] = convert(row[i])
+        if not _PLAIN_TYPES.issuperset(map(type, self.pick_given(row))):
+            for i, generic in self.as_given:
+                value = row[i]
+                if isinstance(value, _AS_GIVEN_VALUES):
+                    _PLAIN_TYPES.add(type(value))  # a str or int subclass: choices, say
+                else:
+                    row[i] = generic(value)
+        return row
 
     def sql(self, rows: int) -> str:
         if rows not in self.statements:
@@ -147,16 +172,28 @@ def _plain_placeholder(field, connection) -> bool:
     )
 
 
-def _reader(field) -> Callable:
-    """What the column stores for an instance: the field's pre_save where it does more than
-    read the attribute (auto_now dates, files), else the attribute itself."""
-    if type(field).pre_save is models.Field.pre_save:
-        attname = field.attname
-        return lambda obj: getattr(obj, attname)
-    return lambda obj: field.pre_save(obj, True)
+def _pre_saves(field) -> bool:
+    """Whether the column stores more than the attribute: auto_now dates, files."""
+    if isinstance(field, models.DateField) and type(field).pre_save in _DATE_PRE_SAVES:
+        return field.auto_now or field.auto_now_add  # else the attribute, as given
+    return type(field).pre_save is not models.Field.pre_save
 
 
-def _converter(field, connection) -> Callable:
+_DATE_PRE_SAVES = (models.DateField.pre_save, models.DateTimeField.pre_save)
+
+
+def _getter(make: Callable, keys: list) -> Callable:
+    """`make(*keys)` (attrgetter, itemgetter) always answering a tuple, even for one key."""
+    if not keys:
+        return lambda _obj: ()
+    if len(keys) == 1:
+        one = make(keys[0])
+        return lambda obj: (one(obj),)
+    return make(*keys)
+
+
+def _generic(field, connection) -> Callable:
+    """The field's own conversion; an SQL expression is left to bulk_create."""
     prep = field.get_db_prep_save
 
     def generic(value):
@@ -164,10 +201,13 @@ def _converter(field, connection) -> Callable:
             raise _Unsupported
         return prep(value, connection)
 
-    kind = field.get_internal_type()
-    if kind in _AS_GIVEN_TYPES:
-        return lambda value: value if isinstance(value, _AS_GIVEN_VALUES) else generic(value)
-    if kind == "DateTimeField":
+    return generic
+
+
+def _converter(field, connection) -> Callable:
+    """How a column that is not stored as given gets its value."""
+    generic = _generic(field, connection)
+    if field.get_internal_type() == "DateTimeField":
         # The rows written together mostly share one moment (the batch's "now"); on SQLite
         # each adaptation is a time zone conversion and a str().
         adapt = functools.lru_cache(maxsize=256)(connection.ops.adapt_datetimefield_value)

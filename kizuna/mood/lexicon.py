@@ -43,7 +43,7 @@ from pathlib import Path
 import yaml
 from django.utils.translation import gettext_lazy as _
 
-from kizuna.replycheck.rules import required_literals
+from kizuna.replycheck.scan_regex import required_literals
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 LANGUAGES = ("ja", "en")

@@ -30,16 +30,28 @@ severity, message, suggestion, purposes, audience) for a manager's UI.
 
 from __future__ import annotations
 
-from kizuna.replycheck.engine import check
 from kizuna.replycheck.findings import CATEGORIES, Finding, Result
 
 __all__ = ["CATEGORIES", "Finding", "Result", "check", "list_rules", "warm_up"]
+
+
+def __getattr__(name: str):
+    # The engine comes with the rule packs' English word forms (lemminflect, and with it
+    # numpy): about 0.1 s that a command which never checks a draft (ingest, the worker,
+    # which only use the language detection next to it) should not spend at every start.
+    if name == "check":
+        from kizuna.replycheck.engine import check
+
+        return check
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def warm_up() -> None:
     """Compile the rule packs and load the analyser's dictionary now, at a web worker's
     start, so the first live check an agent waits for is as fast as the rest (about a
     second of loading otherwise lands on that keystroke)."""
+    from kizuna.replycheck.engine import check
+
     check("準備 ready", lang="ja")
     check("ready", lang="en")
 

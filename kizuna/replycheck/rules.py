@@ -38,7 +38,6 @@ get ASCII word boundaries (never `\\b`: in Unicode regexes kana count as word ch
 from __future__ import annotations
 
 import re
-import re._constants as _constants
 import re._parser as _parser
 from dataclasses import dataclass, field
 from functools import cache
@@ -48,7 +47,7 @@ import yaml
 from lemminflect import getAllInflections
 
 from kizuna.replycheck.findings import AUDIENCES, CATEGORIES, LANGUAGES, PURPOSES, SEVERITIES
-from kizuna.replycheck.scan_regex import compile_for_scan, compile_plain
+from kizuna.replycheck.scan_regex import compile_for_scan, compile_plain, literals_in
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 KINDS = (
@@ -250,60 +249,6 @@ def _lowered(text: str) -> tuple[str, frozenset[str]]:
             frozenset(lowered[i : i + 3] for i in range(len(lowered) - 2)),
         )
     return last[1], last[2]
-
-
-def required_literals(pattern: re.Pattern) -> tuple[str, ...] | None:
-    """Lower-cased strings of which at least one occurs in every match, or None if unknown.
-
-    Looks at the top level of the parsed regex: a run of literal characters, or a group of
-    alternatives that each start with literal characters. The most selective is kept.
-    """
-    try:
-        parsed = _parser.parse(pattern.pattern, pattern.flags)
-    except Exception:  # noqa: BLE001 - any surprise just disables the shortcut
-        return None
-    return literals_in(parsed)
-
-
-def literals_in(parsed) -> tuple[str, ...] | None:
-    """`required_literals` of an already parsed regex."""
-    options: list[tuple[str, ...]] = []
-    run = ""
-    for op, arg in list(parsed) + [(None, None)]:
-        if op is _constants.LITERAL:
-            run += chr(arg)
-            continue
-        if run:
-            options.append((run.lower(),))
-            run = ""
-        alternatives = None
-        if op is _constants.SUBPATTERN:
-            alternatives = _branch_prefixes(list(arg[-1]))
-        elif op is _constants.BRANCH:  # a non-capturing group is inlined by the parser
-            alternatives = _branch_prefixes([(op, arg)])
-        if alternatives:
-            options.append(alternatives)
-    if not options:
-        return None
-    return max(options, key=lambda alts: min(len(a) for a in alts))
-
-
-def _branch_prefixes(items: list) -> tuple[str, ...] | None:
-    if len(items) == 1 and items[0][0] is _constants.BRANCH:
-        branches = items[0][1][1]
-    else:
-        branches = [items]
-    prefixes = []
-    for branch in branches:
-        prefix = ""
-        for op, arg in branch:
-            if op is not _constants.LITERAL:
-                break
-            prefix += chr(arg)
-        if not prefix:
-            return None
-        prefixes.append(prefix.lower())
-    return tuple(prefixes)
 
 
 def _on_word_boundaries(text: str, start: int, end: int) -> bool:

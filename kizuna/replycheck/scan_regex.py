@@ -160,3 +160,60 @@ def _lower_set(items: list) -> list:
     have = {av for op, av in items if op is C.LITERAL}
     out.extend((C.LITERAL, code) for code in sorted(extra - have))
     return out
+
+
+# --- Literals every match contains (a prefilter before running a regex) -----------------
+
+
+def required_literals(pattern: re.Pattern) -> tuple[str, ...] | None:
+    """Lower-cased strings of which at least one occurs in every match, or None if unknown.
+
+    Looks at the top level of the parsed regex: a run of literal characters, or a group of
+    alternatives that each start with literal characters. The most selective is kept.
+    """
+    try:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - any surprise just disables the shortcut
+        return None
+    return literals_in(parsed)
+
+
+def literals_in(parsed) -> tuple[str, ...] | None:
+    """`required_literals` of an already parsed regex."""
+    options: list[tuple[str, ...]] = []
+    run = ""
+    for op, arg in list(parsed) + [(None, None)]:
+        if op is C.LITERAL:
+            run += chr(arg)
+            continue
+        if run:
+            options.append((run.lower(),))
+            run = ""
+        alternatives = None
+        if op is C.SUBPATTERN:
+            alternatives = _branch_prefixes(list(arg[-1]))
+        elif op is C.BRANCH:  # a non-capturing group is inlined by the parser
+            alternatives = _branch_prefixes([(op, arg)])
+        if alternatives:
+            options.append(alternatives)
+    if not options:
+        return None
+    return max(options, key=lambda alts: min(len(a) for a in alts))
+
+
+def _branch_prefixes(items: list) -> tuple[str, ...] | None:
+    if len(items) == 1 and items[0][0] is C.BRANCH:
+        branches = items[0][1][1]
+    else:
+        branches = [items]
+    prefixes = []
+    for branch in branches:
+        prefix = ""
+        for op, arg in branch:
+            if op is not C.LITERAL:
+                break
+            prefix += chr(arg)
+        if not prefix:
+            return None
+        prefixes.append(prefix.lower())
+    return tuple(prefixes)

@@ -7,8 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kizuna import replycheck
 from kizuna.letters.services import blanks
-from kizuna.replycheck import Result, check, list_rules
+from kizuna.replycheck import Result, list_rules
 from kizuna.standards.models import CheckOverride, RuleSetting, Severity
 from kizuna.tickets.models import Message, Organization, Status, Ticket
 from kizuna.tickets.workflow import TicketError
@@ -74,7 +75,7 @@ def draft_check(*, ticket: Ticket, text: str, purpose: str = "any", field: str =
     at their technical level (P5, P6)."""
     draft_size_check(text, field=field)
     audience = "technical" if ticket.requester.technical_level == "technical" else "general"
-    return check(
+    return replycheck.check(
         text,
         lang="auto",
         audience=audience,

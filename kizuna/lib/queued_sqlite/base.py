@@ -14,11 +14,17 @@ SQLite's own locking still guards the data: the queue only decides who asks firs
 writer that cannot get the queue within the busy timeout fails as SQLite would, with
 "database is locked". Writes outside a transaction (single statements in autocommit) do not
 queue; they keep SQLite's busy handler.
+
+Statements are also turned from Django's "%s" placeholders into SQLite's "?" once per
+distinct statement instead of on every execution: Django does it with a regular expression
+over the whole text, which for the multi-row inserts of a batch of mail (a few thousand
+characters each) took about a twentieth of `kizuna ingest`'s time.
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import time
 
@@ -30,6 +36,19 @@ Database = sqlite3_base.Database
 # longer than the cap, so a freed queue is noticed within a fraction of a millisecond.
 _FIRST_PAUSE = 0.0001
 _LONGEST_PAUSE = 0.001
+
+
+class CursorWrapper(sqlite3_base.SQLiteCursorWrapper):
+    def convert_query(self, query, *, param_names=None):
+        if param_names is None:
+            return _qmark_style(query)
+        return super().convert_query(query, param_names=param_names)
+
+
+@functools.lru_cache(maxsize=256)
+def _qmark_style(query: str) -> str:
+    """The statement with "?" placeholders, as Django's SQLite cursor writes it."""
+    return sqlite3_base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
 
 
 class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
@@ -44,6 +63,9 @@ class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
         if self.is_in_memory_db():
             return None
         return f"{self.settings_dict['NAME']}-writers"
+
+    def create_cursor(self, name=None):
+        return self.connection.cursor(factory=CursorWrapper)
 
     def _start_transaction_under_autocommit(self):
         with self.wrap_database_errors:  # "database is locked" as Django's OperationalError
