@@ -19,6 +19,12 @@ Statements are also turned from Django's "%s" placeholders into SQLite's "?" onc
 distinct statement instead of on every execution: Django does it with a regular expression
 over the whole text, which for the multi-row inserts of a batch of mail (a few thousand
 characters each) took about a twentieth of `kizuna ingest`'s time.
+
+And values that are not exactly str, int, float or bytes (None, True, a TextChoices member)
+get an adapter of their own: without one, sqlite3 looks for an adapter, then asks the
+protocol and the value to adapt themselves, and each miss writes out an AttributeError's
+message only to drop it (a few thousand instructions per value; a batch of mail binds some
+ninety thousand such values).
 """
 
 from __future__ import annotations
@@ -28,9 +34,38 @@ import functools
 import os
 import time
 
+from django.db import models
 from django.db.backends.sqlite3 import base as sqlite3_base
 
 Database = sqlite3_base.Database
+
+
+def _as_given(value):
+    return value
+
+
+# Bound as sqlite3 binds them anyway: NULL, a blob, 0 and 1.
+Database.register_adapter(type(None), _as_given)
+Database.register_adapter(memoryview, _as_given)
+Database.register_adapter(bool, int)
+_adapted_choices: set[type] = set()
+
+
+def _adapt_choices() -> None:
+    """The model choices' members bound as the plain str or int they are (known once the
+    models are loaded: called as a connection opens)."""
+    stack = [models.Choices]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls in _adapted_choices:
+            continue
+        _adapted_choices.add(cls)
+        if issubclass(cls, str):
+            Database.register_adapter(cls, str.__str__)
+        elif issubclass(cls, int):
+            Database.register_adapter(cls, int.__int__)
+
 
 # Between two attempts at the queue: short at first (most transactions take a few ms), never
 # longer than the cap, so a freed queue is noticed within a fraction of a millisecond.
@@ -63,6 +98,10 @@ class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
         if self.is_in_memory_db():
             return None
         return f"{self.settings_dict['NAME']}-writers"
+
+    def get_new_connection(self, conn_params):
+        _adapt_choices()
+        return super().get_new_connection(conn_params)
 
     def create_cursor(self, name=None):
         return self.connection.cursor(factory=CursorWrapper)
