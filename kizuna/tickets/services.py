@@ -8,6 +8,7 @@ after the commit.
 
 from __future__ import annotations
 
+import functools
 import re
 import zoneinfo
 from collections.abc import Sequence
@@ -1127,7 +1128,7 @@ def _check_timezone(name: str, *, field: str = "timezone") -> str:
 
 
 def _check_choice(value: str, choices, *, field: str) -> str:
-    if value not in choices.values:
+    if not isinstance(value, str) or value not in _choice_values(choices):
         raise TicketError(
             _("Unknown %(field)s “%(value)s”. Use one of: %(known)s.")
             % {
@@ -1138,6 +1139,12 @@ def _check_choice(value: str, choices, *, field: str) -> str:
             field=field,
         )
     return value
+
+
+@functools.cache
+def _choice_values(choices) -> frozenset[str]:
+    # Django builds the list of values afresh at each use; this runs for every new request.
+    return frozenset(choices.values)
 
 
 @transaction.atomic
