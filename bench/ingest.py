@@ -10,6 +10,7 @@ PostgreSQL.
 
     python bench/ingest.py                                  # SQLite in a temporary KIZUNA_HOME
     python bench/ingest.py --database-url postgres://postgres@127.0.0.1:5432/kizuna_bench
+    python bench/ingest.py --instructions --no-worker        # a count that does not drift
 
 With --database-url the named database is dropped and created afresh.
 """
@@ -218,6 +219,20 @@ def measure(args, maildir: Path, expected: dict[str, str], label: str, home: str
         check=True,
     )
     command = [*kizuna, "ingest", "--json", str(maildir), *args.ingest_args]
+    counted = None
+    if args.instructions:
+        # Instructions, not seconds: the same count run after run, whatever else the machine
+        # is doing (a wall figure on a shared machine can swing by a third). Only the writing
+        # process is counted: the parsing process it starts runs uninstrumented.
+        counted = Path(home) / "callgrind.out"
+        env["PYTHONHASHSEED"] = "0"
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={counted}",
+            "--trace-children=no",
+            *command,
+        ]
     if args.profile:
         command = [
             sys.executable,
@@ -244,12 +259,15 @@ def measure(args, maildir: Path, expected: dict[str, str], label: str, home: str
         if expected.get(r["message_id"]) != r["outcome"]
     ]
     missing = set(expected) - {r["message_id"] for r in results}
-    summary = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+    lines = [line for line in done.stderr.strip().splitlines() if not line.startswith("==")]
+    summary = lines[-1] if lines else ""
     print(
         f"{label}: {len(results)} messages in {elapsed:.2f} s wall "
         f"(process start included) = {len(results) / elapsed:.0f} messages/s"
     )
     print(f"  command's own figure: {summary}")
+    if counted is not None:
+        print(f"  instructions of the writing process: {_instructions(done.stderr):,}")
     print("  outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     print(
         "  intended: "
@@ -260,6 +278,14 @@ def measure(args, maildir: Path, expected: dict[str, str], label: str, home: str
         print("   ", mismatch)
     if not args.no_worker:
         drain(kizuna, env)
+
+
+def _instructions(stderr: str) -> int:
+    """The total callgrind reports ("Collected : N")."""
+    for line in stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.rsplit(":", 1)[1].strip())
+    sys.exit(f"valgrind reported no instruction count:\n{stderr[-2000:]}")
 
 
 # What the batch handed to the worker, once it has run: every customer message read for its
@@ -308,6 +334,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--database-url", default="", help="PostgreSQL (recreated); default SQLite")
     parser.add_argument("--profile", default="", help="write a cProfile of the ingest to this file")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count the writing process's instructions under valgrind (about 50 times slower; "
+        "the same figure run after run)",
+    )
     parser.add_argument(
         "--no-worker",
         action="store_true",
