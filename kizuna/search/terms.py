@@ -15,9 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
-
-from lemminflect import getAllLemmas, getAllLemmasOOV
+from functools import cache, lru_cache
 
 from kizuna.lib.japanese import content_words
 
@@ -93,17 +91,27 @@ def english_term(word: str) -> str | None:
         return None
     if not word.isalpha() or not word.isascii():
         return word
-    lemmas = getAllLemmas(word)
+    lemmas = _lemmas().getAllLemmas(word)
     for upos in _LEMMA_ORDER:
         if upos in lemmas:
             return lemmas[upos][0]
     # Words the tables do not know (reboots, rebooted, misconfigured) by the rules of
     # inflection; short ones (dns, ssl) are left alone.
     if len(word) > 4 and (word.endswith(("ed", "ing")) or _plural_like(word)):
-        guess = getAllLemmasOOV(word, "VERB").get("VERB")
+        guess = _lemmas().getAllLemmasOOV(word, "VERB").get("VERB")
         if guess:
             return guess[0]
     return word
+
+
+@cache
+def _lemmas():
+    # lemminflect loads numpy with it (about 0.05 s): a process that never reads English
+    # text for search (kizuna ingest, which leaves that to the worker) should not pay for it
+    # at start.
+    import lemminflect
+
+    return lemminflect
 
 
 def _plural_like(word: str) -> bool:
