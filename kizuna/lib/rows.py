@@ -89,6 +89,58 @@ def insert_rows(objs: Sequence[M], *, using: str | None = None) -> Sequence[M]:
     return objs
 
 
+def new_row(model: type[M], **values) -> M:
+    """`model(**values)` for a row about to be inserted, built as the ORM builds a row it
+    reads (every column in order, positionally): about half the time of the keyword path,
+    which looks every field up among the arguments. Values go by field name or column
+    attribute (`ticket=` or `ticket_id=`); a related object given by name is linked and kept
+    as the keyword path keeps it; a field not given takes its default."""
+    blueprint = _blueprints.get(model) or _blueprints.setdefault(model, _Blueprint(model))
+    return blueprint.build(model, values)
+
+
+class _Blueprint:
+    """A model's columns in order, with their defaults, for `new_row`."""
+
+    def __init__(self, model) -> None:
+        fields = model._meta.concrete_fields
+        self.attnames = [f.attname for f in fields]
+        self.names = {f.name: f for f in fields if f.is_relation and f.name != f.attname}
+        # A default that is a callable (dict, list, a function) is called for each row.
+        self.defaults = {
+            f.attname: (f.get_default, True)
+            if f.has_default() and callable(f.default)
+            else (f.get_default(), False)
+            for f in fields
+        }
+        self.known = set(self.attnames) | set(self.names)
+
+    def build(self, model, values: dict):
+        unknown = set(values) - self.known
+        if unknown:
+            raise TypeError(f"{model.__name__}() got unexpected arguments: {sorted(unknown)}")
+        related = []
+        for name, field in self.names.items():
+            if name in values:
+                obj = values.pop(name)
+                values[field.attname] = None if obj is None else obj.pk
+                related.append((field, obj))
+        row = []
+        for attname in self.attnames:
+            if attname in values:
+                row.append(values[attname])
+            else:
+                default, call = self.defaults[attname]
+                row.append(default() if call else default)
+        instance = model(*row)
+        for field, obj in related:
+            field.set_cached_value(instance, obj)
+        return instance
+
+
+_blueprints: dict[type, _Blueprint] = {}
+
+
 class _Plan:
     """How one model's new rows are written on one backend: columns, converters, SQL."""
 

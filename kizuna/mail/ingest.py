@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kizuna.lib import batching
-from kizuna.lib.rows import insert_rows
+from kizuna.lib.rows import insert_rows, new_row
 from kizuna.lib.text import is_blank
 from kizuna.mail import routing
 from kizuna.mail.envelope import Envelope, prepare, scan_headers
@@ -124,7 +124,8 @@ def store_many(
             if key in fresh:  # a copy within this batch: its row has no id before the insert
                 rows.append((key, source))
                 continue
-            row = InboundMail(
+            row = new_row(
+                InboundMail,
                 raw=raw,
                 sha256=env.sha256,
                 body_sha256=env.content_sha256,

@@ -25,7 +25,7 @@ from datetime import datetime
 
 from django.conf import settings
 
-from kizuna.lib.rows import insert_rows
+from kizuna.lib.rows import insert_rows, new_row
 from kizuna.sla.models import Deadline, DeadlineKind, SlaPolicy
 from kizuna.sla.services import calendar_for, policy_for_organization
 from kizuna.tickets.models import Status, Ticket
@@ -153,7 +153,8 @@ class _Opening:
         key = (policy.pk if policy is not None else None, due)
         if key not in self.warnings:
             self.warnings[key] = warn_time(policy, self.now, due)
-        return Deadline(
+        return new_row(
+            Deadline,
             ticket=ticket,
             kind=kind,
             policy=policy,

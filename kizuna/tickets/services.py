@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from kizuna.lib.files import clean_content_type, clean_filename
 from kizuna.lib.prepared import PreparedGet
-from kizuna.lib.rows import insert_rows
+from kizuna.lib.rows import insert_rows, new_row
 from kizuna.lib.text import is_blank
 from kizuna.tickets import signals, wording, workflow
 from kizuna.tickets.access import is_agent
@@ -426,7 +426,8 @@ def tickets_open(requests: Sequence[NewRequest], *, now: datetime | None = None)
     dues = [due_for[r.priority, r.requester.organization_id] for r in requests]
     tickets = insert_rows(
         [
-            Ticket(
+            new_row(
+                Ticket,
                 organization_id=r.requester.organization_id,
                 requester=r.requester,
                 subject=r.subject,
@@ -454,7 +455,8 @@ def tickets_open(requests: Sequence[NewRequest], *, now: datetime | None = None)
             message
             for ticket, r in zip(tickets, requests, strict=True)
             for message in (
-                Message(
+                new_row(
+                    Message,
                     ticket=ticket,
                     kind=MessageKind.INBOUND,
                     author_contact=r.requester,
@@ -463,7 +465,8 @@ def tickets_open(requests: Sequence[NewRequest], *, now: datetime | None = None)
                     email_message_id=r.email_message_id,
                     created_at=now,
                 ),
-                Message(
+                new_row(
+                    Message,
                     ticket=ticket,
                     kind=MessageKind.OUTBOUND,
                     body=ticket.customer_note,
@@ -484,7 +487,8 @@ def tickets_open(requests: Sequence[NewRequest], *, now: datetime | None = None)
             event
             for ticket, r, due in zip(tickets, requests, dues, strict=True)
             for event in (
-                TicketEvent(
+                new_row(
+                    TicketEvent,
                     ticket=ticket,
                     kind=EventKind.CREATED,
                     actor_user=r.actor_user,
@@ -497,7 +501,8 @@ def tickets_open(requests: Sequence[NewRequest], *, now: datetime | None = None)
                         **({"follows": r.follows.id} if r.follows is not None else {}),
                     },
                 ),
-                TicketEvent(
+                new_row(
+                    TicketEvent,
                     ticket=ticket,
                     kind=EventKind.ACKNOWLEDGED,
                     created_at=now,
@@ -725,7 +730,7 @@ def _apply(
 
 def _event(**fields) -> TicketEvent:
     """Append an event to the audit trail (one plain insert: events are only ever added)."""
-    return insert_rows([TicketEvent(**fields)])[0]
+    return insert_rows([new_row(TicketEvent, **fields)])[0]
 
 
 def _touch(ticket: Ticket, now: datetime) -> None:

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from django.db.models.functions import Now
 
-from kizuna.lib.rows import insert_rows
+from kizuna.lib.rows import insert_rows, new_row
 from kizuna.test import BaseTestCase
-from kizuna.tickets.models import EventKind, Message, MessageKind, Status, TicketEvent
+from kizuna.tickets.models import EventKind, Message, MessageKind, Status, Ticket, TicketEvent
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -101,3 +101,73 @@ class InsertRowsTests(BaseTestCase):
         before = TicketEvent.objects.count()
         self.assertEqual(insert_rows([]), [])
         self.assertEqual(TicketEvent.objects.count(), before)
+
+
+MINUTE = timedelta(minutes=1)
+
+
+def _columns(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+class NewRowTests(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        self.ticket = self.make_ticket(subject="VPN が切れる", body="朝から何度も切れます。")
+
+    def test_a_row_holds_what_the_keyword_path_gives_it(self):
+        when = datetime(2026, 12, 7, 9, 30, tzinfo=TOKYO)
+        cases = [
+            (TicketEvent, {"ticket": self.ticket, "kind": EventKind.NOTE, "created_at": when}),
+            (
+                TicketEvent,
+                {"ticket_id": self.ticket.pk, "actor_user": None, "data": {"n": 1}},
+            ),
+            (
+                Message,
+                {
+                    "ticket": self.ticket,
+                    "kind": MessageKind.INBOUND,
+                    "author_contact": self.ticket.requester,
+                    "body": "本文",
+                },
+            ),
+        ]
+        for model, values in cases:
+            with self.subTest(model=model.__name__, values=sorted(values)):
+                ours, orm = new_row(model, **values), model(**values)
+                mine, theirs = _columns(ours), _columns(orm)
+                if "created_at" not in values:  # timezone.now, called for each row
+                    self.assertLess(abs(mine.pop("created_at") - theirs.pop("created_at")), MINUTE)
+                self.assertEqual(mine, theirs)
+                self.assertTrue(ours._state.adding)
+                self.assertIsNone(ours.pk)
+
+    def test_a_related_object_given_is_kept_and_linked_when_saved_later(self):
+        message = new_row(Message, ticket=self.ticket, kind=MessageKind.NOTE, body="メモ")
+        with self.assertNumQueries(0):
+            self.assertIs(message.ticket, self.ticket)
+        # Made before its ticket was stored: linked once it is, as the keyword path does.
+        unsaved = Ticket(
+            organization=self.ticket.organization,
+            requester=self.ticket.requester,
+            subject="後から保存",
+            priority="normal",
+            channel="email",
+            language="ja",
+        )
+        note = new_row(Message, ticket=unsaved, kind=MessageKind.NOTE, body="メモ")
+        unsaved.save()
+        (stored,) = insert_rows([note])
+        self.assertEqual(Message.objects.get(pk=stored.pk).ticket_id, unsaved.pk)
+
+    def test_each_row_gets_its_own_default_of_a_callable(self):
+        first = new_row(TicketEvent, ticket=self.ticket, kind=EventKind.NOTE)
+        second = new_row(TicketEvent, ticket=self.ticket, kind=EventKind.NOTE)
+        self.assertEqual(first.data, {})
+        first.data["changed"] = True
+        self.assertEqual(second.data, {})
+
+    def test_an_argument_that_is_no_field_is_refused(self):
+        with self.assertRaisesMessage(TypeError, "unexpected arguments: ['colour']"):
+            new_row(TicketEvent, ticket=self.ticket, colour="red")
