@@ -88,7 +88,7 @@ class _Plan:
         self.populators = get_related_populators(klass_info, select, self.connection.alias)
         self.sql = sql
 
-    def get(self, key) -> Model | None:
+    def get(self, wanted) -> Model | None:
         connection = self.connection
         if (
             self.for_update
@@ -101,8 +101,8 @@ class _Plan:
         if self.sql is None:
             self._compile()
         if not self.sql:
-            return self.queryset.filter(**{self.key: key}).first()
-        value = self.key_field.get_db_prep_value(key, connection)
+            return self.queryset.filter(**{self.key: wanted}).first()
+        value = self.key_field.get_db_prep_value(wanted, connection)
         if isinstance(value, int) and not self.low <= value <= self.high:
             return None  # no row can have it (as the ORM answers, without asking)
         params = list(self.params)

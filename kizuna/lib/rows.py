@@ -123,7 +123,10 @@ class _Blueprint:
         for name, field in self.names.items():
             if name in values:
                 obj = values.pop(name)
-                values[field.attname] = None if obj is None else obj.pk
+                # The column takes the key the relation points at (the primary key, or the
+                # field named by to_field), as the ORM's descriptor sets it.
+                for local, remote in field.related_fields:
+                    values[local.attname] = None if obj is None else getattr(obj, remote.attname)
                 related.append((field, obj))
         row = []
         for attname in self.attnames:

@@ -37,8 +37,8 @@ __all__ = ["CATEGORIES", "Finding", "Result", "check", "list_rules", "warm_up"]
 
 def __getattr__(name: str):
     # The engine comes with the rule packs' English word forms (lemminflect, and with it
-    # numpy): about 0.1 s that a command which never checks a draft (ingest, the worker,
-    # which only use the language detection next to it) should not spend at every start.
+    # numpy): about 0.1 s that a command which never checks a draft (kizuna ingest, which
+    # only uses the language detection next to it) should not spend at every start.
     if name == "check":
         from kizuna.replycheck.engine import check
 
