@@ -47,6 +47,11 @@ def seed_service_levels() -> None:
     seed(django_apps, None)  # does nothing when calendars exist
 
 
+def column_values(obj) -> dict:
+    """Every column of a model instance, by attribute (foreign keys as their ids)."""
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
 class Personas:
     """An agent and a teammate, a customer organization with a contact, and an outsider
     organization whose contact must never see the first one's tickets."""

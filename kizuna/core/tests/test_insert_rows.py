@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.db.models.functions import Now
 
 from kizuna.lib.rows import insert_rows, new_row
-from kizuna.test import BaseTestCase
+from kizuna.test import BaseTestCase, column_values
 from kizuna.tickets.models import EventKind, Message, MessageKind, Status, Ticket, TicketEvent
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -106,10 +106,6 @@ class InsertRowsTests(BaseTestCase):
 MINUTE = timedelta(minutes=1)
 
 
-def _columns(obj) -> dict:
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
-
-
 class NewRowTests(BaseTestCase):
     def setUp(self):
         super().setUp()
@@ -136,7 +132,7 @@ class NewRowTests(BaseTestCase):
         for model, values in cases:
             with self.subTest(model=model.__name__, values=sorted(values)):
                 ours, orm = new_row(model, **values), model(**values)
-                mine, theirs = _columns(ours), _columns(orm)
+                mine, theirs = column_values(ours), column_values(orm)
                 if "created_at" not in values:  # timezone.now, called for each row
                     self.assertLess(abs(mine.pop("created_at") - theirs.pop("created_at")), MINUTE)
                 self.assertEqual(mine, theirs)

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kizuna.lib.prepared import PreparedGet
-from kizuna.test import BaseTestCase
+from kizuna.test import BaseTestCase, column_values
 from kizuna.tickets.models import Contact, Team, Ticket
 
 RELATED = ("requester", "organization", "assignee", "team")
@@ -16,10 +16,6 @@ WITH_RELATED = PreparedGet(lambda: Ticket.objects.select_related(*RELATED))
 LOCKED = PreparedGet(
     lambda: Ticket.objects.select_related("requester").select_for_update(of=("self",))
 )
-
-
-def _fields(obj) -> dict:
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
 
 
 class PreparedGetTests(BaseTestCase):
@@ -43,12 +39,12 @@ class PreparedGetTests(BaseTestCase):
                     ours = WITH_RELATED(ticket.pk)
                     # The related rows came with it: no further statement.
                     related = [getattr(ours, name) for name in RELATED]
-                self.assertEqual(_fields(ours), _fields(orm))
+                self.assertEqual(column_values(ours), column_values(orm))
                 for name, obj in zip(RELATED, related, strict=True):
                     expected = getattr(orm, name)
                     self.assertEqual(obj is None, expected is None, name)
                     if obj is not None:
-                        self.assertEqual(_fields(obj), _fields(expected), name)
+                        self.assertEqual(column_values(obj), column_values(expected), name)
                 self.assertFalse(ours._state.adding)
                 self.assertEqual(ours._state.db, "default")
 
@@ -87,9 +83,9 @@ class PreparedGetByUniqueFieldTests(BaseTestCase):
                 with self.assertNumQueries(1):
                     ours = BY_EMAIL(contact.email)
                     organization = ours.organization
-                self.assertEqual(_fields(ours), _fields(orm))
+                self.assertEqual(column_values(ours), column_values(orm))
                 self.assertIsNotNone(organization)
-                self.assertEqual(_fields(organization), _fields(orm.organization))
+                self.assertEqual(column_values(organization), column_values(orm.organization))
 
     def test_an_address_no_contact_has_gives_none(self):
         self.assertIsNone(BY_EMAIL("nobody@nowhere.example"))
