@@ -204,35 +204,68 @@ def _check_files(files: Sequence[IncomingFile]) -> None:
 
 
 def _store_files(message: Message, files: Sequence[IncomingFile]) -> None:
+    """Store one message's files; each is saved as `save()` saves it (the search index
+    follows each through post_save)."""
     for f in files:
-        digest = Attachment.digest(f.data)
-        # A name or type that would break a header (a line break, a control character, a
-        # type that is not type/subtype) is made safe here, whichever way the file came.
-        att = Attachment(
-            message=message,
-            filename=clean_filename(f.name),
-            content_type=clean_content_type(f.content_type),
-            size=len(f.data),
-            sha256=digest,
-        )
-        existing = _stored_file(digest)
-        if existing:
-            att.file.name = existing
-        else:
-            att.file.save(digest, ContentFile(f.data), save=False)
+        att = _attachment(message, f, _stored_files([Attachment.digest(f.data)]))
         att.save()
 
 
-def _stored_file(digest: str) -> str | None:
-    """The name of a file already stored with this content (one plain statement: this runs
-    for every file that arrives)."""
+def _store_files_many(pairs: Sequence[tuple[Message, Sequence[IncomingFile]]]) -> None:
+    """Store the files of many messages (the requests of a batch of mail): one statement to
+    find the contents already stored, one to insert all rows. No post_save: the caller's
+    `tickets_opened` indexes the requests with their attachments' names."""
+    digests = [Attachment.digest(f.data) for _message, files in pairs for f in files]
+    if not digests:
+        return
+    known = _stored_files(digests)
+    digests.reverse()
+    insert_rows(
+        [_attachment(message, f, known, digests.pop()) for message, files in pairs for f in files]
+    )
+
+
+def _attachment(
+    message: Message, f: IncomingFile, known: dict[str, str], digest: str | None = None
+) -> Attachment:
+    """A new attachment row for `f`, its content written to storage unless `known` (digest to
+    stored name) already has it; `known` then has it for the next file of the same content."""
+    digest = digest or Attachment.digest(f.data)
+    # A name or type that would break a header (a line break, a control character, a
+    # type that is not type/subtype) is made safe here, whichever way the file came.
+    att = new_row(
+        Attachment,
+        message=message,
+        filename=clean_filename(f.name),
+        content_type=clean_content_type(f.content_type),
+        size=len(f.data),
+        sha256=digest,
+    )
+    if digest in known:
+        att.file.name = known[digest]
+    else:
+        att.file.save(digest, ContentFile(f.data), save=False)
+        known[digest] = att.file.name
+    return att
+
+
+def _stored_files(digests: list[str], *, per_statement: int = 200) -> dict[str, str]:
+    """The name of the file first stored with each of these contents, by digest, for those
+    already stored: one plain statement for many (this runs for every file that arrives),
+    each digest an indexed lookup of its own, however many rows share a content (a logo in
+    every signature)."""
+    found: dict[str, str] = {}
+    unique = sorted(set(digests))
+    one = f"SELECT %s, (SELECT file FROM {Attachment._meta.db_table} WHERE sha256 = %s ORDER BY id LIMIT 1)"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT file FROM {Attachment._meta.db_table} WHERE sha256 = %s ORDER BY id LIMIT 1",
-            [digest],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
+        for start in range(0, len(unique), per_statement):
+            chunk = unique[start : start + per_statement]
+            cursor.execute(
+                " UNION ALL ".join([one] * len(chunk)),
+                [value for digest in chunk for value in (digest, digest)],
+            )
+            found.update((digest, name) for digest, name in cursor.fetchall() if name)
+    return found
 
 
 def _deliver_after_commit(message: Message) -> None:
@@ -512,10 +545,13 @@ def tickets_open(requests: Sequence[NewRequest], *, now: datetime | None = None)
             )
         ]
     )
-    for n, (ticket, r) in enumerate(zip(tickets, requests, strict=True)):
+    for n, ticket in enumerate(tickets):
+        ticket.request_message = messages[2 * n]
+    _store_files_many(
+        [(t.request_message, r.files) for t, r in zip(tickets, requests, strict=True)]
+    )
+    for n, ticket in enumerate(tickets):
         request, ack = messages[2 * n], messages[2 * n + 1]
-        ticket.request_message = request
-        _store_files(request, r.files)
         signals.message_received.send(sender=Message, message=request, ticket=ticket, first=True)
         _deliver_after_commit(ack)
     signals.tickets_opened.send(sender=Ticket, tickets=tickets, now=now)

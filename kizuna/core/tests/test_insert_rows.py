@@ -59,6 +59,33 @@ class InsertRowsTests(BaseTestCase):
             self.assertEqual(fresh.data, event.data)
             self.assertEqual(fresh.actor_user_id, event.actor_user_id)
 
+    def test_text_that_an_array_of_values_must_escape_is_stored_as_given(self):
+        """Several rows go to PostgreSQL as one array per column: text that means something
+        inside an array (quotes, braces, commas, backslashes, the word NULL, nothing at all)
+        and empty columns are stored exactly as bulk_create stores them."""
+        notes = ["NULL", "", 'say "hi"', "{1,2}", "a,b", "back\\slash\\", " edge ", "\t\n", None]
+        when = datetime(2026, 12, 7, 9, 30, tzinfo=TOKYO)
+
+        def rows():
+            return [
+                TicketEvent(
+                    ticket=self.ticket,
+                    kind=EventKind.NOTE,
+                    created_at=when,
+                    customer_note=note if note is not None else "",
+                    checkpoint=None,
+                    data={} if note is None else {"note": note, "list": [note, "{}"]},
+                )
+                for note in notes
+            ]
+
+        ours, django = insert_rows(rows()), TicketEvent.objects.bulk_create(rows())
+        self.assertEqual(self.stored(ours), self.stored(django))
+        self.assertEqual(
+            [row["customer_note"] for row in self.stored(ours)], [n or "" for n in notes]
+        )
+        self.assertEqual(self.stored(ours)[0]["data"], {"note": "NULL", "list": ["NULL", "{}"]})
+
     def test_shared_and_many_moments_are_each_stored_as_given(self):
         """Rows written together share moments (a batch's "now"): the same instant given in
         two zones, one moment repeated, and more distinct moments than are kept adapted
