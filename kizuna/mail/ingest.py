@@ -221,6 +221,9 @@ class RunCache:
         # by the batch writer).
         self.opener: BatchOpener | None = None
         self.known_ids: routing.KnownIds | None = None
+        # The outcomes and thread ids of the batch's messages not written yet (set by the
+        # batch writer when it writes without a savepoint per message).
+        self.later: Later | None = None
 
     def organization_for(self, address: str) -> Organization | None:
         if self.domains is None:
@@ -287,11 +290,14 @@ def process(
                 if raw is None:
                     raw = InboundMail.objects.filter(pk=row.pk).values_list("raw", flat=True).get()
                 parsed = parse_message(bytes(raw))
+            cache = cache or _NoCache()
             return _route(
                 row,
                 parsed,
                 accept_sender=getattr(inbound, "accept_sender", False),
-                cache=cache or _NoCache(),
+                cache=cache,
+                # In a savepoint of its own, a message's outcome is written with it.
+                later=None if savepoint else cache.later,
             )
     except _Lost:
         if not savepoint:
@@ -411,10 +417,16 @@ def _finish(
     ticket: Ticket | None = None,
     message=None,
     attachments: int | None = None,
+    later: Later | None = None,
 ) -> IngestResult:
     """Record the outcome, only if the row is still pending: the conditional update also
-    waits for (and then loses to) another process finishing the same row."""
-    _outcomes_write([_outcome(row, parsed, state, reason, ticket=ticket, message=message)])
+    waits for (and then loses to) another process finishing the same row. With `later`, the
+    outcome is written with the batch's others."""
+    outcome = _outcome(row, parsed, state, reason, ticket=ticket, message=message)
+    if later is not None:
+        later.outcomes.append(outcome)
+    else:
+        _outcomes_write([outcome])
     return _result(row, state, parsed=parsed, attachments=attachments)
 
 
@@ -481,18 +493,23 @@ def own_addresses() -> frozenset[str]:
 
 
 def _route(
-    row: InboundMail, parsed: ParsedMail, *, accept_sender: bool, cache: RunCache
+    row: InboundMail,
+    parsed: ParsedMail,
+    *,
+    accept_sender: bool,
+    cache: RunCache,
+    later: Later | None = None,
 ) -> IngestResult:
     address = parsed.from_address
     if parsed.is_bounce or parsed.auto_reason:
-        return _ignore(row, parsed)
+        return _ignore(row, parsed, later=later)
     if not address:
-        return _finish(row, parsed, S.QUARANTINED, Reason("no_sender"))
+        return _finish(row, parsed, S.QUARANTINED, Reason("no_sender"), later=later)
     if address in own_addresses():
-        return _finish(row, parsed, S.IGNORED, Reason("own_mail"))
+        return _finish(row, parsed, S.IGNORED, Reason("own_mail"), later=later)
     body, files, dropped = _body_and_files(parsed)
     if not body and not files:
-        return _finish(row, parsed, S.QUARANTINED, Reason("empty"))
+        return _finish(row, parsed, S.QUARANTINED, Reason("empty"), later=later)
 
     contact = cache.contact_for(address)
     thread = routing.find_thread(
@@ -500,7 +517,7 @@ def _route(
         in_reply_to=parsed.in_reply_to,
         references=parsed.references,
         subject=parsed.subject,
-        lookup=cache.known_ids,
+        lookup=cache.known_ids or (later.known_ids if later is not None else None),
         for_update=True,  # inside the message's transaction: a reply then reads it once
     )
     if thread is not None:
@@ -512,6 +529,7 @@ def _route(
                 S.HELD,
                 Reason("foreign_reply", address=address, ref=ticket.reference),
                 ticket=ticket,
+                later=later,
             )
         if contact is None:
             contact = _contact_create(parsed, ticket.organization)
@@ -529,10 +547,16 @@ def _route(
             body_html=parsed.html,
             ticket_locked=thread.locked,
         )
-        _remember(row, parsed, ticket, message)
+        _remember(row, parsed, ticket, message, later=later)
         _keep_copies(ticket, parsed)
         return _finish(
-            row, parsed, S.APPENDED, ticket=ticket, message=message, attachments=len(files)
+            row,
+            parsed,
+            S.APPENDED,
+            ticket=ticket,
+            message=message,
+            attachments=len(files),
+            later=later,
         )
 
     if contact is None:
@@ -543,6 +567,7 @@ def _route(
                 parsed,
                 S.HELD,
                 Reason("unknown_sender", address=address),
+                later=later,
             )
         contact = _contact_create(parsed, organization)
     return _open(row, parsed, contact, body, files, cache=cache)
@@ -681,11 +706,17 @@ def _keep_copies(ticket: Ticket, parsed: ParsedMail) -> None:
         )
 
 
-def _remember(row, parsed: ParsedMail, ticket: Ticket, message: Message) -> int:
+def _remember(
+    row, parsed: ParsedMail, ticket: Ticket, message: Message, *, later: Later | None = None
+) -> int:
     """Record the message's own id and the ids it refers to, so later mail (and earlier mail
     arriving late) finds this ticket. One plain statement, as this runs for every message
-    that reaches a ticket (the message itself already carries its Message-ID)."""
-    _references_write(_references(parsed, ticket))
+    that reaches a ticket (the message itself already carries its Message-ID); with `later`,
+    one for the batch."""
+    if later is not None:
+        later.references += _references(parsed, ticket)
+    else:
+        _references_write(_references(parsed, ticket))
     return message.pk
 
 
@@ -706,6 +737,31 @@ def _references_write(pairs: list[tuple[str, int]], *, per_statement: int = 300)
             )
 
 
+class Later:
+    """The outcomes and thread ids of a batch's messages, written together (one statement
+    each on PostgreSQL instead of two round trips per message) before anything reads them:
+    a lookup of thread ids in the database, a message already stored (a copy), the end of
+    the batch. Raises _Lost, as `_outcomes_write` does, when another process finished one
+    of the rows first."""
+
+    def __init__(self) -> None:
+        self.outcomes: list[list] = []
+        self.references: list[tuple[str, int]] = []
+
+    def flush(self) -> None:
+        outcomes, self.outcomes = self.outcomes, []
+        references, self.references = self.references, []
+        if references:
+            _references_write(references)
+        if outcomes:
+            _outcomes_write(outcomes)
+
+    def known_ids(self, ids: list[str], *, refs: list[str]) -> list[tuple[str, int]]:
+        """`routing.known_ids`, once the ids recorded so far are written."""
+        self.flush()
+        return routing.known_ids(ids, refs=refs)
+
+
 def _contact_create(parsed: ParsedMail, organization: Organization) -> Contact:
     name = " ".join((parsed.from_name or "").split()) or parsed.from_address.partition("@")[0]
     language = routing.guess_language(f"{parsed.from_name} {parsed.subject} {parsed.text[:2000]}")
@@ -714,10 +770,12 @@ def _contact_create(parsed: ParsedMail, organization: Organization) -> Contact:
     )
 
 
-def _ignore(row: InboundMail, parsed: ParsedMail) -> IngestResult:
+def _ignore(row: InboundMail, parsed: ParsedMail, *, later: Later | None = None) -> IngestResult:
     reason = parsed.auto_reason or _("delivery report")
     ticket = None
     if parsed.is_bounce:
+        if later is not None:
+            later.flush()  # the ids the batch's messages recorded, which the bounce may name
         raw = InboundMail.objects.filter(pk=row.pk).values_list("raw", flat=True).get()
         quoted = [
             normalize_message_id(m.decode("ascii", "replace"))
@@ -745,7 +803,13 @@ def _ignore(row: InboundMail, parsed: ParsedMail) -> IngestResult:
                 }
             services.ticket_note(ticket=ticket, actor_user=None, body=note)
     return _finish(
-        row, parsed, S.IGNORED, reason, ticket=ticket, attachments=len(parsed.attachments)
+        row,
+        parsed,
+        S.IGNORED,
+        reason,
+        ticket=ticket,
+        attachments=len(parsed.attachments),
+        later=later,
     )
 
 
@@ -855,10 +919,12 @@ def _process_batch(rows, batch, parsed_list, *, cache, savepoints: bool) -> list
     # The analyses of the batch's messages (mood, intake, search) become one task each,
     # enqueued in this transaction (kizuna/lib/batching.py).
     opener = cache.opener = BatchOpener()
+    later = cache.later = None if savepoints else Later()
     try:
         with transaction.atomic(), batching.batch():
             known = cache.known_ids = routing.KnownIds(
-                {mid for one in parsed_list if one is not None for mid in _ids_of(one)}
+                {mid for one in parsed_list if one is not None for mid in _ids_of(one)},
+                before_reading=later.flush if later is not None else None,
             )
             for row, (raw, _source), one in zip(rows, batch, parsed_list, strict=True):
                 if one is None:
@@ -868,6 +934,8 @@ def _process_batch(rows, batch, parsed_list, *, cache, savepoints: bool) -> list
                 # not roll back with a message that fails.
                 if opener.needed_by(row, one):
                     opener.flush(cache=cache)
+                if later is not None and not getattr(row, "fresh", False):
+                    _flush_or_redo(later)  # a copy: what became of it is read from its row
                 # A fresh message that could not be parsed will be quarantined: its own
                 # savepoint keeps that from costing the batch a second writing.
                 unread = one is None and getattr(row, "fresh", False)
@@ -877,10 +945,20 @@ def _process_batch(rows, batch, parsed_list, *, cache, savepoints: bool) -> list
                 if known is not None:
                     known.recorded.update(_ids_of(one))
             opener.flush(cache=cache)
+            if later is not None:
+                _flush_or_redo(later)
     finally:
         cache.opener = None
         cache.known_ids = None
+        cache.later = None
     return results
+
+
+def _flush_or_redo(later: Later) -> None:
+    try:
+        later.flush()
+    except _Lost:
+        raise _Redo from None  # another process finished one of the rows: each on its own
 
 
 def _parsed_or_none(raw: bytes) -> ParsedMail | None:

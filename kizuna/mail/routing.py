@@ -10,6 +10,7 @@ organization; anyone else is held for an agent.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection
@@ -134,7 +135,9 @@ class KnownIds:
 
     PER_STATEMENT = 500
 
-    def __init__(self, ids) -> None:
+    def __init__(self, ids, *, before_reading: Callable[[], None] | None = None) -> None:
+        # Called before a question goes to the database (to write what the batch holds back).
+        self.before_reading = before_reading
         self.read = set(ids)
         self.recorded: set[str] = set()
         self.by_reference: dict[str, list[int]] = {}
@@ -159,6 +162,8 @@ class KnownIds:
     def __call__(self, ids: list[str], *, refs: list[str]) -> list[tuple[str, int]]:
         asked = set(ids)
         if not asked <= self.read or not self.recorded.isdisjoint(asked):
+            if self.before_reading is not None:
+                self.before_reading()
             return known_ids(ids, refs=refs)
         return [(mid, t) for mid in ids for t in self.by_reference.get(mid, ())] + [
             (mid, t) for mid in refs for t in self.by_message.get(mid, ())

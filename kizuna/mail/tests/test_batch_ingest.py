@@ -161,6 +161,87 @@ class BatchWriteTests(Personas, TransactionTestCase):
         self.assertEqual([r.outcome for r in results], ["created", "appended"])
         self.assertEqual([r.ticket for r in results], ["KZ-000001", "KZ-000001"])
 
+    def test_mail_answering_what_a_reply_of_its_own_batch_named_joins_the_ticket(self):
+        """A reply's outcome and the ids it names are written with the batch's others; a later
+        message of the batch that names only one of those ids still finds the ticket."""
+        request = make_mail(subject="共有フォルダが開けない", message_id="<req@yamada.example.jp>")
+        reply = make_mail(
+            subject="Re: 共有フォルダが開けない",
+            body="社内の別の担当者にも転送しました。",
+            message_id="<reply@yamada.example.jp>",
+            in_reply_to="<req@yamada.example.jp>",
+            references="<forward@yamada.example.jp> <req@yamada.example.jp>",
+        )
+        # Names only the forward the reply referred to: no ticket message has that id.
+        colleague = make_mail(
+            subject="Re: Fwd: 共有フォルダ",
+            body="同じ症状が私の端末でも出ています。",
+            message_id="<colleague@yamada.example.jp>",
+            in_reply_to="<forward@yamada.example.jp>",
+        )
+        results = list(ingest_many([(request, "a"), (reply, "b"), (colleague, "c")]))
+        self.assertEqual([r.outcome for r in results], ["created", "appended", "appended"])
+        self.assertEqual({r.ticket for r in results}, {"KZ-000001"})
+        self.assertEqual(Ticket.objects.count(), 1)
+        states = dict(InboundMail.objects.values_list("message_id", "state"))
+        self.assertEqual(
+            states,
+            {
+                "<req@yamada.example.jp>": "created",
+                "<reply@yamada.example.jp>": "appended",
+                "<colleague@yamada.example.jp>": "appended",
+            },
+        )
+
+    def test_a_bounce_naming_a_message_of_its_own_batch_is_recorded_on_its_ticket(self):
+        request = make_mail(subject="印刷できません", message_id="<print@yamada.example.jp>")
+        reply = make_mail(
+            subject="Re: 印刷できません",
+            body="プリンターの型番は LX-200 です。",
+            message_id="<print.reply@yamada.example.jp>",
+            in_reply_to="<print@yamada.example.jp>",
+        )
+        bounce = (
+            b"From: MAILER-DAEMON@mx.yamada.example.jp\r\n"
+            b"To: support@kizuna.example\r\n"
+            b"Subject: Undelivered Mail Returned to Sender\r\n"
+            b"Message-ID: <bounce.print@mx.yamada.example.jp>\r\n"
+            b"Auto-Submitted: auto-replied\r\n"
+            b"MIME-Version: 1.0\r\n"
+            b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+            b"--b\r\nContent-Type: text/plain\r\n\r\nUser unknown.\r\n"
+            b"--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+            b"Reporting-MTA: dns; mx.yamada.example.jp\r\n\r\n"
+            b"Final-Recipient: rfc822; it@yamada.example.jp\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+            b"--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+            b"Message-ID: <print.reply@yamada.example.jp>\r\nSubject: Re: x\r\n"
+            b"--b--\r\n"
+        )
+        results = list(ingest_many([(request, "a"), (reply, "b"), (bounce, "c")]))
+        self.assertEqual([r.outcome for r in results], ["created", "appended", "ignored"])
+        self.assertEqual(results[2].ticket, results[0].ticket)
+        ticket = Ticket.objects.get()
+        self.assertTrue(ticket.events.filter(kind="mail_failed").exists())
+
+    def test_a_reply_delivered_twice_in_one_batch_is_stored_once(self):
+        request = make_mail(subject="VPNに接続できない", message_id="<vpn@yamada.example.jp>")
+        reply = make_mail(
+            subject="Re: VPNに接続できない",
+            body="再起動しても同じでした。",
+            message_id="<vpn.reply@yamada.example.jp>",
+            in_reply_to="<vpn@yamada.example.jp>",
+        )
+        other = requests(1)
+        results = list(ingest_many([(request, "a"), (reply, "b"), *other, (reply, "b again")]))
+        self.assertEqual(
+            [r.outcome for r in results], ["created", "appended", "created", "duplicate"]
+        )
+        self.assertEqual(results[3].ticket, results[1].ticket)
+        self.assertEqual(Message.objects.filter(body__contains="再起動しても").count(), 1)
+        self.assertEqual(
+            InboundMail.objects.get(message_id="<vpn.reply@yamada.example.jp>").state, "appended"
+        )
+
     def test_when_the_batch_write_fails_each_message_is_written_alone(self):
         failures = []
 
