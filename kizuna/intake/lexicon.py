@@ -30,15 +30,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from kizuna.replycheck.scan_regex import required_literals
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 FACT_IDS = ("impact", "urgency", "symptom", "since", "tried", "environment")
 LANGUAGES = ("ja", "en")
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class LexiconError(ValueError):
@@ -150,9 +146,14 @@ def _compile_lemmas(source: str, defs: dict, where: str) -> Matcher:
 
 
 def _load(name: str) -> dict:
+    # PyYAML is imported here, when a lexicon is first read: importing it costs some 30 ms
+    # that a process which reads no request (kizuna ingest queues that reading for a
+    # worker) should not spend at every start.
+    import yaml
+
     path = LEXICON_DIR / f"{name}.yaml"
     with path.open(encoding="utf-8") as f:
-        data = yaml.load(f, Loader=_Loader)
+        data = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if not isinstance(data, dict) or data.get("lang") != name:
         raise LexiconError(f"{path.name}: expected a mapping with 'lang: {name}'")
     unknown = set(data.get("facts") or {}) - set(FACT_IDS)

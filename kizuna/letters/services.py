@@ -15,7 +15,6 @@ from kizuna.letters import sandbox
 from kizuna.letters.models import Letter, Purpose
 from kizuna.letters.variables import VARIABLES
 from kizuna.lib.text import is_blank, text_problem
-from kizuna.replycheck.segments import BLANK
 from kizuna.tickets.models import Language
 from kizuna.tickets.workflow import TicketError
 
@@ -28,11 +27,6 @@ class LetterError(TicketError):
     def __init__(self, message: str, *, field: str = "body", problems=()):
         super().__init__(message, field=field)
         self.problems = list(problems)
-
-
-def blanks(text: str) -> list[str]:
-    """The unfilled blanks in a message made from a letter."""
-    return BLANK.findall(text or "")
 
 
 @cache

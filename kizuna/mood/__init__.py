@@ -59,7 +59,15 @@ docs/mood.md describe these lists.
 
 from __future__ import annotations
 
-from kizuna.mood.engine import MOODS, Cue, MoodResult, assess, rank
-from kizuna.mood.lexicon import REASONS
-
 __all__ = ["MOODS", "REASONS", "Cue", "MoodResult", "assess", "rank"]
+
+
+def __getattr__(name: str):
+    # The engine comes with its lexicons (YAML, compiled into patterns): about 60 ms that a
+    # process which reads no message's mood (kizuna ingest queues that reading for a
+    # worker) should not spend at every start.
+    if name in __all__:
+        from kizuna.mood import engine, lexicon
+
+        return getattr(lexicon if name == "REASONS" else engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,9 +14,9 @@ from datetime import timedelta
 
 from django.db import transaction
 
+from kizuna import mood as moods  # the engine is loaded on first use (kizuna/mood/__init__.py)
 from kizuna.lib import batching
 from kizuna.lib.rows import insert_rows
-from kizuna.mood import assess, rank
 from kizuna.mood.models import MessageMood
 from kizuna.tickets.models import Message, MessageKind, Ticket
 
@@ -66,7 +66,7 @@ def messages_assess(message_ids: list[int]) -> int:
         follow_ups = sum(
             1 for pk, at in siblings if pk != message.pk and since <= at < message.created_at
         )
-        result = assess(message.body, follow_ups=follow_ups)
+        result = moods.assess(message.body, follow_ups=follow_ups)
         mood = MessageMood(
             message=message,
             ticket_id=message.ticket_id,
@@ -101,4 +101,4 @@ def attention_reset(ticket: Ticket) -> None:
 
 
 def is_raised(mood: str) -> bool:
-    return rank(mood) >= rank("upset")
+    return moods.rank(mood) >= moods.rank("upset")

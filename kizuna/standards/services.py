@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kizuna import replycheck
-from kizuna.letters.services import blanks
+from kizuna.letters.blanks import blanks
 from kizuna.replycheck import Result, list_rules
 from kizuna.standards.models import CheckOverride, RuleSetting, Severity
 from kizuna.tickets.models import Message, Organization, Status, Ticket

@@ -7,10 +7,10 @@ from itertools import product
 from django.test import SimpleTestCase
 
 from kizuna.letters import sandbox
+from kizuna.letters.blanks import blanks
 from kizuna.letters.models import Letter, Purpose
 from kizuna.letters.services import (
     LetterError,
-    blanks,
     builtin_letter,
     builtins,
     builtins_install,
