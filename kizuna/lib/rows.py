@@ -15,12 +15,18 @@ SQL expression, a backend without RETURNING) go to bulk_create unchanged.
 from __future__ import annotations
 
 import functools
+import inspect
 import operator
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
 from django.db import connections, models, router, transaction
+from django.db.models.base import ModelState
+from django.db.models.fields.files import FileDescriptor
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 M = TypeVar("M", bound=models.Model)
 
@@ -114,6 +120,14 @@ class _Blueprint:
             for f in fields
         }
         self.known = set(self.attnames) | set(self.names)
+        # Whether a row can be made as `Model.__init__` would make it, without running it:
+        # its own code (the signals, the checks of its arguments) cost more than setting the
+        # values. Only when setting each attribute just stores the value (no custom __init__,
+        # no descriptor of another kind; init signals are checked at each row).
+        self.direct = model.__init__ is models.Model.__init__ and all(
+            type(inspect.getattr_static(model, attname, None)) in _STORING_DESCRIPTORS
+            for attname in self.attnames
+        )
 
     def build(self, model, values: dict):
         unknown = set(values) - self.known
@@ -135,13 +149,23 @@ class _Blueprint:
             else:
                 default, call = self.defaults[attname]
                 row.append(default() if call else default)
-        instance = model(*row)
+        if self.direct and not pre_init.receivers and not post_init.receivers:
+            instance = model.__new__(model)
+            state = instance.__dict__
+            state["_state"] = ModelState()
+            state.update(zip(self.attnames, row, strict=True))
+        else:
+            instance = model(*row)
         for field, obj in related:
             field.set_cached_value(instance, obj)
         return instance
 
 
 _blueprints: dict[type, _Blueprint] = {}
+# Descriptors whose setting a value on a new instance only stores it in the instance's dict.
+_STORING_DESCRIPTORS = frozenset(
+    {type(None), DeferredAttribute, ForeignKeyDeferredAttribute, FileDescriptor}
+)
 
 
 class _Plan:

@@ -5,11 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.core.files.base import ContentFile
+from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Now
+from django.db.models.signals import post_init
 
 from kizuna.lib.rows import insert_rows, new_row
 from kizuna.test import BaseTestCase, column_values
-from kizuna.tickets.models import EventKind, Message, MessageKind, Status, Ticket, TicketEvent
+from kizuna.tickets.models import (
+    Attachment,
+    EventKind,
+    Message,
+    MessageKind,
+    Status,
+    Ticket,
+    TicketEvent,
+)
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -183,6 +194,41 @@ class NewRowTests(BaseTestCase):
         unsaved.save()
         (stored,) = insert_rows([note])
         self.assertEqual(Message.objects.get(pk=stored.pk).ticket_id, unsaved.pk)
+
+    def test_a_row_behaves_as_one_the_model_made_and_its_file_reads_back(self):
+        message = self.ticket.messages.first()
+        ours = new_row(
+            Attachment,
+            message=message,
+            filename="ログ.txt",
+            size=3,
+            sha256=Attachment.digest(b"abc"),
+        )
+        ours.file.save("log.txt", ContentFile(b"abc"), save=False)
+        self.assertEqual((ours._state.adding, ours._state.db), (True, None))
+        self.assertIsInstance(ours.file, FieldFile)
+        # Changing the key of a linked object drops it, as for any instance.
+        ours.message_id = message.pk + 1000
+        with self.assertRaises(Message.DoesNotExist):
+            ours.message  # noqa: B018
+        ours.message = message
+        (stored,) = insert_rows([ours])
+        with Attachment.objects.get(pk=stored.pk).file.open("rb") as fh:
+            self.assertEqual(fh.read(), b"abc")
+
+    def test_code_listening_for_new_instances_hears_rows_made_here(self):
+        heard = []
+
+        def listener(sender, instance, **kwargs):
+            heard.append(instance)
+
+        post_init.connect(listener, sender=TicketEvent)
+        try:
+            event = new_row(TicketEvent, ticket=self.ticket, kind=EventKind.NOTE)
+        finally:
+            post_init.disconnect(listener, sender=TicketEvent)
+        self.assertEqual(heard, [event])
+        self.assertEqual(column_values(heard[0])["ticket_id"], self.ticket.pk)
 
     def test_each_row_gets_its_own_default_of_a_callable(self):
         first = new_row(TicketEvent, ticket=self.ticket, kind=EventKind.NOTE)
