@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
 import time
@@ -26,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kizuna.lib import batching
-from kizuna.lib.rows import insert_rows, new_row
+from kizuna.lib.rows import copy_row, insert_rows, new_row
 from kizuna.lib.text import is_blank
 from kizuna.mail import routing
 from kizuna.mail.envelope import Envelope, prepare, scan_headers
@@ -175,7 +174,7 @@ def _own_key(env: Envelope, known: dict[str, InboundMail]) -> str:
 
 def _repeat(row: InboundMail, source: str) -> InboundMail:
     """The stored row, standing for a copy that just arrived from `source`."""
-    twin = copy.copy(row)
+    twin = copy_row(row)
     twin.arrived_from = source
     twin.is_repeat = True
     twin.fresh = False  # what it became is read from the database when it is processed
@@ -647,7 +646,7 @@ class BatchOpener:
 
     def add(self, row, parsed: ParsedMail, request, reason) -> IngestResult:
         result = _result(row, S.PENDING, parsed=parsed, attachments=len(request.files))
-        self.waiting.append(_Waiting(copy.copy(row), row, parsed, request, reason, result))
+        self.waiting.append(_Waiting(copy_row(row), row, parsed, request, reason, result))
         self.ids.update(_ids_of(parsed))
         return result
 
@@ -904,7 +903,7 @@ def _ingest_batch(batch, prepared, *, mailbox, cache) -> list[IngestResult]:
             parsed_list[i] = _parsed_or_none(raw)
     # The rows as stored: processing sets their outcome in memory, and a batch written again
     # starts from these.
-    stored = [copy.copy(row) for row in rows]
+    stored = [copy_row(row) for row in rows]
     try:
         return _process_batch(rows, batch, parsed_list, cache=cache, savepoints=False)
     except _Redo:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Now
 from django.db.models.signals import post_init
 
-from kizuna.lib.rows import insert_rows, new_row
+from kizuna.lib.rows import copy_row, insert_rows, new_row
 from kizuna.test import BaseTestCase, column_values
 from kizuna.tickets.models import (
     Attachment,
@@ -240,3 +241,23 @@ class NewRowTests(BaseTestCase):
     def test_an_argument_that_is_no_field_is_refused(self):
         with self.assertRaisesMessage(TypeError, "unexpected arguments: ['colour']"):
             new_row(TicketEvent, ticket=self.ticket, colour="red")
+
+
+class CopyRowTests(BaseTestCase):
+    def test_a_copy_changes_apart_from_its_original_as_copy_copy_gives_it(self):
+        ticket = self.make_ticket(subject="コピー", body="本文")
+        original = Message.objects.select_related("ticket").get(ticket=ticket, kind="inbound")
+        for made_by, twin in (("copy_row", copy_row(original)), ("copy", copy.copy(original))):
+            with self.subTest(made_by=made_by):
+                self.assertEqual(column_values(twin), column_values(original))
+                self.assertEqual((twin._state.adding, twin._state.db), (False, original._state.db))
+                with self.assertNumQueries(0):
+                    self.assertIs(twin.ticket, original.ticket)
+                twin.body = "変更"
+                twin._state.adding = True
+                twin.ticket = Ticket(pk=ticket.pk + 1000)
+                self.assertEqual(original.body, "本文")
+                self.assertFalse(original._state.adding)
+                self.assertEqual(original.ticket_id, ticket.pk)
+                with self.assertNumQueries(0):
+                    self.assertEqual(original.ticket.pk, ticket.pk)
