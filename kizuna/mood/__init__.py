@@ -69,5 +69,6 @@ def __getattr__(name: str):
     if name in __all__:
         from kizuna.mood import engine, lexicon
 
-        return getattr(lexicon if name == "REASONS" else engine, name)
+        value = globals()[name] = getattr(lexicon if name == "REASONS" else engine, name)
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

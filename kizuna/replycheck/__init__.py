@@ -42,6 +42,7 @@ def __getattr__(name: str):
     if name == "check":
         from kizuna.replycheck.engine import check
 
+        globals()["check"] = check  # asked once: later uses find it directly
         return check
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
