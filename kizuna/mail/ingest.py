@@ -681,6 +681,11 @@ class BatchOpener:
             # One of them could not be written with the others (or another process took a
             # row meanwhile): each alone, as it would have been, each with its own outcome.
             logger.warning("opening %s requests together failed", len(waiting), exc_info=True)
+            # What the batch holds back is written first, outside the savepoints the
+            # requests now get: a row found finished by another process then makes the
+            # whole batch be written again, not the request whose lookup wrote it.
+            if cache.later is not None:
+                _flush_or_redo(cache.later)
             cache.opener = None
             try:
                 for w in waiting:

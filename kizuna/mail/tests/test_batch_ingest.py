@@ -262,6 +262,32 @@ class BatchWriteTests(Personas, TransactionTestCase):
         for ticket in Ticket.objects.all():
             self.assertEqual(ticket.messages.count(), 2)
 
+    def test_a_reply_held_back_with_requests_opened_alone_keeps_its_outcome(self):
+        """A reply's outcome waits for the batch's end; when the batch's requests then fail
+        to open together and are opened one by one, the reply's outcome is still written."""
+        (first,) = ingest_many(requests(1))
+        reply = make_mail(
+            sender="user0@yamada.example.jp",
+            subject="Re: follow-up",
+            body="Follow-up: the backup ran again and stopped at the same place.",
+            message_id="<held.reply@yamada.example.jp>",
+            in_reply_to="<req.0@yamada.example.jp>",
+        )
+
+        def fail_for_many(sender, tickets, **kwargs):
+            if len(tickets) > 1:
+                raise RuntimeError("batch write failed")
+
+        with receiving(fail_for_many):
+            results = list(ingest_many([(reply, "reply"), *requests(3)[1:]]))
+        self.assertEqual([r.outcome for r in results], ["appended", "created", "created"])
+        self.assertEqual(results[0].ticket, first.ticket)
+        self.assertEqual(
+            sorted(InboundMail.objects.values_list("state", flat=True)),
+            ["appended", "created", "created", "created"],
+        )
+        self.assertEqual(Message.objects.filter(body__startswith="Follow-up:").count(), 1)
+
     def test_a_message_that_cannot_be_opened_alone_is_quarantined_and_the_rest_are_kept(self):
         def refuse_one(sender, tickets, **kwargs):
             if any("サーバー2" in t.subject for t in tickets):
