@@ -207,30 +207,27 @@ def _store_files(message: Message, files: Sequence[IncomingFile]) -> None:
     """Store one message's files; each is saved as `save()` saves it (the search index
     follows each through post_save)."""
     for f in files:
-        att = _attachment(message, f, _stored_files([Attachment.digest(f.data)]))
-        att.save()
+        digest = Attachment.digest(f.data)
+        _attachment(message, f, _stored_files([digest]), digest).save()
 
 
 def _store_files_many(pairs: Sequence[tuple[Message, Sequence[IncomingFile]]]) -> None:
     """Store the files of many messages (the requests of a batch of mail): one statement to
     find the contents already stored, one to insert all rows. No post_save: the caller's
     `tickets_opened` indexes the requests with their attachments' names."""
-    digests = [Attachment.digest(f.data) for _message, files in pairs for f in files]
-    if not digests:
+    each = [(message, f, Attachment.digest(f.data)) for message, files in pairs for f in files]
+    if not each:
         return
-    known = _stored_files(digests)
-    digests.reverse()
-    insert_rows(
-        [_attachment(message, f, known, digests.pop()) for message, files in pairs for f in files]
-    )
+    known = _stored_files([digest for _message, _f, digest in each])
+    insert_rows([_attachment(message, f, known, digest) for message, f, digest in each])
 
 
 def _attachment(
-    message: Message, f: IncomingFile, known: dict[str, str], digest: str | None = None
+    message: Message, f: IncomingFile, known: dict[str, str], digest: str
 ) -> Attachment:
-    """A new attachment row for `f`, its content written to storage unless `known` (digest to
-    stored name) already has it; `known` then has it for the next file of the same content."""
-    digest = digest or Attachment.digest(f.data)
+    """A new attachment row for `f` (whose content has this digest), its content written to
+    storage unless `known` (digest to stored name) already has it; `known` then has it for
+    the next file of the same content."""
     # A name or type that would break a header (a line break, a control character, a
     # type that is not type/subtype) is made safe here, whichever way the file came.
     att = new_row(

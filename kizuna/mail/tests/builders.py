@@ -67,6 +67,35 @@ def reply_to(original, *, sender: str, body: str, name: str = "", subject: str =
     )
 
 
+def make_bounce(
+    *,
+    returned_id: str,
+    returned_subject: str,
+    message_id: str,
+    text: str,
+    recipient: str,
+    status: str,
+) -> bytes:
+    """A delivery status report (RFC 3464) from a mail server, quoting the headers of the
+    message it could not deliver (`returned_id`, `returned_subject`)."""
+    return (
+        "From: MAILER-DAEMON@mx.yamada.example.jp\r\n"
+        "To: support@kizuna.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        f"Message-ID: {message_id}\r\n"
+        "Auto-Submitted: auto-replied\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        f"--b\r\nContent-Type: text/plain\r\n\r\n{text}\r\n"
+        "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.yamada.example.jp\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: {status}\r\n"
+        "--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"Message-ID: {returned_id}\r\nSubject: {returned_subject}\r\n"
+        "--b--\r\n"
+    ).encode()
+
+
 def kizuna_env(home: str, **extra: str) -> dict[str, str]:
     """The environment of a `kizuna` subprocess with its own installation in `home`: none of
     this process's Kizuna or Django settings leak into it."""

@@ -22,7 +22,7 @@ from kizuna.intake.models import IntakeFacts
 from kizuna.lib import batching
 from kizuna.mail.ingest import ingest_many
 from kizuna.mail.models import InboundMail
-from kizuna.mail.tests.builders import make_mail
+from kizuna.mail.tests.builders import make_bounce, make_mail
 from kizuna.mood.models import MessageMood
 from kizuna.search.query import search
 from kizuna.sla.models import Deadline
@@ -201,21 +201,13 @@ class BatchWriteTests(Personas, TransactionTestCase):
             message_id="<print.reply@yamada.example.jp>",
             in_reply_to="<print@yamada.example.jp>",
         )
-        bounce = (
-            b"From: MAILER-DAEMON@mx.yamada.example.jp\r\n"
-            b"To: support@kizuna.example\r\n"
-            b"Subject: Undelivered Mail Returned to Sender\r\n"
-            b"Message-ID: <bounce.print@mx.yamada.example.jp>\r\n"
-            b"Auto-Submitted: auto-replied\r\n"
-            b"MIME-Version: 1.0\r\n"
-            b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
-            b"--b\r\nContent-Type: text/plain\r\n\r\nUser unknown.\r\n"
-            b"--b\r\nContent-Type: message/delivery-status\r\n\r\n"
-            b"Reporting-MTA: dns; mx.yamada.example.jp\r\n\r\n"
-            b"Final-Recipient: rfc822; it@yamada.example.jp\r\nAction: failed\r\nStatus: 5.1.1\r\n"
-            b"--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-            b"Message-ID: <print.reply@yamada.example.jp>\r\nSubject: Re: x\r\n"
-            b"--b--\r\n"
+        bounce = make_bounce(
+            returned_id="<print.reply@yamada.example.jp>",
+            returned_subject="Re: x",
+            message_id="<bounce.print@mx.yamada.example.jp>",
+            text="User unknown.",
+            recipient="it@yamada.example.jp",
+            status="5.1.1",
         )
         results = list(ingest_many([(request, "a"), (reply, "b"), (bounce, "c")]))
         self.assertEqual([r.outcome for r in results], ["created", "appended", "ignored"])

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from kizuna.mail.ingest import ingest_many, ingest_raw, process, process_pending, store_raw
 from kizuna.mail.models import InboundMail, Mailbox, MailReference
-from kizuna.mail.tests.builders import make_mail
+from kizuna.mail.tests.builders import make_bounce, make_mail
 from kizuna.test import BaseTestCase
 from kizuna.tickets.models import (
     Attachment,
@@ -305,22 +305,14 @@ class NoiseTests(BaseTestCase):
         ticket = Ticket.objects.get()
         ack_id = ticket.messages.get(kind=MessageKind.OUTBOUND).email_message_id
         self.assertTrue(ack_id)
-        bounce = (
-            "From: MAILER-DAEMON@mx.yamada.example.jp\r\n"
-            "To: support@kizuna.example\r\n"
-            "Subject: Undelivered Mail Returned to Sender\r\n"
-            "Message-ID: <bounce.1@mx.yamada.example.jp>\r\n"
-            "Auto-Submitted: auto-replied\r\n"
-            "MIME-Version: 1.0\r\n"
-            'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
-            "--b\r\nContent-Type: text/plain\r\n\r\nMailbox full.\r\n"
-            "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
-            "Reporting-MTA: dns; mx.yamada.example.jp\r\n\r\n"
-            "Final-Recipient: rfc822; taro@yamada.example.jp\r\nAction: failed\r\nStatus: 5.2.2\r\n"
-            "--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-            f"Message-ID: {ack_id}\r\nSubject: [{ticket.reference}] x\r\n"
-            "--b--\r\n"
-        ).encode()
+        bounce = make_bounce(
+            returned_id=ack_id,
+            returned_subject=f"[{ticket.reference}] x",
+            message_id="<bounce.1@mx.yamada.example.jp>",
+            text="Mailbox full.",
+            recipient="taro@yamada.example.jp",
+            status="5.2.2",
+        )
         with self.captureOnCommitCallbacks(execute=True):
             result = ingest_raw(bounce, source="test")
         self.assertEqual(result.outcome, "ignored")
