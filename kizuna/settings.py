@@ -152,7 +152,11 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work --------------------------------------------------------------------------
-TASKS = {"default": {"BACKEND": envstr("KIZUNA_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+TASKS = {
+    "default": {
+        "BACKEND": envstr("KIZUNA_TASK_BACKEND", "kizuna.background.backend.DatabaseBackend")
+    }
+}
 # A worker renews its lease every third of this; the tasks of a worker whose lease expired
 # (killed, machine lost) run again on another. A task whose workers died under it this many
 # times is marked failed instead (docs/configuration.md, "Workers").

@@ -8,8 +8,8 @@ every other writer waits for. `insert_rows` does what bulk_create does for plain
 (the same statement, the same values, primary keys set from RETURNING, no signals) with one
 converter per column, decided once per model: text, numbers, booleans and foreign keys go as
 they are, aware datetimes through the backend's adapter, anything else through the field's
-own get_db_prep_save. Rows it does not handle (a primary key already set, a value that is an
-SQL expression, a backend without RETURNING) go to bulk_create unchanged.
+own get_db_prep_save. Rows it does not handle (a key the database assigns already set, a value
+that is an SQL expression, a backend without RETURNING) go to bulk_create unchanged.
 """
 
 from __future__ import annotations
@@ -68,10 +68,13 @@ def insert_rows(objs: Sequence[M], *, using: str | None = None) -> Sequence[M]:
     alias = using or router.db_for_write(model)
     connection = connections[alias]
     meta = model._meta
+    # A key the database assigns (an AutoField) must not be given; any other (a UUID made by
+    # its default, say) is written with the row.
+    assigned = isinstance(meta.pk, models.AutoField)
     if (
         not connection.features.can_return_rows_from_bulk_insert
         or meta.parents
-        or any(type(obj) is not model or obj.pk is not None for obj in objs)
+        or any(type(obj) is not model or (obj.pk is None) is not assigned for obj in objs)
     ):
         return model._default_manager.using(alias).bulk_create(objs)
     plan = _plan(model, connection)
@@ -89,7 +92,8 @@ def insert_rows(objs: Sequence[M], *, using: str | None = None) -> Sequence[M]:
             cursor.execute(plan.sql(len(chunk)), plan.params(chunk))
             ids = connection.ops.fetch_returned_insert_rows(cursor)
             for obj, (pk,) in zip(objs[start : start + per_statement], ids, strict=True):
-                obj.pk = pk
+                if assigned:
+                    obj.pk = pk
                 obj._state.adding = False
                 obj._state.db = alias
     return objs
@@ -185,7 +189,7 @@ class _Plan:
 
     def __init__(self, model, connection) -> None:
         meta = model._meta
-        self.fields = [f for f in meta.concrete_fields if not f.primary_key or not f.auto_created]
+        self.fields = [f for f in meta.concrete_fields if not isinstance(f, models.AutoField)]
         if any(
             f.generated
             or (f.db_returning and not f.primary_key)

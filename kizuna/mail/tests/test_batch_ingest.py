@@ -41,7 +41,9 @@ def receiving(receiver):
         tickets_opened.disconnect(dispatch_uid="test-batch-fault")
 
 
-QUEUED = override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+QUEUED = override_settings(
+    TASKS={"default": {"BACKEND": "kizuna.background.backend.DatabaseBackend"}}
+)
 
 
 def requests(count: int) -> list[tuple[bytes, str]]:

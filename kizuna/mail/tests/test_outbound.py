@@ -508,7 +508,7 @@ class DeliveryFailureTests(SMTPServerMixin, BaseTestCase):
         self.assertTrue(ack.email_message_id)
 
 
-@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+@override_settings(TASKS={"default": {"BACKEND": "kizuna.background.backend.DatabaseBackend"}})
 class QueuedRetryTests(SMTPServerMixin, Personas, TransactionTestCase):
     def setUp(self):
         super().setUp()
@@ -554,7 +554,9 @@ class ConcurrentWorkersTests(Personas, TransactionTestCase):
 
     def test_two_workers_mailing_acknowledgements_to_one_address_send_only_one(self):
         # Both acknowledgements are queued; two workers pick them up at the same moment.
-        with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        with override_settings(
+            TASKS={"default": {"BACKEND": "kizuna.background.backend.DatabaseBackend"}}
+        ):
             first = self.make_ticket(channel="email")
             second = self.make_ticket(channel="email", subject="もう一件")
         acks = [t.messages.get(kind=MessageKind.OUTBOUND).id for t in (first, second)]

@@ -20,7 +20,9 @@ from kizuna.sla.models import Deadline
 from kizuna.test import BaseTestCase
 from kizuna.tickets.models import Message, MessageKind
 
-QUEUED = override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+QUEUED = override_settings(
+    TASKS={"default": {"BACKEND": "kizuna.background.backend.DatabaseBackend"}}
+)
 TOKEN = "metrics-token-" + "k" * 30
 
 
