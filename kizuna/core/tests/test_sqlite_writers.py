@@ -17,7 +17,8 @@ from django.test import SimpleTestCase
 from kizuna.test import SeparateInstallation
 
 # One process's part: take a write transaction, say so, and hold it until told (a line on
-# stdin) to commit, roll back, or not at all ("write" just writes and commits).
+# stdin) to commit, roll back, or not at all ("write" just writes and commits; "late" first
+# waits inside the atomic block, before its first statement, until told to go on).
 SCRIPT = """
 import sys
 import django
@@ -29,10 +30,14 @@ with connection.cursor() as cursor:
 mode, text = sys.argv[1], sys.argv[2]
 try:
     with transaction.atomic():
+        if mode == "late":
+            # Inside the block, but no statement yet (Python work before the first write).
+            print("entered", flush=True)
+            sys.stdin.readline()
         with connection.cursor() as cursor:
             cursor.execute("INSERT INTO notes (text) VALUES (%s)", [text])
         print("holding" if mode != "write" else "written", flush=True)
-        if mode == "hold":
+        if mode in ("hold", "late"):
             if sys.stdin.readline().strip() == "rollback":
                 raise RuntimeError("rolled back on purpose")
 except RuntimeError as exc:
@@ -126,6 +131,23 @@ class SqliteWriterQueueTests(SeparateInstallation, SimpleTestCase):
         self.assertEqual(self.notes(), ["first", "second"])
         # Both connections still open, no transaction: the queue is free.
         self.assertTrue(self.queue_is_free())
+
+    def test_a_block_takes_its_turn_at_its_first_statement_not_when_it_is_entered(self):
+        self.write("before")  # the table exists
+        late = self.start("late", "late")
+        self.assertEqual(self.line(late), "entered")
+        # Inside its block but not yet writing: others write and commit meanwhile.
+        self.assertTrue(self.queue_is_free())
+        self.write("meanwhile")
+        self.tell(late, "go on")
+        self.assertEqual(self.line(late), "holding")
+        self.assertFalse(self.queue_is_free(), "its first statement took the queue")
+        waiter = self.start("write", "after")
+        self.assertIsNone(self.line(waiter, timeout=5))
+        self.tell(late, "commit")
+        self.assertEqual(self.line(late), "finished")
+        self.assertEqual(self.line(waiter), "written")
+        self.assertEqual(self.notes(), ["after", "before", "late", "meanwhile"])
 
     def test_a_rolled_back_transaction_frees_the_queue_and_leaves_nothing(self):
         holder = self.start("hold", "undone")
