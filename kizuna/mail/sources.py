@@ -83,17 +83,34 @@ def _keep(raw: bytes, budget: list[int]) -> bytes | None:
     return None
 
 
-def _file(path: Path, source: str, budget: list[int]) -> Item:
-    raw = path.read_bytes()
-    mtime = path.stat().st_mtime
-    return Item(source, _key(raw, mtime, str(path)), path.read_bytes, _keep(raw, budget))
+def _file(path: Path | str, source: str, budget: list[int]) -> Item:
+    # One open for the bytes and the time (a Maildir holds thousands of files).
+    with open(path, "rb") as fh:
+        mtime = os.fstat(fh.fileno()).st_mtime
+        raw = fh.read()
+    return Item(source, _key(raw, mtime, str(path)), Path(path).read_bytes, _keep(raw, budget))
 
 
 def _maildir(path: Path, budget: list[int]) -> Iterator[Item]:
-    box = mailbox.Maildir(path, factory=None, create=False)
-    for key in box.iterkeys():
-        file = path / box._lookup(key)  # the file of that key, in cur/ or new/
+    """The messages of a Maildir's cur/ and new/, named by their unique name (the file name
+    without its ":2,…" flags), as the standard library's Maildir names them; a name found in
+    both is the one in new/. The folders are listed once, not looked up again per message."""
+    files: dict[str, str] = {}
+    for sub in ("cur", "new"):
+        try:
+            entries = list(os.scandir(path / sub))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") or entry.is_dir():
+                continue
+            files[entry.name.split(_MAILDIR_INFO)[0]] = entry.path
+    for key, file in files.items():
         yield _file(file, f"maildir:{path}#{key}", budget)
+
+
+# What separates a Maildir file's unique name from its flags.
+_MAILDIR_INFO = mailbox.Maildir.colon
 
 
 def _mbox(path: Path, budget: list[int]) -> Iterator[Item]:

@@ -91,3 +91,48 @@ class FileOrderTests(SimpleTestCase):
         # The one real date (2026) is older than the files' own times (now).
         self.assertEqual(len(items), 4)
         self.assertTrue(items[0].source.endswith("dated.eml"))
+
+
+class MaildirTests(SimpleTestCase):
+    """A Maildir's messages, named as the standard library's Maildir names them."""
+
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory(prefix="kizuna-maildir-")
+        self.addCleanup(tmp.cleanup)
+        self.path = Path(tmp.name) / "Maildir"
+        for sub in ("cur", "new", "tmp"):
+            (self.path / sub).mkdir(parents=True)
+
+    def put(self, sub: str, name: str, raw: bytes) -> None:
+        (self.path / sub / name).write_bytes(raw)
+
+    def test_messages_of_cur_and_new_are_read_oldest_first_under_their_unique_names(self):
+        self.put("new", "1001.M1P1.host", MESSAGES[1].replace(b"\r", b"\n"))
+        self.put("cur", "1000.M1P1.host:2,S", MESSAGES[0].replace(b"\r", b"\n"))  # seen
+        self.put("cur", "1002.M1P1.host:2,", MESSAGES[2].replace(b"\r", b"\n"))
+        # Neither a dot file nor a folder is a message; tmp/ holds messages being delivered.
+        self.put("cur", ".hidden", b"Subject: not mail\n\nx\n")
+        (self.path / "cur" / "folder").mkdir()
+        self.put("tmp", "1003.M1P1.host", b"Subject: half written\n\nx\n")
+        items = collect([str(self.path)])
+        self.assertEqual(
+            [item.source for item in items],
+            [f"maildir:{self.path}#100{n}.M1P1.host" for n in (0, 1, 2)],
+        )
+        self.assertEqual(
+            [item.read() for item in items], [m.replace(b"\r", b"\n") for m in MESSAGES]
+        )
+        self.assertEqual(
+            [item._load() for item in items], [m.replace(b"\r", b"\n") for m in MESSAGES]
+        )
+
+    def test_a_message_in_both_folders_is_taken_once_from_new(self):
+        self.put("cur", "1000.M1P1.host:2,S", b"Subject: old copy\n\nx\n")
+        self.put("new", "1000.M1P1.host", b"Subject: new copy\n\nx\n")
+        items = collect([str(self.path)])
+        self.assertEqual([item.read() for item in items], [b"Subject: new copy\n\nx\n"])
+
+    def test_a_maildir_without_cur_is_read_from_new(self):
+        (self.path / "cur").rmdir()
+        self.put("new", "1000.M1P1.host", b"Subject: only\n\nx\n")
+        self.assertEqual(len(collect([str(self.path)])), 1)
