@@ -147,6 +147,7 @@ class SqliteWriterQueueTests(SeparateInstallation, SimpleTestCase):
         self.tell(late, "commit")
         self.assertEqual(self.line(late), "finished")
         self.assertEqual(self.line(waiter), "written")
+        self.assertEqual(self.line(waiter), "finished")  # committed
         self.assertEqual(self.notes(), ["after", "before", "late", "meanwhile"])
 
     def test_a_rolled_back_transaction_frees_the_queue_and_leaves_nothing(self):
