@@ -10,6 +10,11 @@ Here a writer first takes an exclusive lock on a file beside the database, and l
 its transaction commits, rolls back or its connection closes. Waiting writers poll that lock
 every 50 to 200 microseconds (every millisecond once they have waited long enough to be
 behind a long batch), so the next one starts almost as soon as the last one ends.
+The kernel releases the lock of a process that dies, so a killed worker never leaves it held.
+SQLite's own locking still guards the data: the queue only decides who asks first, and a
+writer that cannot get the queue within the busy timeout fails as SQLite would, with
+"database is locked". Writes outside a transaction (single statements in autocommit) do not
+queue; they keep SQLite's busy handler.
 
 A transaction begins with its first statement, not when `atomic()` is entered: the Python
 work a block does before it touches the database (checking a request, reckoning its business
@@ -20,14 +25,9 @@ created with it, and a block that runs no statement at all neither queues nor be
 The write-ahead log is checkpointed (its pages copied into the database file, which is then
 synced) after a commit, once the queue is free, at most every half second per connection.
 SQLite's own checkpoint runs inside the commit that takes the log past 1,000 pages, while that
-writer still holds the queue and every other writer waits: on average a sixth of a ticket's
+writer still holds the queue and every other writer waits: on average a third of a ticket's
 commit through the API. SQLite's own is kept, for a log grown ten times larger (writes outside
 a transaction, a process that commits once and stops).
-The kernel releases the lock of a process that dies, so a killed worker never leaves it held.
-SQLite's own locking still guards the data: the queue only decides who asks first, and a
-writer that cannot get the queue within the busy timeout fails as SQLite would, with
-"database is locked". Writes outside a transaction (single statements in autocommit) do not
-queue; they keep SQLite's busy handler.
 
 Statements are also turned from Django's "%s" placeholders into SQLite's "?" once per
 distinct statement instead of on every execution: Django does it with a regular expression
