@@ -24,7 +24,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kizuna.lib import batching
+from kizuna.lib import batching, savepoints
 from kizuna.lib.rows import copy_row, insert_rows, new_row
 from kizuna.lib.text import is_blank
 from kizuna.mail import routing
@@ -279,7 +279,9 @@ def process(
     """
     repeat = getattr(inbound, "is_repeat", False)
     try:
-        with transaction.atomic(savepoint=savepoint):
+        # Every error ends the message's savepoint or the batch's writing: the services it
+        # calls need no savepoints of their own (kizuna/lib/savepoints.py).
+        with transaction.atomic(savepoint=savepoint), savepoints.skipped():
             row = inbound if getattr(inbound, "fresh", False) else _load(inbound.pk)
             if row.state != S.PENDING:
                 return _already(row, repeat=repeat, arrived_from=_arrived_from(inbound))
@@ -665,7 +667,8 @@ class BatchOpener:
         if not waiting:
             return
         try:
-            with transaction.atomic():
+            # This block's savepoint is the one the fallback below rolls back to.
+            with transaction.atomic(), savepoints.skipped():
                 tickets = services.tickets_open([w.request for w in waiting])
                 results = _opened(
                     [

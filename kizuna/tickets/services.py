@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kizuna.lib import savepoints
 from kizuna.lib.files import clean_content_type, clean_filename
 from kizuna.lib.prepared import PreparedGet
 from kizuna.lib.rows import insert_rows, new_row
@@ -438,7 +439,7 @@ def ticket_open(
     return tickets_open([request], now=now)[0]
 
 
-@transaction.atomic
+@savepoints.atomic
 def tickets_open(requests: Sequence[NewRequest], *, now: datetime | None = None) -> list[Ticket]:
     """Open a ticket for each request, as `ticket_open` does, in one statement per table (a
     batch of mail opens hundreds). Every request is checked first: one that is not valid
@@ -1004,7 +1005,7 @@ def ticket_assign(
     return ticket
 
 
-@transaction.atomic
+@savepoints.atomic
 def ticket_customer_reply(
     *,
     ticket: Ticket,
@@ -1250,7 +1251,7 @@ def _contact_fields(fields: dict) -> dict:
     return clean
 
 
-@transaction.atomic
+@savepoints.atomic
 def contact_create(
     *,
     organization: Organization,

@@ -15,7 +15,9 @@ from concurrent.futures.process import BrokenProcessPool
 
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.test import TransactionTestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from kizuna.intake.models import IntakeFacts
@@ -27,7 +29,7 @@ from kizuna.mood.models import MessageMood
 from kizuna.search.query import search
 from kizuna.sla.models import Deadline
 from kizuna.test import Personas
-from kizuna.tickets.models import Message, MessageKind, Ticket
+from kizuna.tickets.models import Contact, Message, MessageKind, Ticket
 from kizuna.tickets.signals import message_received, tickets_opened
 
 
@@ -149,6 +151,28 @@ class BatchWriteTests(Personas, TransactionTestCase):
     def setUp(self):
         super().setUp()
         self.make_personas()
+
+    @QUEUED  # the reading and the mail wait for a worker: only the batch's statements count
+    def test_a_batch_makes_no_savepoint_per_reply_or_new_contact(self):
+        items = requests(3)
+        for n in range(6):
+            raw = make_mail(
+                # Half of the replies from colleagues Kizuna does not know yet: new contacts.
+                sender=f"{'user' if n % 2 else 'colleague'}{n % 3}@yamada.example.jp",
+                subject="Re: follow-up",
+                body=f"Follow-up number {n}.",
+                message_id=f"<reply.{n}@yamada.example.jp>",
+                in_reply_to=f"<req.{n % 3}@yamada.example.jp>",
+            )
+            items.append((raw, f"reply:{n}"))
+        with CaptureQueriesContext(connection) as queries:
+            results = list(ingest_many(items))
+        self.assertEqual([r.outcome for r in results], ["created"] * 3 + ["appended"] * 6)
+        self.assertEqual(Contact.objects.filter(email__startswith="colleague").count(), 3)
+        made = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]
+        # Two, whatever the number of replies and new contacts: the batch's raw mail stored,
+        # and its new requests opened together before the first reply that needs them.
+        self.assertEqual(len(made), 2, made)
 
     def test_a_message_naming_a_ticket_of_its_own_batch_joins_it(self):
         first = make_mail(sender="hanako@yamada.example.jp", subject="VPNに接続できない")
