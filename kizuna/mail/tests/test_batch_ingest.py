@@ -48,6 +48,18 @@ QUEUED = override_settings(
 )
 
 
+def follow_up(to: int, word: str, *, sender: str = "") -> tuple[bytes, str]:
+    """A reply to request `to` of `requests()`, by its requester unless `sender` is given."""
+    raw = make_mail(
+        sender=sender or f"user{to}@yamada.example.jp",
+        subject="Re: follow-up",
+        body=f"Follow-up {word} on my request.",
+        message_id=f"<reply.{word}@yamada.example.jp>",
+        in_reply_to=f"<req.{to}@yamada.example.jp>",
+    )
+    return raw, f"reply:{word}"
+
+
 def requests(count: int) -> list[tuple[bytes, str]]:
     """`count` new requests from different people of the customer's company, in turn in
     Japanese and English, each naming a word of its own for search."""
@@ -156,15 +168,9 @@ class BatchWriteTests(Personas, TransactionTestCase):
     def test_a_batch_makes_no_savepoint_per_reply_or_new_contact(self):
         items = requests(3)
         for n in range(6):
-            raw = make_mail(
-                # Half of the replies from colleagues Kizuna does not know yet: new contacts.
-                sender=f"{'user' if n % 2 else 'colleague'}{n % 3}@yamada.example.jp",
-                subject="Re: follow-up",
-                body=f"Follow-up number {n}.",
-                message_id=f"<reply.{n}@yamada.example.jp>",
-                in_reply_to=f"<req.{n % 3}@yamada.example.jp>",
-            )
-            items.append((raw, f"reply:{n}"))
+            # Half of the replies from colleagues Kizuna does not know yet: new contacts.
+            sender = "" if n % 2 else f"colleague{n % 3}@yamada.example.jp"
+            items.append(follow_up(n % 3, str(n), sender=sender))
         with CaptureQueriesContext(connection) as queries:
             results = list(ingest_many(items))
         self.assertEqual([r.outcome for r in results], ["created"] * 3 + ["appended"] * 6)
@@ -328,15 +334,7 @@ class BatchWriteTests(Personas, TransactionTestCase):
                 raise RuntimeError("this reply cannot be stored")
 
         items = requests(2)
-        for n, word in ((0, "first"), (1, "BROKEN"), (0, "second")):
-            raw = make_mail(
-                sender=f"user{n}@yamada.example.jp",
-                subject="Re: follow-up",
-                body=f"Follow-up {word} on my request.",
-                message_id=f"<reply.{word}@yamada.example.jp>",
-                in_reply_to=f"<req.{n}@yamada.example.jp>",
-            )
-            items.append((raw, f"reply:{word}"))
+        items += [follow_up(0, "first"), follow_up(1, "BROKEN"), follow_up(0, "second")]
         items += requests(4)[2:]
         message_received.connect(fail_on_marker, dispatch_uid="test-reply-fault")
         try:
